@@ -1,0 +1,3 @@
+from postgen.cli import main
+
+main()

@@ -1,0 +1,149 @@
+"""The `postgen` command line: thin commands over the library.
+
+Library errors become messages and exit codes here, in one place:
+0 success, 1 problems found (or a command failed), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from postgen import __version__
+from postgen import diagnostics as diag
+from postgen.errors import ConfigInvalid, PostgenError
+from postgen.models import Calendar
+from postgen.pipeline import load_calendar
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigInvalid as exc:
+            click.echo(diag.format_text(exc.diagnostics), err=True)
+            ctx.exit(1)
+        except PostgenError as exc:
+            click.echo(f"postgen: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="postgen")
+@click.option(
+    "-f", "--config-file", type=click.Path(dir_okay=False, path_type=Path),
+    help="The calendar's mkdocs.yml (default: found in this folder or above).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None) -> None:
+    """postgen: a social media content calendar that lives in git.
+
+    Posts are markdown files under content/; the calendar settings live in
+    mkdocs.yml under the postgen plugin. Start with `postgen check`.
+    """
+    ctx.obj = config_file
+
+
+def _calendar(ctx: click.Context) -> Calendar:
+    config_file: Path | None = ctx.find_root().obj
+    return load_calendar(config_file=config_file)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(list(diag.FORMATTERS)), default="text",
+              show_default=True,
+              help="text: path:line:col: severity[rule]: message; json: a list of objects; "
+                   "github: workflow commands that annotate a pull request's lines.")
+@click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+@click.pass_context
+def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+    """Check the config and every post; report every problem, each with its place.
+
+    PATHS limits the report to those files or folders (every post is still
+    read, so duplicate ids across files are found). Exit 0 when clean, 1 on
+    errors (or on warnings with --strict).
+
+    \b
+    Examples:
+      postgen check
+      postgen check content/2027-03 --strict
+      postgen check --format github      # in CI: annotations on the PR
+    """
+    try:
+        calendar = _calendar(ctx)
+        problems: Sequence[diag.Diagnostic] = calendar.diagnostics
+        root = calendar.config.root
+    except ConfigInvalid as exc:
+        calendar, problems, root = None, exc.diagnostics, None
+    if paths and root is not None:
+        wanted = [_relative(p, root) for p in paths]
+        problems = [d for d in problems if any(_within(d.path, w) for w in wanted)]
+    output = diag.FORMATTERS[fmt](problems)
+    if output:
+        click.echo(output)
+    if calendar is not None and fmt == "text":
+        channels = len(calendar.config.channels)
+        click.echo(f"checked {len(calendar.posts)} valid posts on {channels} channels", err=True)
+    errors, warnings = diag.count(problems)
+    if errors or (strict and warnings):
+        ctx.exit(1)
+
+
+def _relative(path: Path, root: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _within(shown: str, wanted: str) -> bool:
+    return wanted in (".", "") or shown == wanted or shown.startswith(wanted.rstrip("/") + "/")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("title")
+@click.option("--date", "when", metavar="'YYYY-MM-DD HH:MM'",
+              help="When it goes out, in the calendar timezone (default: tomorrow 09:00).")
+@click.option("--channel", "-c", "channels", multiple=True,
+              help="A channel from mkdocs.yml; repeat for more (default: every channel).")
+@click.option("--funnel", type=click.Choice(["awareness", "consideration", "conversion",
+                                             "retention"]), default="awareness",
+              show_default=True, help="The funnel stage the post serves.")
+@click.option("--campaign", help="The campaign slug.")
+@click.option("--owner", help="Who writes it.")
+@click.pass_context
+def new(ctx: click.Context, title: str, when: str | None, channels: tuple[str, ...],
+        funnel: str, campaign: str | None, owner: str | None) -> None:
+    """Scaffold a post: content/YYYY-MM/<slug>.md with a fresh, stable id.
+
+    \b
+    Example:
+      postgen new "Spring launch teaser" --date "2027-03-02 09:30" -c linkedin -c x
+    """
+    from postgen.scaffold import new_post
+
+    calendar = _calendar(ctx)
+    now = datetime.now(calendar.config.timezone)
+    default = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    path = new_post(calendar, title, when=when or default.strftime("%Y-%m-%d %H:%M"),
+                    channels=channels or tuple(calendar.config.channels), funnel=funnel,
+                    campaign=campaign, owner=owner)
+    click.echo(calendar.config.rel(path))
+
+
+def main() -> None:
+    """Console entry point: a friendly last line instead of a traceback."""
+    try:
+        cli.main(prog_name="postgen")
+    except KeyboardInterrupt:
+        click.echo("postgen: interrupted", err=True)
+        sys.exit(130)

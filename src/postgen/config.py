@@ -1,0 +1,295 @@
+"""The calendar config: `mkdocs.yml`, under the postgen plugin's entry.
+
+```yaml
+plugins:
+  - postgen:
+      timezone: America/Chicago          # IANA name; posts without an offset use it
+      content_dir: content
+      brand: {name: Fernwood, domains: [fernwoodroasters.com]}
+      channels:
+        mastodon:
+          platform: mastodon
+          account: "@fernwood@mastodon.social"
+          publisher: mastodon
+          options: {instance: https://mastodon.social, token_env: MASTODON_TOKEN}
+          limits: {text_limit: 1000}     # this instance allows more
+          approval_required: true
+      utm: {source: "{platform}", medium: {default: social, email: email}}
+      approval: {required: true, reviewers: [dana@client.com], min_approvals: 1}
+      publish: {grace: 2h}
+```
+
+Secrets never live here: publisher options name environment variables
+(keys ending in `_env`); a key that looks like a secret is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from postgen import platforms
+from postgen.dates import parse_duration
+from postgen.diagnostics import Diagnostic, error
+from postgen.errors import CalendarNotFound
+from postgen.fields import Fields
+from postgen.models import (
+    ApprovalPolicy,
+    Brand,
+    CalendarConfig,
+    Channel,
+    PublishPolicy,
+    UtmPolicy,
+)
+from postgen.yamlsource import SourceMap, parse
+
+CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
+TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish")
+CHANNEL_FIELDS = ("platform", "account", "publisher", "options", "limits", "approval_required")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|credential|private", re.I)
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def find_config(start: Path, explicit: Path | None = None) -> Path:
+    """The calendar's mkdocs.yml: `explicit`, or the first in `start` and its parents."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise CalendarNotFound(f"{explicit}: no such config file")
+        return explicit.resolve()
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        for name in CONFIG_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+    raise CalendarNotFound(
+        f"no mkdocs.yml in {start} or any folder above it: run postgen inside a calendar "
+        "repository, pass -f PATH/mkdocs.yml, or create one with `postgen init DIR`"
+    )
+
+
+def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnostic]]:
+    """Read and check the config; None when it has errors that stop everything."""
+    root = config_path.parent
+    shown = config_path.name
+    try:
+        text = config_path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [error(shown, 1, 1, "file-unreadable", f"cannot read the config: {exc}")]
+    parsed = parse(text, shown, any_tags=True)
+    diagnostics = list(parsed.diagnostics)
+    if parsed.diagnostics:
+        return None, diagnostics
+    if not isinstance(parsed.data, dict):
+        diagnostics.append(error(shown, 1, 1, "config-missing", "mkdocs.yml must be a mapping"))
+        return None, diagnostics
+    top = Fields(parsed.data, parsed.source, shown, diagnostics)
+    entry = _plugin_entry(parsed.data, parsed.source)
+    if entry is None:
+        loc = parsed.source.key("plugins")
+        diagnostics.append(
+            error(shown, loc.line, loc.col, "config-missing",
+                  "mkdocs.yml has no postgen entry under 'plugins:' (add '- postgen:' with "
+                  "the calendar settings)")
+        )
+        return None, diagnostics
+    settings, where = entry
+    if not isinstance(settings, dict):
+        top.sub({}, *where).report("field-type", "the postgen entry must be a mapping of settings")
+        return None, diagnostics
+    f = top.sub(settings, *where)
+    config = _read(f, root, config_path, site_name=str(parsed.data.get("site_name") or ""))
+    errors = [d for d in diagnostics if d.severity == "error"]
+    return (None if errors else config), diagnostics
+
+
+def _plugin_entry(data: dict[object, object], source: SourceMap) -> tuple[object, tuple[str | int, ...]] | None:
+    plugins = data.get("plugins")
+    if isinstance(plugins, dict) and "postgen" in plugins:
+        return plugins["postgen"] or {}, ("plugins", "postgen")
+    if isinstance(plugins, list):
+        for i, item in enumerate(plugins):
+            if item == "postgen":
+                return {}, ("plugins", i)
+            if isinstance(item, dict) and "postgen" in item:
+                return item["postgen"] or {}, ("plugins", i, "postgen")
+    return None
+
+
+def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarConfig:
+    f.unknown(TOP_FIELDS, "setting")
+    tz = _timezone(f)
+    content = f.text("content_dir") or "content"
+    content_dir = (root / content).resolve()
+    if not content_dir.is_relative_to(root.resolve()):
+        f.report("field-value", "'content_dir' must stay inside the calendar repository",
+                 "content_dir")
+    brand = _brand(f)
+    channels = _channels(f)
+    return CalendarConfig(
+        root=root.resolve(),
+        config_path=config_path.resolve(),
+        site_name=site_name or brand.name,
+        timezone=tz or ZoneInfo("UTC"),
+        content_dir=content_dir,
+        brand=brand,
+        channels=MappingProxyType(channels),
+        utm=_utm(f),
+        approval=_approval(f),
+        publish=_publish(f),
+    )
+
+
+def _timezone(f: Fields) -> ZoneInfo | None:
+    name = f.text("timezone", required=True)
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        f.report("config-timezone",
+                 f"'{name}' is not an IANA timezone name (like Europe/Berlin or America/Chicago)",
+                 "timezone")
+        return None
+
+
+def _brand(f: Fields) -> Brand:
+    b = f.mapping("brand", required=True)
+    if b is None:
+        return Brand(name="")
+    b.unknown(("name", "domains"), "brand setting")
+    domains = b.text_list("domains") or ()
+    for i, domain in enumerate(domains):
+        if not _HOST.fullmatch(domain.lower()):
+            b.report("field-value", f"'{domain}' is not a domain name like example.com",
+                     "domains", i)
+    return Brand(name=b.text("name", required=True) or "",
+                 domains=tuple(d.lower() for d in domains))
+
+
+def _channels(f: Fields) -> dict[str, Channel]:
+    section = f.mapping("channels", required=True)
+    if section is None:
+        return {}
+    channels: dict[str, Channel] = {}
+    for name, settings in section.data.items():
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            section.report("field-value",
+                           f"channel name '{name}' must be lowercase letters, digits, '-' or '_'",
+                           str(name), at_key=True)
+            continue
+        c = section.mapping(name, required=True)
+        if c is None:
+            continue
+        c.unknown(CHANNEL_FIELDS, "channel setting")
+        platform = c.choice("platform", platforms.platform_names(), "config-platform",
+                            required=True)
+        account = c.text("account", required=True)
+        publisher = c.text("publisher") or "outbox"
+        limits = _limits(c, platform)
+        options = _options(c)
+        approval = c.flag("approval_required")
+        if platform and account:
+            channels[name] = Channel(
+                name=name, platform=platform, account=account.strip(), publisher=publisher,
+                options=options, limits=limits, approval_required=approval,
+            )
+    if not section.data:
+        section.report("field-missing", "'channels' defines no channel")
+    return channels
+
+
+def _limits(c: Fields, platform: str | None) -> Mapping[str, object]:
+    limits = c.mapping("limits")
+    if limits is None or platform is None:
+        return MappingProxyType({})
+    try:
+        platforms.with_overrides(platforms.get_platform(platform), limits.data)  # type: ignore[arg-type]
+    except ValueError as exc:
+        c.report("field-value", f"limits: {exc}", "limits")
+        return MappingProxyType({})
+    return MappingProxyType(dict(limits.data))  # type: ignore[arg-type]
+
+
+def _options(c: Fields) -> Mapping[str, object]:
+    options = c.mapping("options")
+    if options is None:
+        return MappingProxyType({})
+    for key, value in options.data.items():
+        key = str(key)
+        if key.endswith("_env"):
+            if not isinstance(value, str) or not _ENV_NAME.fullmatch(value):
+                options.report("field-value",
+                               f"'{key}' names an environment variable, like MASTODON_TOKEN",
+                               key)
+        elif _SECRETISH.search(key):
+            options.report("config-secret",
+                           f"'{key}' looks like a secret: secrets never live in the repository; "
+                           f"put it in an environment variable and write '{key}_env: NAME'",
+                           key, at_key=True)
+    return MappingProxyType({str(k): v for k, v in options.data.items()})
+
+
+def _utm(f: Fields) -> UtmPolicy:
+    u = f.mapping("utm")
+    if u is None:
+        return UtmPolicy()
+    u.unknown(("enabled", "source", "medium", "campaign", "content"), "utm setting")
+    default = UtmPolicy()
+    medium: Mapping[str, str] = default.medium
+    raw_medium = u.raw("medium")
+    if isinstance(raw_medium, str):
+        medium = MappingProxyType({"default": raw_medium})
+    elif raw_medium is not None:
+        m = u.mapping("medium")
+        if m is not None:
+            names = (*platforms.platform_names(), "default")
+            m.unknown(names, "platform")
+            medium = MappingProxyType(
+                {**default.medium, **{k: v for k in m.data if isinstance(k, str)
+                                      and (v := m.text(k)) is not None}}
+            )
+    enabled = u.flag("enabled")
+    return UtmPolicy(
+        enabled=default.enabled if enabled is None else enabled,
+        source=u.text("source") or default.source,
+        medium=medium,
+        campaign=u.text("campaign") or default.campaign,
+        content=u.text("content") or default.content,
+    )
+
+
+def _approval(f: Fields) -> ApprovalPolicy:
+    a = f.mapping("approval")
+    if a is None:
+        return ApprovalPolicy()
+    a.unknown(("required", "reviewers", "min_approvals"), "approval setting")
+    reviewers = a.text_list("reviewers") or ()
+    minimum = a.integer("min_approvals", minimum=1) or 1
+    if reviewers and minimum > len(reviewers):
+        a.report("field-value",
+                 f"'min_approvals' is {minimum} but only {len(reviewers)} reviewer(s) are listed",
+                 "min_approvals")
+    required = a.flag("required")
+    return ApprovalPolicy(required=True if required is None else required,
+                          reviewers=reviewers, min_approvals=minimum)
+
+
+def _publish(f: Fields) -> PublishPolicy:
+    p = f.mapping("publish")
+    if p is None:
+        return PublishPolicy()
+    p.unknown(("grace",), "publish setting")
+    raw = p.raw("grace")
+    if raw is None:
+        return PublishPolicy()
+    grace = parse_duration(raw)
+    if grace is None:
+        p.report("field-value", f"'grace' must be a duration like 30m, 2h or 1d, not {raw!r}",
+                 "grace")
+        return PublishPolicy()
+    return PublishPolicy(grace=grace)

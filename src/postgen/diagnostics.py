@@ -1,0 +1,142 @@
+"""Problems found in a calendar, reported compiler-style.
+
+Every problem is a `Diagnostic` with a stable rule id from `RULES`, a
+severity and the place it stands (`path:line:col`, 1-based). Diagnostics are
+collected, never raised, so one run reports all of them; the formatters turn
+a list into text, JSON or GitHub workflow commands.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+#: Every rule id postgen reports, with what it means. Ids are stable: tools
+#: and people filter on them, so never rename one.
+RULES: dict[str, str] = {
+    # the file itself
+    "file-encoding": "the file is not valid UTF-8 text",
+    "file-unreadable": "the file cannot be read",
+    "front-matter-missing": "a post needs YAML front matter between '---' lines",
+    "front-matter-not-mapping": "front matter must be a mapping of field: value",
+    "yaml-syntax": "YAML syntax error",
+    "yaml-duplicate-key": "a key appears twice in one mapping; YAML would keep only the last",
+    "yaml-too-deep": "the YAML is nested far deeper than any field allows",
+    # fields
+    "field-unknown": "a field the schema does not know (often a typo)",
+    "field-missing": "a required field is missing",
+    "field-type": "a field has the wrong type",
+    "field-value": "a field's value is outside what it allows",
+    "field-not-for-platform": "a per-channel field that the channel's platform has no use for",
+    # meaning
+    "id-invalid": "a post id must be lowercase letters, digits and '-', at most 64 characters",
+    "id-duplicate": "two posts share one id",
+    "channel-unknown": "a channel that the calendar config does not define",
+    "channel-duplicate": "a channel listed twice in one post",
+    "variant-channel": "a per-channel override for a channel the post does not go to",
+    "funnel-unknown": "a funnel stage other than awareness, consideration, conversion, retention",
+    "url-invalid": "a URL that is not an absolute http(s) URL",
+    "date-invalid": "a date or time that cannot be read or does not exist in the calendar",
+    "date-nonexistent": "a local time skipped by a daylight-saving change",
+    "date-ambiguous": "a local time that occurs twice at a daylight-saving change",
+    "media-missing": "a media file that does not exist",
+    "media-outside-repo": "a media path that leaves the calendar repository",
+    # calendar config (mkdocs.yml)
+    "config-missing": "the postgen plugin entry is missing from mkdocs.yml",
+    "config-timezone": "the calendar timezone is not a known IANA name",
+    "config-platform": "a channel's platform is not one postgen knows",
+    "config-secret": "a secret written into the config instead of named by an environment variable",
+}
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    path: str
+    line: int
+    col: int
+    severity: Severity
+    rule: str
+    message: str
+
+    def __post_init__(self) -> None:
+        if self.rule not in RULES:
+            raise ValueError(f"unregistered rule id {self.rule!r}")
+
+    def text(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.severity}[{self.rule}]: {self.message}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "severity": str(self.severity),
+            "rule": self.rule,
+            "message": self.message,
+        }
+
+
+def error(path: str, line: int, col: int, rule: str, message: str) -> Diagnostic:
+    return Diagnostic(path, line, col, Severity.ERROR, rule, message)
+
+
+def warning(path: str, line: int, col: int, rule: str, message: str) -> Diagnostic:
+    return Diagnostic(path, line, col, Severity.WARNING, rule, message)
+
+
+def sort(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda d: (d.path, d.line, d.col, d.rule, d.message))
+
+
+def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:
+    """(errors, warnings)."""
+    errors = warnings = 0
+    for d in diagnostics:
+        if d.severity is Severity.ERROR:
+            errors += 1
+        else:
+            warnings += 1
+    return errors, warnings
+
+
+def format_text(diagnostics: Sequence[Diagnostic]) -> str:
+    lines = [d.text() for d in diagnostics]
+    errors, warnings = count(diagnostics)
+    lines.append(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}")
+    return "\n".join(lines)
+
+
+def format_json(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps([d.as_dict() for d in diagnostics], indent=2, ensure_ascii=False)
+
+
+def format_github(diagnostics: Sequence[Diagnostic]) -> str:
+    """GitHub Actions workflow commands: one annotation per problem, on its line."""
+    return "\n".join(
+        f"::{d.severity} file={_gh_prop(d.path)},line={d.line},col={d.col},"
+        f"title={_gh_prop(d.rule)}::{_gh_data(d.message)}"
+        for d in diagnostics
+    )
+
+
+FORMATTERS = {"text": format_text, "json": format_json, "github": format_github}
+
+
+def _gh_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(value: str) -> str:
+    return _gh_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -1,0 +1,102 @@
+"""Reading post files: discovery, decoding, and the front matter split.
+
+The split is done here rather than by python-frontmatter so that line numbers
+stay exact (its boundary pattern swallows blank lines) and so a file is read
+and scanned once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from postgen.diagnostics import Diagnostic, error
+from postgen.fields import Fields
+from postgen.models import CalendarConfig, Post
+from postgen.schema import read_post
+from postgen.yamlsource import Loc, parse
+
+_OPEN = re.compile(r"---[ \t]*\n")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """One file's outcome: the post (None if it has errors) and what was found."""
+
+    path: str
+    post: Post | None
+    diagnostics: tuple[Diagnostic, ...]
+    #: The id as written and where, even when the post has other errors, so
+    #: duplicate ids are found in every file.
+    raw_id: str | None = None
+    id_loc: Loc | None = None
+
+
+def discover(content_dir: Path) -> Iterator[Path]:
+    """Every post file: `**/*.md`, skipping hidden entries and `_`-prefixed files."""
+    for folder, dirs, files in os.walk(content_dir):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(files):
+            if name.endswith(".md") and not name.startswith((".", "_")):
+                yield Path(folder, name)
+
+
+def decode(data: bytes, shown: str) -> str | Diagnostic:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        return error(shown, line, col, "file-encoding",
+                     f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8")
+    return text.removeprefix("\ufeff").replace("\r\n", "\n")
+
+
+def load_file(config: CalendarConfig, file: Path) -> LoadedFile:
+    shown = config.rel(file)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        d = error(shown, 1, 1, "file-unreadable", f"cannot read: {exc.strerror or exc}")
+        return LoadedFile(shown, None, (d,))
+    text = decode(data, shown)
+    if isinstance(text, Diagnostic):
+        return LoadedFile(shown, None, (text,))
+    opened = _OPEN.match(text)
+    if not opened:
+        return LoadedFile(shown, None, (error(
+            shown, 1, 1, "front-matter-missing",
+            "a post starts with front matter: a line '---', the fields, and a closing '---'"),))
+    closed = _CLOSE.search(text, opened.end())
+    if not closed:
+        return LoadedFile(shown, None, (error(
+            shown, 1, 1, "front-matter-missing",
+            "the front matter opened on line 1 is never closed by a '---' line"),))
+    front = text[opened.end() : closed.start()]
+    body_line = text.count("\n", 0, closed.end()) + 2
+    body = text[closed.end() + 1 :]
+    parsed = parse(front, shown, first_line=2)
+    diagnostics = list(parsed.diagnostics)
+    if parsed.data is None and not diagnostics:
+        diagnostics.append(error(shown, 2, 1, "front-matter-not-mapping",
+                                 "the front matter is empty"))
+    if diagnostics and parsed.data is None:
+        return LoadedFile(shown, None, tuple(diagnostics))
+    if not isinstance(parsed.data, dict):
+        diagnostics.append(error(shown, 2, 1, "front-matter-not-mapping",
+                                 "front matter must be 'field: value' lines, not a single value "
+                                 "or a list"))
+        return LoadedFile(shown, None, tuple(diagnostics))
+    fields = Fields(parsed.data, parsed.source, shown, diagnostics)
+    post = read_post(config, fields, file, body, body_line)
+    raw_id = parsed.data.get("id")
+    return LoadedFile(
+        shown, post, tuple(diagnostics),
+        raw_id=str(raw_id) if isinstance(raw_id, str | int) else None,
+        id_loc=parsed.source.value("id"),
+    )

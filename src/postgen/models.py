@@ -1,0 +1,213 @@
+"""The calendar's data: frozen dataclasses, built once by the loader.
+
+A `Post` is what a writer wrote, typed and checked; `Calendar` is every post
+plus the config and the problems found on the way. Rendering (one variant per
+post and channel) builds on these and never changes them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+from postgen.diagnostics import Diagnostic
+from postgen.yamlsource import SourceMap
+
+
+class Funnel(enum.StrEnum):
+    AWARENESS = "awareness"
+    CONSIDERATION = "consideration"
+    CONVERSION = "conversion"
+    RETENTION = "retention"
+
+
+def _frozen_map() -> Mapping[str, object]:
+    return MappingProxyType({})
+
+
+# -- the calendar config (mkdocs.yml, under the postgen plugin) ---------------
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One account on one platform that posts go to."""
+
+    name: str
+    platform: str
+    account: str
+    publisher: str = "outbox"
+    #: Publisher settings; secrets appear only as the names of environment
+    #: variables (keys ending in `_env`), never as values.
+    options: Mapping[str, object] = field(default_factory=_frozen_map)
+    #: Overrides of the platform's limits (a 1000-character Mastodon instance).
+    limits: Mapping[str, object] = field(default_factory=_frozen_map)
+    #: None: the calendar's approval policy decides.
+    approval_required: bool | None = None
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    domains: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UtmPolicy:
+    """UTM tags added to links to the brand's own domains.
+
+    Each value is a template: {platform}, {channel}, {campaign}, {post_id}.
+    `medium` maps a platform (or "default") to utm_medium.
+    """
+
+    enabled: bool = True
+    source: str = "{platform}"
+    medium: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(
+            {"default": "social", "email": "email", "sms": "sms"}
+        )
+    )
+    campaign: str = "{campaign}"
+    content: str = "{post_id}"
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    required: bool = True
+    reviewers: tuple[str, ...] = ()
+    min_approvals: int = 1
+
+
+@dataclass(frozen=True)
+class PublishPolicy:
+    #: A post missed by more than this is reported, not sent late.
+    grace: timedelta = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    root: Path
+    config_path: Path
+    site_name: str
+    timezone: ZoneInfo
+    content_dir: Path
+    brand: Brand
+    channels: Mapping[str, Channel]
+    utm: UtmPolicy = UtmPolicy()
+    approval: ApprovalPolicy = ApprovalPolicy()
+    publish: PublishPolicy = PublishPolicy()
+
+    def rel(self, path: Path) -> str:
+        """A path as shown in messages: relative to the calendar root."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+# -- posts ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Media:
+    src: str  # as written
+    path: Path  # resolved, inside the calendar root
+    alt: str | None
+
+
+@dataclass(frozen=True)
+class Cta:
+    text: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Audience:
+    locations: tuple[str, ...] = ()
+    age_min: int | None = None
+    age_max: int | None = None
+    interests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Paid:
+    """Paid promotion: the post is paid social, not only organic."""
+
+    budget: Decimal
+    currency: str
+    objective: str
+    audience: Audience | None = None
+    start: date | None = None
+    end: date | None = None
+    channels: tuple[str, ...] = ()  # empty: every channel of the post
+
+
+@dataclass(frozen=True)
+class Override:
+    """What one channel of a post does differently; None keeps the post's own."""
+
+    channel: str
+    text: str | None = None
+    thread: tuple[str, ...] | None = None
+    date: datetime | None = None
+    hashtags: tuple[str, ...] | None = None
+    media: tuple[Media, ...] | None = None
+    cta: Cta | None = None
+    first_comment: str | None = None
+    subject: str | None = None
+    preheader: str | None = None
+    content_warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Post:
+    id: str
+    path: str  # relative to the calendar root, '/'-separated
+    title: str
+    date: datetime  # timezone-aware
+    channels: tuple[str, ...]
+    funnel: Funnel
+    body: str
+    body_line: int  # the file line the body starts on
+    campaign: str | None = None
+    owner: str | None = None
+    cta: Cta | None = None
+    media: tuple[Media, ...] = ()
+    hashtags: tuple[str, ...] = ()
+    lang: str | None = None
+    draft: bool = False
+    paid: Paid | None = None
+    overrides: Mapping[str, Override] = field(default_factory=_frozen_map)  # type: ignore[arg-type]
+    source: SourceMap | None = field(default=None, compare=False, repr=False)
+
+    def override(self, channel: str) -> Override:
+        return self.overrides.get(channel) or Override(channel)
+
+    def date_for(self, channel: str) -> datetime:
+        return self.override(channel).date or self.date
+
+
+@dataclass(frozen=True)
+class Calendar:
+    config: CalendarConfig
+    posts: tuple[Post, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    def post(self, ref: str) -> Post | None:
+        """A post by its id or by its file path (relative to cwd or the root)."""
+        for post in self.posts:
+            if post.id == ref:
+                return post
+        wanted = {ref.replace("\\", "/").lstrip("./")}
+        candidate = Path(ref)
+        for resolved in (candidate.resolve(), (self.config.root / candidate).resolve()):
+            wanted.add(self.config.rel(resolved))
+        for post in self.posts:
+            if post.path in wanted:
+                return post
+        return None

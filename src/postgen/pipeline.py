@@ -1,0 +1,57 @@
+"""The one pipeline every command uses: load -> validate (-> render).
+
+`load_calendar` reads the config and every post, checks everything and
+returns a `Calendar` holding the valid posts and every problem found. It
+raises only when the config itself is unusable (`ConfigInvalid`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+from postgen import diagnostics as diag
+from postgen.config import find_config, load_config
+from postgen.errors import ConfigInvalid
+from postgen.loader import LoadedFile, discover, load_file
+from postgen.models import Calendar, Post
+from postgen.yamlsource import Loc
+
+
+def load_calendar(start: Path | None = None, config_file: Path | None = None) -> Calendar:
+    """The calendar found from `start` (default: the current folder) or `config_file`."""
+    config_path = find_config(start or Path.cwd(), config_file)
+    config, problems = load_config(config_path)
+    if config is None:
+        raise ConfigInvalid(diag.sort(problems))
+    files = [load_file(config, path) for path in discover(config.content_dir)]
+    problems.extend(d for f in files for d in f.diagnostics)
+    problems.extend(_duplicate_ids(files))
+    duplicated = {d.path for d in problems if d.rule == "id-duplicate"}
+    posts = sorted(
+        (f.post for f in files if f.post is not None and f.path not in duplicated),
+        key=_post_order,
+    )
+    return Calendar(config, tuple(posts), tuple(diag.sort(problems)))
+
+
+def _post_order(post: Post) -> tuple[object, ...]:
+    return (post.date, post.id)
+
+
+def _duplicate_ids(files: list[LoadedFile]) -> list[diag.Diagnostic]:
+    by_id: dict[str, list[tuple[str, Loc]]] = defaultdict(list)
+    for f in files:
+        if f.raw_id is not None and f.id_loc is not None:
+            by_id[f.raw_id].append((f.path, f.id_loc))
+    found = []
+    for post_id, places in by_id.items():
+        if len(places) < 2:
+            continue
+        for path, loc in places:
+            others = ", ".join(f"{p}:{o.line}" for p, o in places if p != path)
+            found.append(diag.error(
+                path, loc.line, loc.col, "id-duplicate",
+                f"post id '{post_id}' is also used by {others}; ids must be unique (the "
+                "publisher tells posts apart by id)"))
+    return found
