@@ -44,7 +44,7 @@ from postgen.models import (
     PublishPolicy,
     UtmPolicy,
 )
-from postgen.yamlsource import SourceMap, parse
+from postgen.yamlsource import parse
 
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish")
@@ -88,7 +88,7 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
         diagnostics.append(error(shown, 1, 1, "config-missing", "mkdocs.yml must be a mapping"))
         return None, diagnostics
     top = Fields(parsed.data, parsed.source, shown, diagnostics)
-    entry = _plugin_entry(parsed.data, parsed.source)
+    entry = _plugin_entry(parsed.data)
     if entry is None:
         loc = parsed.source.key("plugins")
         diagnostics.append(
@@ -107,7 +107,7 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
     return (None if errors else config), diagnostics
 
 
-def _plugin_entry(data: dict[object, object], source: SourceMap) -> tuple[object, tuple[str | int, ...]] | None:
+def _plugin_entry(data: dict[object, object]) -> tuple[object, tuple[str | int, ...]] | None:
     plugins = data.get("plugins")
     if isinstance(plugins, dict) and "postgen" in plugins:
         return plugins["postgen"] or {}, ("plugins", "postgen")
@@ -176,7 +176,7 @@ def _channels(f: Fields) -> dict[str, Channel]:
     if section is None:
         return {}
     channels: dict[str, Channel] = {}
-    for name, settings in section.data.items():
+    for name in section.data:
         if not isinstance(name, str) or not _NAME.fullmatch(name):
             section.report("field-value",
                            f"channel name '{name}' must be lowercase letters, digits, '-' or '_'",

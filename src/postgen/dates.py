@@ -44,9 +44,9 @@ def parse_datetime(value: object, tz: tzinfo) -> datetime | DateProblem:
         day = date.fromisoformat(m["date"])
     except ValueError as exc:
         return DateProblem("date-invalid", f"'{text}' is not a real date ({exc})")
-    hms = [int(p) for p in m["time"].split(":")]
+    hms = [int(p) for p in m["time"].split(":")] + [0]
     try:
-        clock = time(*hms)
+        clock = time(hms[0], hms[1], hms[2])
     except ValueError as exc:
         return DateProblem("date-invalid", f"'{text}' is not a real time of day ({exc})")
     naive = datetime.combine(day, clock)

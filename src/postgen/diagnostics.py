@@ -47,6 +47,7 @@ RULES: dict[str, str] = {
     "date-invalid": "a date or time that cannot be read or does not exist in the calendar",
     "date-nonexistent": "a local time skipped by a daylight-saving change",
     "date-ambiguous": "a local time that occurs twice at a daylight-saving change",
+    "cta-missing": "a conversion-stage post without a call to action (warning)",
     "media-missing": "a media file that does not exist",
     "media-outside-repo": "a media path that leaves the calendar repository",
     # calendar config (mkdocs.yml)

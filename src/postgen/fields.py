@@ -111,7 +111,8 @@ class Fields:
     def raw(self, name: str, required: bool = False) -> object:
         return self._get(name, required)
 
-    def text(self, name: str, required: bool = False, *, nonempty: bool = True) -> str | None:
+    def text(self, name: str, required: bool = False, *, nonempty: bool = True,
+             max_length: int | None = None) -> str | None:
         value = self._get(name, required)
         if value is None:
             return None
@@ -122,6 +123,10 @@ class Fields:
         if nonempty and not value.strip():
             self.report("field-value", f"'{self.label(name)}' is empty", name)
             return None
+        if max_length is not None and len(value) > max_length:
+            self.report("field-value", f"'{self.label(name)}' is {len(value)} characters long; "
+                        f"at most {max_length}", name)
+            return None
         return value
 
     def flag(self, name: str) -> bool | None:
@@ -131,7 +136,9 @@ class Fields:
         self._wrong(name, "true or false", value)
         return None
 
-    def integer(self, name: str, minimum: int | None = None, maximum: int | None = None) -> int | None:
+    def integer(
+        self, name: str, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
         value = self._get(name, False)
         if value is None:
             return None

@@ -45,7 +45,8 @@ def new_post(calendar: Calendar, title: str, *, when: str, channels: tuple[str, 
         meta["campaign"] = campaign
     if owner:
         meta["owner"] = owner
-    post = frontmatter.Post(BODY, **meta)
+    post = frontmatter.Post(BODY)
+    post.metadata.update(meta)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(frontmatter.dumps(post, sort_keys=False) + "\n", encoding="utf-8")
     return path

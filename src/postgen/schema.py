@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from postgen.dates import DateProblem, parse_datetime, parse_day
-from postgen.diagnostics import Diagnostic
+from postgen.diagnostics import Diagnostic, Severity
 from postgen.fields import Fields
 from postgen.models import Audience, CalendarConfig, Cta, Funnel, Media, Override, Paid, Post
 
@@ -52,7 +52,7 @@ PART_BREAK = re.compile(r"\n[ \t]*\n---[ \t]*\n[ \t]*\n")
 
 def suggest_id(path: Path, date: object) -> str:
     stem = re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "post"
-    day = str(date)[:10] if isinstance(date, str) and re.match(r"\d{4}-\d\d-\d\d", str(date)) else ""
+    day = date[:10] if isinstance(date, str) and re.match(r"\d{4}-\d\d-\d\d", date) else ""
     return (f"{day}-{stem}" if day and not stem.startswith(day) else stem)[:64].strip("-")
 
 
@@ -69,19 +69,22 @@ class PostReader:
         f.unknown(POST_FIELDS)
         errors_before = self._errors()
         post_id = self._id()
-        title = f.text("title", required=True)
+        title = f.text("title", required=True, max_length=300)
         date = self._date(f, "date", required=True)
         channels = self._channels()
         funnel = f.choice("funnel", tuple(Funnel), "funnel-unknown", required=True)
         campaign = self._slug(f, "campaign")
-        owner = f.text("owner")
+        owner = f.text("owner", max_length=100)
         cta = self._cta(f)
         media = self._media_field(f)
         hashtags = self._hashtags(f, "hashtags")
-        lang = f.text("lang")
+        lang = f.text("lang", max_length=35)
         if lang is not None and not _LANG.fullmatch(lang):
             f.report("field-value", f"'{lang}' is not a language tag like en or pt-BR", "lang")
         draft = f.flag("draft") or False
+        if funnel == Funnel.CONVERSION and "cta" not in f.data:
+            f.report("cta-missing", "a conversion post should have a call to action: add "
+                     "'cta: {text: ..., url: ...}'", "funnel", severity=Severity.WARNING)
         paid = self._paid(channels)
         overrides = self._overrides(channels)
         if self._errors() > errors_before:
@@ -128,7 +131,7 @@ class PostReader:
         return result
 
     def _slug(self, f: Fields, name: str) -> str | None:
-        value = f.text(name)
+        value = f.text(name, max_length=64)
         if value is not None and not _SLUG.fullmatch(value):
             f.report("field-value",
                      f"'{value}' must be a slug: lowercase letters, digits, '-' and '_'", name)
@@ -220,7 +223,13 @@ class PostReader:
                      f"'{written}' leaves the calendar repository; media must live inside it",
                      name)
             return None
-        if not path.is_file():
+        try:
+            found = path.is_file()
+        except OSError as exc:  # a name too long for the filesystem, say
+            f.report("media-missing", f"media file '{written[:80]}' cannot be looked up: "
+                     f"{exc.strerror}", name)
+            return None
+        if not found:
             f.report("media-missing", f"media file '{written}' does not exist "
                      f"(looked for {self.config.rel(path)})", name)
             return None

@@ -142,12 +142,13 @@ class _Builder:
             return value
         if len(path) >= MAX_DEPTH or key in self._active:
             what = "refers to itself" if key in self._active else "is nested too deeply"
-            self.diagnostics.append(self.diag(self.loc(node), "yaml-too-deep", f"this value {what}"))
+            problem = self.diag(self.loc(node), "yaml-too-deep", f"this value {what}")
+            self.diagnostics.append(problem)
             return None
         self._active.add(key)
         try:
             if isinstance(node, SequenceNode):
-                value = [self.build(child, loader, (*path, i)) for i, child in enumerate(node.value)]
+                value = [self.build(item, loader, (*path, i)) for i, item in enumerate(node.value)]
             elif isinstance(node, MappingNode):
                 value = self._mapping(node, loader, path)
             else:  # pragma: no cover - the composer makes only these three

@@ -1,0 +1,116 @@
+"""One test per rule id: each asserts the exact path:line:col and rule."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from postgen.diagnostics import RULES
+from tests.conftest import CONFIG, PNG, MakeCalendar
+
+Run = Callable[..., Result]
+
+
+def problems(run: Run, root: Path) -> list[tuple[str, int, int, str]]:
+    result = run(root, "check", "--format", "json")
+    found = json.loads(result.output)
+    assert result.exit_code == (1 if any(d["severity"] == "error" for d in found) else 0)
+    return [(d["path"], d["line"], d["col"], d["rule"]) for d in found]
+
+
+def post(front: str, body: str = "Body.\n") -> str:
+    return f"---\n{front}---\n{body}"
+
+
+BASE = "id: p1\ntitle: T\ndate: 2027-03-02 09:30\nchannels: [x]\nfunnel: awareness\n"
+
+# (rule, files, expected (path, line, col))
+CASES: list[tuple[str, dict[str, str | bytes], tuple[str, int, int]]] = [
+    ("file-encoding", {"content/a.md": b"---\nid: p1\ntitle: caf\xe9\n---\n"},
+     ("content/a.md", 3, 11)),
+    ("front-matter-missing", {"content/a.md": "Just text.\n"}, ("content/a.md", 1, 1)),
+    ("front-matter-missing", {"content/a.md": "---\nid: p1\n"}, ("content/a.md", 1, 1)),
+    ("front-matter-not-mapping", {"content/a.md": post("- a\n- b\n")}, ("content/a.md", 2, 1)),
+    ("yaml-syntax", {"content/a.md": post(BASE + "hashtags: [a, b\n")}, ("content/a.md", 8, 1)),
+    ("yaml-syntax", {"content/a.md": post(BASE + "title2: \x07\n")}, ("content/a.md", 7, 9)),
+    ("yaml-duplicate-key", {"content/a.md": post(BASE + "title: Again\n")},
+     ("content/a.md", 7, 1)),
+    ("yaml-too-deep", {"content/a.md": post(BASE + "owner: " + "[" * 40 + "]" * 40 + "\n")},
+     ("content/a.md", 7, 39)),
+    ("field-unknown", {"content/a.md": post(BASE + "tittle: x\n")}, ("content/a.md", 7, 1)),
+    ("field-missing",
+     {"content/a.md": post("id: p1\ntitle: T\nchannels: [x]\nfunnel: retention\n")},
+     ("content/a.md", 2, 1)),
+    ("field-type", {"content/a.md": post(BASE + "draft: maybe\n")}, ("content/a.md", 7, 8)),
+    ("field-value", {"content/a.md": post(BASE + "campaign: Spring Launch\n")},
+     ("content/a.md", 7, 11)),
+    ("field-not-for-platform",
+     {"content/a.md": post(BASE + "variants:\n  x:\n    subject: Hi\n")}, ("content/a.md", 9, 5)),
+    ("id-invalid", {"content/a.md": post(BASE.replace("id: p1", "id: My Post"))},
+     ("content/a.md", 2, 5)),
+    ("channel-unknown", {"content/a.md": post(BASE.replace("[x]", "[x, tiktok]"))},
+     ("content/a.md", 5, 15)),
+    ("channel-duplicate", {"content/a.md": post(BASE.replace("[x]", "[x, x]"))},
+     ("content/a.md", 5, 15)),
+    ("variant-channel", {"content/a.md": post(BASE + "variants:\n  linkedin:\n    text: Hi\n")},
+     ("content/a.md", 8, 3)),
+    ("funnel-unknown", {"content/a.md": post(BASE.replace("funnel: awareness", "funnel: hype"))},
+     ("content/a.md", 6, 9)),
+    ("url-invalid", {"content/a.md": post(BASE + "cta:\n  text: Go\n  url: www.acme\n")},
+     ("content/a.md", 9, 8)),
+    ("date-invalid", {"content/a.md": post(BASE.replace("2027-03-02 09:30", "2027-02-30 09:30"))},
+     ("content/a.md", 4, 7)),
+    ("date-nonexistent",
+     {"content/a.md": post(BASE.replace("2027-03-02 09:30", "2027-03-28 02:30"))},
+     ("content/a.md", 4, 7)),
+    ("date-ambiguous",
+     {"content/a.md": post(BASE.replace("2027-03-02 09:30", "2027-10-31 02:30"))},
+     ("content/a.md", 4, 7)),
+    ("cta-missing", {"content/a.md": post(BASE.replace("awareness", "conversion"))},
+     ("content/a.md", 6, 9)),
+    ("media-missing", {"content/a.md": post(BASE + "image: assets/nope.png\nalt: A\n")},
+     ("content/a.md", 7, 8)),
+    ("media-outside-repo",
+     {"content/a.md": post(BASE + "media:\n  - src: ../../secret.png\n    alt: A\n")},
+     ("content/a.md", 8, 10)),
+    ("config-timezone", {"mkdocs.yml": CONFIG.replace("Europe/Berlin", "Europe/Berln")},
+     ("mkdocs.yml", 5, 17)),
+    ("config-platform", {"mkdocs.yml": CONFIG.replace("platform: sms", "platform: smss")},
+     ("mkdocs.yml", 15, 25)),
+    ("config-secret",
+     {"mkdocs.yml": CONFIG.replace('"@acme"}', '"@acme", options: {token: abc}}')},
+     ("mkdocs.yml", 10, 54)),
+    ("config-missing", {"mkdocs.yml": "site_name: x\nplugins:\n  - search\n"},
+     ("mkdocs.yml", 2, 1)),
+]
+
+
+@pytest.mark.parametrize(("rule", "files", "where"), CASES, ids=[c[0] for c in CASES])
+def test_rule_is_reported_at_its_place(
+    make_calendar: MakeCalendar, run: Run, rule: str, files: dict[str, str | bytes],
+    where: tuple[str, int, int],
+) -> None:
+    root = make_calendar(files)
+    assert (*where, rule) in problems(run, root)
+
+
+def test_duplicate_ids_are_reported_in_both_files(make_calendar: MakeCalendar, run: Run) -> None:
+    root = make_calendar({"content/a.md": post(BASE), "content/sub/b.md": post(BASE)})
+    found = problems(run, root)
+    assert ("content/a.md", 2, 5, "id-duplicate") in found
+    assert ("content/sub/b.md", 2, 5, "id-duplicate") in found
+
+
+def test_every_rule_has_a_test() -> None:
+    tested = {c[0] for c in CASES} | {"id-duplicate"}
+    untested = set(RULES) - tested - {"file-unreadable"}  # needs a file we cannot read as root
+    assert not untested
+
+
+def test_clean_post_has_no_problems(make_calendar: MakeCalendar, run: Run) -> None:
+    root = make_calendar({"content/a.md": post(BASE), "assets/a.png": PNG})
+    assert problems(run, root) == []
