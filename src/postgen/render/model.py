@@ -1,0 +1,93 @@
+"""What rendering produces: one `Variant` per post and channel.
+
+A variant is exactly what will be sent: the text of each part (one part, or
+several for a thread), the media files with their alt text, the tracked
+links, the per-platform extras, the API payload, and a content hash over all
+of it. The site shows variants, approvals name their hash, the publisher
+sends their payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    src: str  # as the writer wrote it
+    path: Path  # absolute, inside the calendar
+    alt: str | None
+    sha256: str
+    size: int  # bytes
+    width: int | None
+    height: int | None
+    format: str | None  # "JPEG", "PNG", "GIF", "WEBP" (Pillow's names)
+    mime: str
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A Bluesky rich-text facet: UTF-8 byte offsets, end exclusive."""
+
+    byte_start: int
+    byte_end: int
+    kind: str  # "link" | "mention" | "tag"
+    value: str  # the URI, the handle (resolved to a DID at publish time) or the tag
+
+
+@dataclass(frozen=True)
+class Link:
+    original: str  # as written
+    sent: str  # with tracking parameters where the policy adds them
+
+
+@dataclass(frozen=True)
+class LinkCard:
+    url: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One message: the whole post, or one part of a thread."""
+
+    text: str
+    facets: tuple[Facet, ...] = ()
+
+
+def _empty() -> Mapping[str, object]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Variant:
+    post_id: str
+    channel: str
+    platform: str
+    account: str
+    date: datetime  # timezone-aware
+    parts: tuple[Part, ...]
+    media: tuple[MediaFile, ...] = ()
+    links: tuple[Link, ...] = ()
+    link_card: LinkCard | None = None
+    first_comment: str | None = None
+    subject: str | None = None  # email
+    preheader: str | None = None  # email
+    html: str | None = None  # email
+    content_warning: str | None = None  # mastodon
+    lang: str | None = None
+    payload: Mapping[str, object] = field(default_factory=_empty)
+    hash: str = ""
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(p.text for p in self.parts)
+
+    @property
+    def is_thread(self) -> bool:
+        return len(self.parts) > 1
