@@ -14,6 +14,8 @@ plugins:
           options: {instance: https://mastodon.social, token_env: MASTODON_TOKEN}
           limits: {text_limit: 1000}     # this instance allows more
           approval_required: true
+          hashtags: inline               # or first_comment (Instagram)
+          thread_numbering: true         # "1/3" on automatically split threads
       utm: {source: "{platform}", medium: {default: social, email: email}}
       approval: {required: true, reviewers: [dana@client.com], min_approvals: 1}
       publish: {grace: 2h}
@@ -48,7 +50,10 @@ from postgen.yamlsource import parse
 
 CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish")
-CHANNEL_FIELDS = ("platform", "account", "publisher", "options", "limits", "approval_required")
+CHANNEL_FIELDS = (
+    "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
+    "thread_numbering",
+)
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|credential|private", re.I)
@@ -193,10 +198,13 @@ def _channels(f: Fields) -> dict[str, Channel]:
         limits = _limits(c, platform)
         options = _options(c)
         approval = c.flag("approval_required")
+        hashtags = c.choice("hashtags", ("inline", "first_comment")) or "inline"
+        numbering = c.flag("thread_numbering") or False
         if platform and account:
             channels[name] = Channel(
                 name=name, platform=platform, account=account.strip(), publisher=publisher,
-                options=options, limits=limits, approval_required=approval,
+                options=options, limits=limits, approval_required=approval, hashtags=hashtags,
+                thread_numbering=numbering,
             )
     if not section.data:
         section.report("field-missing", "'channels' defines no channel")

@@ -9,12 +9,16 @@ written with it, so every message has the same shape.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from postgen.diagnostics import Diagnostic, Severity
-from postgen.yamlsource import Path, SourceMap
+from postgen.yamlsource import SourceMap
+
+Path = tuple[str | int, ...]
+_SPACE = re.compile(r"\s")
 
 
 def type_name(value: object) -> str:
@@ -39,11 +43,7 @@ def is_http_url(value: str) -> bool:
     except ValueError:
         return False
     host = parts.hostname or ""
-    return (
-        parts.scheme in ("http", "https")
-        and "." in host.strip(".")
-        and not any(c.isspace() for c in value)
-    )
+    return parts.scheme in ("http", "https") and "." in host.strip(".") and not _SPACE.search(value)
 
 
 class Fields:

@@ -16,8 +16,8 @@ from pathlib import Path
 from postgen.diagnostics import Diagnostic, error
 from postgen.fields import Fields
 from postgen.models import CalendarConfig, Post
-from postgen.schema import read_post
-from postgen.yamlsource import Loc, parse
+from postgen.schema import MediaLookup, read_post
+from postgen.yamlsource import SourceMap, parse
 
 _OPEN = re.compile(r"---[ \t]*\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -30,10 +30,10 @@ class LoadedFile:
     path: str
     post: Post | None
     diagnostics: tuple[Diagnostic, ...]
-    #: The id as written and where, even when the post has other errors, so
-    #: duplicate ids are found in every file.
+    #: The id as written, even when the post has other errors, so duplicate
+    #: ids are found in every file; `source` says where it stands.
     raw_id: str | None = None
-    id_loc: Loc | None = None
+    source: SourceMap | None = None
 
 
 def discover(content_dir: Path) -> Iterator[Path]:
@@ -57,7 +57,7 @@ def decode(data: bytes, shown: str) -> str | Diagnostic:
     return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
-def load_file(config: CalendarConfig, file: Path) -> LoadedFile:
+def load_file(config: CalendarConfig, file: Path, media: MediaLookup | None = None) -> LoadedFile:
     shown = config.rel(file)
     try:
         data = file.read_bytes()
@@ -93,10 +93,10 @@ def load_file(config: CalendarConfig, file: Path) -> LoadedFile:
                                  "or a list"))
         return LoadedFile(shown, None, tuple(diagnostics))
     fields = Fields(parsed.data, parsed.source, shown, diagnostics)
-    post = read_post(config, fields, file, body, body_line)
+    post = read_post(config, fields, file, body, body_line, media)
     raw_id = parsed.data.get("id")
     return LoadedFile(
         shown, post, tuple(diagnostics),
         raw_id=str(raw_id) if isinstance(raw_id, str | int) else None,
-        id_loc=parsed.source.value("id"),
+        source=parsed.source,
     )

@@ -8,6 +8,7 @@ post and channel) builds on these and never changes them.
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -49,6 +50,10 @@ class Channel:
     limits: Mapping[str, object] = field(default_factory=_frozen_map)
     #: None: the calendar's approval policy decides.
     approval_required: bool | None = None
+    #: "inline" (end of the text) or "first_comment" (Instagram's habit).
+    hashtags: str = "inline"
+    #: Number the parts of an automatically split thread ("1/3").
+    thread_numbering: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,10 +109,10 @@ class CalendarConfig:
 
     def rel(self, path: Path) -> str:
         """A path as shown in messages: relative to the calendar root."""
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        text, root = str(path), str(self.root)
+        if text.startswith(root) and text[len(root) : len(root) + 1] == os.sep:
+            return text[len(root) + 1 :].replace(os.sep, "/")
+        return path.as_posix()
 
 
 # -- posts ---------------------------------------------------------------------

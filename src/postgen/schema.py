@@ -56,13 +56,36 @@ def suggest_id(path: Path, date: object) -> str:
     return (f"{day}-{stem}" if day and not stem.startswith(day) else stem)[:64].strip("-")
 
 
+class MediaLookup:
+    """Where a media path points and whether it is there, looked up once per run."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._seen: dict[tuple[Path, str], tuple[Path, bool, bool | str]] = {}
+
+    def find(self, base: Path, written: str) -> tuple[Path, bool, bool | str]:
+        """(resolved path, inside the root?, True if a file / False / an OS error message)."""
+        key = (base, written)
+        if key not in self._seen:
+            path = (base / written.lstrip("/")).resolve()
+            inside = path.is_relative_to(self.root)
+            try:
+                found: bool | str = inside and path.is_file()
+            except OSError as exc:  # a name too long for the filesystem, say
+                found = exc.strerror or str(exc)
+            self._seen[key] = (path, inside, found)
+        return self._seen[key]
+
+
 class PostReader:
     """Reads one post's front matter against the calendar config."""
 
-    def __init__(self, config: CalendarConfig, f: Fields, file: Path) -> None:
+    def __init__(self, config: CalendarConfig, f: Fields, file: Path,
+                 media: MediaLookup | None = None) -> None:
         self.config = config
         self.f = f
         self.file = file
+        self.media = media or MediaLookup(config.root)
 
     def read(self, body: str, body_line: int) -> Post | None:
         f = self.f
@@ -217,17 +240,15 @@ class PostReader:
         root = self.config.root
         written = src.strip()
         base = self.file.parent if written.startswith(("./", "../")) else root
-        path = (base / written.lstrip("/")).resolve()
-        if not path.is_relative_to(root):
+        path, inside, found = self.media.find(base, written)
+        if not inside:
             f.report("media-outside-repo",
                      f"'{written}' leaves the calendar repository; media must live inside it",
                      name)
             return None
-        try:
-            found = path.is_file()
-        except OSError as exc:  # a name too long for the filesystem, say
+        if isinstance(found, str):
             f.report("media-missing", f"media file '{written[:80]}' cannot be looked up: "
-                     f"{exc.strerror}", name)
+                     f"{found}", name)
             return None
         if not found:
             f.report("media-missing", f"media file '{written}' does not exist "
@@ -330,9 +351,9 @@ class PostReader:
         return result
 
 
-def read_post(config: CalendarConfig, f: Fields, file: Path, body: str,
-              body_line: int) -> Post | None:
-    return PostReader(config, f, file).read(body, body_line)
+def read_post(config: CalendarConfig, f: Fields, file: Path, body: str, body_line: int,
+              media: MediaLookup | None = None) -> Post | None:
+    return PostReader(config, f, file, media).read(body, body_line)
 
 
 def split_parts(body: str) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ thing whether or not YAML would have recognised it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ except AttributeError:  # PyYAML built without libyaml
     _FastLoader = yaml.SafeLoader
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 #: No postgen field nests deeper than a few levels; anything past this is junk.
 MAX_DEPTH = 32
@@ -35,7 +36,6 @@ MAX_DEPTH = 32
 #: the pure-Python loader, which fails cleanly instead.
 _C_SAFE_INDICATORS = 2000
 
-Path = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -48,28 +48,69 @@ class Loc:
 
 @dataclass(frozen=True)
 class SourceMap:
-    """Where each key and value of one YAML document stands in its file."""
+    """Where each key and value of one YAML document stands in its file.
 
-    values: Mapping[Path, Loc]
-    keys: Mapping[Path, Loc]
+    It keeps only the document's text and composes its node tree again when
+    a place is first asked for: a valid post never pays for locations (or
+    keeps a million YAML nodes alive) that no report needs.
+    """
+
+    text: str
+    first_line: int
     origin: Loc
+    any_tags: bool = False
+
+    @functools.cached_property
+    def root(self) -> Node | None:
+        loader = (yaml.SafeLoader if _indicators(self.text) > _C_SAFE_INDICATORS
+                  else _FastLoader)(self.text)
+        try:
+            node: Node | None = loader.get_single_node()
+            if node is not None and "<<" in self.text:
+                _flatten_merges(node, loader)
+            return node
+        except (yaml.YAMLError, RecursionError):
+            return None
+        finally:
+            loader.dispose()
 
     def value(self, *path: str | int) -> Loc:
         """The value at `path`, or the nearest enclosing one that exists."""
-        return self._find(self.values, path)
+        found = self._walk(path)
+        return self._loc(found[-1][1]) if found else self.origin
 
     def key(self, *path: str | int) -> Loc:
         """The key of the field at `path` (its value's place for list items)."""
-        if path in self.keys:
-            return self.keys[path]
-        return self._find(self.values, path)
+        found = self._walk(path)
+        if not found:
+            return self.origin
+        key_node, value_node = found[-1]
+        return self._loc(key_node if len(found) == len(path) + 1 and key_node else value_node)
 
-    def _find(self, table: Mapping[Path, Loc], path: Path) -> Loc:
-        while path:
-            if path in table:
-                return table[path]
-            path = path[:-1]
-        return table.get((), self.origin)
+    def has(self, *path: str | int) -> bool:
+        return len(self._walk(path)) == len(path) + 1
+
+    def _loc(self, node: Node) -> Loc:
+        return Loc(node.start_mark.line + self.first_line, node.start_mark.column + 1)
+
+    def _walk(self, path: tuple[str | int, ...]) -> list[tuple[Node | None, Node]]:
+        if self.root is None:
+            return []
+        trail: list[tuple[Node | None, Node]] = [(None, self.root)]
+        node = self.root
+        for step in path:
+            nxt: tuple[Node | None, Node] | None = None
+            if isinstance(node, MappingNode):
+                nxt = next(((k, v) for k, v in node.value
+                            if isinstance(k, ScalarNode) and k.value == str(step)), None)
+            elif isinstance(node, SequenceNode) and isinstance(step, int):
+                if 0 <= step < len(node.value):
+                    nxt = (None, node.value[step])
+            if nxt is None:
+                break
+            trail.append(nxt)
+            node = nxt[1]
+        return trail
 
 
 @dataclass(frozen=True)
@@ -85,13 +126,13 @@ def parse(text: str, path: str, first_line: int = 1, *, any_tags: bool = False) 
     `any_tags` lets application tags through as their plain value (mkdocs.yml
     has `!ENV` and `!!python/name:` entries that are MkDocs' business).
     """
-    builder = _Builder(path, first_line, any_tags)
+    builder = _Builder(path, first_line, any_tags, merges="<<" in text)
     origin = Loc(first_line, 1)
     loader_cls = _FastLoader if _indicators(text) <= _C_SAFE_INDICATORS else yaml.SafeLoader
     loader = loader_cls(text)
     try:
         node = loader.get_single_node()
-        data = None if node is None else builder.build(node, loader)
+        data = None if node is None else builder.build(node, loader, 0)
     except yaml.MarkedYAMLError as exc:
         return builder.failed(origin, _syntax_problem(exc, builder))
     except yaml.YAMLError as exc:  # ReaderError: a character YAML does not allow
@@ -100,7 +141,22 @@ def parse(text: str, path: str, first_line: int = 1, *, any_tags: bool = False) 
         return builder.failed(origin, builder.diag(origin, "yaml-too-deep", "nested too deeply"))
     finally:
         loader.dispose()
-    return Parsed(data, SourceMap(builder.values, builder.keys, origin), tuple(builder.diagnostics))
+    return Parsed(data, SourceMap(text, first_line, origin, any_tags),
+                  tuple(builder.diagnostics))
+
+
+def _flatten_merges(node: Node, loader: Any, depth: int = 0) -> None:
+    """Apply `<<` merge keys as the builder did, so walks find the same keys."""
+    if depth > MAX_DEPTH:
+        return
+    if isinstance(node, MappingNode):
+        if any(k.tag == _MERGE for k, _ in node.value):
+            loader.flatten_mapping(node)
+        for _k, v in node.value:
+            _flatten_merges(v, loader, depth + 1)
+    elif isinstance(node, SequenceNode):
+        for v in node.value:
+            _flatten_merges(v, loader, depth + 1)
 
 
 def _indicators(text: str) -> int:
@@ -110,14 +166,13 @@ def _indicators(text: str) -> int:
 
 
 class _Builder:
-    def __init__(self, path: str, first_line: int, any_tags: bool) -> None:
+    def __init__(self, path: str, first_line: int, any_tags: bool, merges: bool) -> None:
         self.path = path
-        self.any_tags = any_tags
+        self.merges = merges
         self.first_line = first_line
-        self.values: dict[Path, Loc] = {}
-        self.keys: dict[Path, Loc] = {}
+        self.any_tags = any_tags
         self.diagnostics: list[Diagnostic] = []
-        self._done: dict[int, object] = {}
+        self._done: dict[int, object] = {}  # collections already built (aliases share them)
         self._active: set[int] = set()
 
     def loc(self, node: Node) -> Loc:
@@ -128,60 +183,53 @@ class _Builder:
         return error(self.path, loc.line, loc.col, rule, message)
 
     def failed(self, origin: Loc, diagnostic: Diagnostic) -> Parsed:
-        return Parsed(None, SourceMap({}, {}, origin), (diagnostic,))
+        return Parsed(None, SourceMap("", self.first_line, origin), (diagnostic,))
 
-    def build(self, node: Node, loader: Any, path: Path = ()) -> object:
-        self.values.setdefault(path, self.loc(node))
+    def build(self, node: Node, loader: Any, depth: int) -> object:
+        if node.tag == _STR:
+            return node.value
+        if isinstance(node, ScalarNode):
+            return _scalar(node, loader, self.any_tags)
         key = id(node)
         if key in self._done:  # an alias: built once, shared
             return self._done[key]
-        value: object
-        if isinstance(node, ScalarNode):
-            value = _scalar(node, loader, self.any_tags)
-            self._done[key] = value
-            return value
-        if len(path) >= MAX_DEPTH or key in self._active:
+        if depth >= MAX_DEPTH or key in self._active:
             what = "refers to itself" if key in self._active else "is nested too deeply"
             problem = self.diag(self.loc(node), "yaml-too-deep", f"this value {what}")
             self.diagnostics.append(problem)
             return None
         self._active.add(key)
+        value: object
         try:
             if isinstance(node, SequenceNode):
-                value = [self.build(item, loader, (*path, i)) for i, item in enumerate(node.value)]
-            elif isinstance(node, MappingNode):
-                value = self._mapping(node, loader, path)
-            else:  # pragma: no cover - the composer makes only these three
-                raise TypeError(node)
+                value = [self.build(item, loader, depth + 1) for item in node.value]
+            else:
+                value = self._mapping(node, loader, depth)
         finally:
             self._active.discard(key)
         self._done[key] = value
         return value
 
-    def _mapping(self, node: MappingNode, loader: Any, path: Path) -> dict[object, object]:
-        if any(k.tag == _MERGE for k, _ in node.value):
+    def _mapping(self, node: Node, loader: Any, depth: int) -> dict[object, object]:
+        if self.merges and any(k.tag == _MERGE for k, _ in node.value):
             loader.flatten_mapping(node)
         result: dict[object, object] = {}
         for key_node, value_node in node.value:
-            where = self.loc(key_node)
             if not isinstance(key_node, ScalarNode):
-                self.diagnostics.append(self.diag(where, "field-type", "a key must be plain text"))
+                problem = self.diag(self.loc(key_node), "field-type", "a key must be plain text")
+                self.diagnostics.append(problem)
                 continue
-            key = _scalar(key_node, loader, self.any_tags)
+            key = key_node.value if key_node.tag == _STR else \
+                _scalar(key_node, loader, self.any_tags)
             if not isinstance(key, str | int) or isinstance(key, bool):
                 key = key_node.value
             if key in result:
-                first = self.keys.get((*path, key), where)
-                self.diagnostics.append(
-                    self.diag(
-                        where,
-                        "yaml-duplicate-key",
-                        f"'{key_node.value}' is given twice (first at line {first.line}); "
-                        "YAML would silently keep only this one",
-                    )
-                )
-            self.keys.setdefault((*path, key), where)
-            result[key] = self.build(value_node, loader, (*path, key))
+                first = next(k for k, _ in node.value if k.value == key_node.value)
+                self.diagnostics.append(self.diag(
+                    self.loc(key_node), "yaml-duplicate-key",
+                    f"'{key_node.value}' is given twice (first at line {self.loc(first).line}); "
+                    "YAML would silently keep only this one"))
+            result[key] = self.build(value_node, loader, depth + 1)
         return result
 
 
