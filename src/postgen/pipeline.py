@@ -15,8 +15,8 @@ from postgen import diagnostics as diag
 from postgen.config import find_config, load_config
 from postgen.errors import ConfigInvalid
 from postgen.loader import LoadedFile, discover, load_file
-from postgen.schema import MediaLookup
 from postgen.models import Calendar, Post
+from postgen.schema import MediaLookup
 
 
 def load_calendar(start: Path | None = None, config_file: Path | None = None) -> Calendar:

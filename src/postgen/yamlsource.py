@@ -103,9 +103,9 @@ class SourceMap:
             if isinstance(node, MappingNode):
                 nxt = next(((k, v) for k, v in node.value
                             if isinstance(k, ScalarNode) and k.value == str(step)), None)
-            elif isinstance(node, SequenceNode) and isinstance(step, int):
-                if 0 <= step < len(node.value):
-                    nxt = (None, node.value[step])
+            elif (isinstance(node, SequenceNode) and isinstance(step, int)
+                  and 0 <= step < len(node.value)):
+                nxt = (None, node.value[step])
             if nxt is None:
                 break
             trail.append(nxt)
