@@ -134,8 +134,11 @@ class PostReader:
                      f"'id: {suggest_id(self.file, f.data.get('date'))}'")
             return None
         value = f.raw("id")
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            # YAML reads `id: 0123` as 83: an id must be written as text.
+            f.report("id-invalid", f"post id {value!r} is a number to YAML; put it in quotes",
+                     "id")
+            return None
         if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
             f.report("id-invalid",
                      f"post id {value!r} must be lowercase letters, digits and '-' "

@@ -1,0 +1,410 @@
+"""Text length exactly as each platform counts it, and one entry point, :func:`count`.
+
+Per counting rule (``PlatformRules.counting``):
+
+- ``twitter-weighted`` (X): twitter-text v3 ``parseTweet``. NFC first; each URL
+  (with a scheme, or without one if its TLD is valid) weighs ``url_length``;
+  each emoji sequence weighs the default weight as a unit (sequences found by
+  current Unicode emoji properties: twitter-text's own list stops at Unicode 11
+  and weighs newer emoji per code point); other code points
+  weigh by the configured ranges (astral ones, as UTF-16 low surrogates, never
+  fall in a range). CRLF is two code points and weighs 2, as in the reference.
+  U+FFFE, U+FEFF, U+FFFF make the text invalid. Ranges are UTF-16 indices.
+- ``graphemes-mastodon``: Mastodon's ``StatusLengthValidator``: extended
+  grapheme clusters of content warning + text, where each URL with a scheme is
+  ``url_length`` x's and ``@user@domain`` is ``@user``; a blank text counts 0.
+- ``bluesky``: graphemes (``text_limit``) and UTF-8 bytes (``byte_limit``).
+- ``threads``: code points, except that each emoji sequence counts its UTF-8
+  bytes (platforms.md: "emoji counted as their UTF-8 bytes"): an emoji of four
+  UTF-8 bytes counts 4, a ZWJ family 25. Links: distinct URLs (scheme,
+  host lower-cased; trailing "/" ignored), including ones without a scheme.
+- ``linkedin``, ``chars`` (Facebook, Instagram, Pinterest): UTF-16 code units.
+  The platforms do not say which unit; UTF-16 units (what a JavaScript counter
+  reports) are never fewer than code points, so the limit is never overrun.
+  LinkedIn is counted over the text before its "little" format escaping.
+- ``sms``: GSM-7 septets (extension characters take 2) or, if any character is
+  outside GSM-7, UCS-2 (UTF-16 units); segments are filled greedily without
+  splitting an escape pair or a surrogate pair.
+- ``email``: the longest body line in UTF-8 octets against the 998 MUST, every
+  line in characters against the 78 SHOULD, the subject in characters.
+
+Graphemes are the ``regex`` package's ``\\X`` (current Unicode).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import regex
+
+from postgen.platforms import PlatformRules, SmsRules, get_platform
+from postgen.platforms.urls import Entity, extract_mentions, extract_urls, remove_overlapping
+
+_GRAPHEME = regex.compile(r"\X")
+_ELEMENT = (
+    r"(?:[#*0-9]\ufe0f?\u20e3|\p{Regional_Indicator}\p{Regional_Indicator}"
+    r"|[\p{Extended_Pictographic}\p{Emoji_Presentation}]"
+    r"(?:\p{Emoji_Modifier}|\ufe0f|[\U000e0020-\U000e007e]+\U000e007f)?)"
+)
+_EMOJI = regex.compile(rf"{_ELEMENT}(?:\u200d{_ELEMENT})*")
+_PRESENTATION = regex.compile(r"\p{Emoji_Presentation}")
+_INVALID = frozenset("\ufffe\ufeff\uffff")
+_BLANK = regex.compile(r"[\p{White_Space}]*")
+_LINE_BREAK = regex.compile(r"\r\n|\r|\n")
+
+
+def graphemes(text: str) -> int:
+    """Extended grapheme clusters (``regex`` ``\\X``, current Unicode)."""
+    return len(_GRAPHEME.findall(text))
+
+
+def utf16_length(text: str) -> int:
+    """UTF-16 code units: astral code points count 2."""
+    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def utf8_length(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+def emoji_sequences(text: str) -> list[Entity]:
+    """Emoji sequences: ZWJ sequences, flags, keycaps, tag sequences, modifier and
+    presentation sequences, and single default-emoji characters (not ``©`` alone)."""
+    return [Entity(m.group(0), m.start(), m.end()) for m in _EMOJI.finditer(text)
+            if len(m.group(0)) > 1 or _PRESENTATION.match(m.group(0))]
+
+
+# --- X -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TwitterParse:
+    """twitter-text ``parseTweet``'s result; ranges are inclusive UTF-16 indices."""
+
+    weighted_length: int
+    valid: bool
+    permillage: int
+    display_range_start: int
+    display_range_end: int
+    valid_range_start: int
+    valid_range_end: int
+
+    def as_dict(self) -> dict[str, object]:
+        """The result under twitter-text's (camelCase) names."""
+        return {"weightedLength": self.weighted_length, "valid": self.valid,
+                "permillage": self.permillage, "displayRangeStart": self.display_range_start,
+                "displayRangeEnd": self.display_range_end,
+                "validRangeStart": self.valid_range_start, "validRangeEnd": self.valid_range_end}
+
+
+def twitter_weighted_length(text: str, rules: PlatformRules | None = None, *,
+                            emoji_parsing: bool | None = None) -> TwitterParse:
+    """X's weighted length of ``text`` (twitter-text v3 by default; ``emoji_parsing=False``
+    is config v2)."""
+    rules = rules or get_platform("x")
+    w = rules.weighting
+    if w is None:
+        raise ValueError(f"{rules.name} has no weighting")
+    emoji = w.emoji_parsing if emoji_parsing is None else emoji_parsing
+    max_length = rules.text_limit if rules.text_limit is not None else 280
+    url_weight = (rules.url_length or 0) * w.scale
+    norm = unicodedata.normalize("NFC", text)
+    urls = {e.start: e.end for e in extract_urls(norm)}
+    emojis = {e.start: e.end for e in emoji_sequences(norm)} if emoji else {}
+
+    def weight(cp: int) -> int:
+        if cp > 0xFFFF:  # twitter-text weighs the low surrogate
+            cp = 0xDC00 + ((cp - 0x10000) & 0x3FF)
+        for r in w.ranges:
+            if r.start <= cp <= r.end:
+                return r.weight
+        return w.default_weight
+
+    total = 0
+    valid = True
+    valid_end = 0
+    i = u16 = 0
+    while i < len(norm):
+        if i in urls:
+            end = urls[i]
+            total += url_weight
+        elif i in emojis:
+            end = emojis[i]
+            total += w.default_weight
+        else:
+            end = i + 1
+            total += weight(ord(norm[i]))
+        u16 += utf16_length(norm[i:end])
+        if valid:
+            valid = norm[end - 1] not in _INVALID
+        if valid and total <= max_length * w.scale:
+            valid_end = u16 - 1
+        i = end
+    weighted = total // w.scale
+    return TwitterParse(
+        weighted_length=weighted,
+        valid=valid and 0 < weighted <= max_length,
+        permillage=math.floor(total / w.scale / max_length * 1000),
+        display_range_start=0,
+        display_range_end=max(utf16_length(text) - 1, 0),
+        valid_range_start=0,
+        valid_range_end=valid_end + utf16_length(text) - utf16_length(norm),
+    )
+
+
+# --- Mastodon, Bluesky, Threads -----------------------------------------------------
+
+def mastodon_length(text: str, content_warning: str = "",
+                    rules: PlatformRules | None = None) -> int:
+    """Mastodon's countable length of a status: graphemes of CW + text, each URL with a
+    scheme ``url_length`` characters, ``@user@domain`` as ``@user``; blank text is 0."""
+    rules = rules or get_platform("mastodon")
+    countable = "" if _BLANK.fullmatch(text) else _mastodon_countable(text, rules)
+    return graphemes(content_warning + countable)
+
+
+def _mastodon_countable(text: str, rules: PlatformRules) -> str:
+    urls = [] if rules.url_length is None else [
+        u for u in extract_urls(text, without_scheme=False, flavour="mastodon")
+        if u.text.partition("://")[0].lower() in rules.url_schemes]
+    mentions = extract_mentions(text) if "@" in text else []
+    out: list[str] = []
+    at = 0
+    for e in remove_overlapping(urls + mentions):
+        out.append(text[at:e.start])
+        is_url = e in urls
+        out.append("x" * (rules.url_length or 0) if is_url else "@" + e.text.split("@")[0])
+        at = e.end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def bluesky_length(text: str) -> tuple[int, int]:
+    """Bluesky's two measures: (graphemes, UTF-8 bytes)."""
+    return graphemes(text), utf8_length(text)
+
+
+def threads_length(text: str) -> int:
+    """Code points, each emoji sequence counting its UTF-8 bytes instead."""
+    total = at = 0
+    for e in emoji_sequences(text):
+        total += e.start - at + utf8_length(e.text)
+        at = e.end
+    return total + len(text) - at
+
+
+def unique_links(text: str) -> tuple[str, ...]:
+    """The distinct URLs in ``text``, with or without scheme, in order of appearance."""
+    seen: dict[str, str] = {}
+    for u in extract_urls(text):
+        scheme, sep, rest = u.text.partition("://")
+        if not sep:
+            scheme, rest = "https", u.text
+        host, slash, path = rest.partition("/")
+        key = f"{scheme.lower()}://{host.lower()}{slash}{path}".rstrip("/")
+        seen.setdefault(key, u.text)
+    return tuple(seen.values())
+
+
+# --- SMS -----------------------------------------------------------------------------
+
+_GSM7 = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+_GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")  # escape + character: 2 septets
+
+
+@dataclass(frozen=True)
+class SmsInfo:
+    """How an SMS is encoded and split."""
+
+    encoding: str  # "GSM-7" or "UCS-2"
+    characters: int  # code points
+    units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
+    segments: int
+    per_segment: int  # capacity of each segment: single, or per part when split
+
+
+def sms_info(text: str, rules: SmsRules | None = None) -> SmsInfo:
+    """Encoding, units and segments of ``text`` as an SMS."""
+    sms = rules or get_platform("sms").sms
+    assert sms is not None
+    if all(ch in _GSM7 or ch in _GSM7_EXTENSION for ch in text):
+        encoding, single, part = "GSM-7", sms.gsm7_single, sms.gsm7_part
+        costs = [2 if ch in _GSM7_EXTENSION else 1 for ch in text]
+    else:
+        encoding, single, part = "UCS-2", sms.ucs2_single, sms.ucs2_part
+        costs = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
+    units = sum(costs)
+    if units <= single:
+        return SmsInfo(encoding, len(text), units, 1 if text else 0, single)
+    segments, used = 1, 0
+    for c in costs:  # a pair never straddles two parts
+        if used + c > part:
+            segments, used = segments + 1, 0
+        used += c
+    return SmsInfo(encoding, len(text), units, segments, part)
+
+
+# --- Email ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EmailInfo:
+    """Line and subject lengths of an email; line numbers start at 1."""
+
+    subject_length: int  # characters
+    longest_line: int  # UTF-8 octets
+    longest_line_number: int
+    over_must: tuple[tuple[int, int], ...]  # (line, octets) over the MUST limit
+    over_should: tuple[tuple[int, int], ...]  # (line, characters) over only the SHOULD
+
+
+def email_info(body: str, subject: str = "", rules: PlatformRules | None = None) -> EmailInfo:
+    rules = rules or get_platform("email")
+    must = rules.line_limit
+    should = rules.line_limit_should
+    lines = _LINE_BREAK.split(body)
+    octets = [utf8_length(line) for line in lines]
+    longest = max(range(len(lines)), key=lambda i: octets[i])
+    return EmailInfo(
+        subject_length=len(subject),
+        longest_line=octets[longest],
+        longest_line_number=longest + 1,
+        over_must=tuple((i + 1, n) for i, n in enumerate(octets) if must is not None and n > must),
+        over_should=tuple((i + 1, len(line)) for i, line in enumerate(lines)
+                          if should is not None and len(line) > should
+                          and (must is None or octets[i] <= must)),
+    )
+
+
+# --- count ---------------------------------------------------------------------------
+
+_UNITS = {"twitter-weighted": "weighted characters", "graphemes-mastodon": "graphemes",
+          "bluesky": "graphemes", "threads": "characters", "linkedin": "characters",
+          "chars": "characters", "sms": "segments", "email": "octets per line"}
+
+
+@dataclass(frozen=True)
+class Count:
+    """A text counted by its platform's rules.
+
+    ``ok`` is False when a limit is broken; ``problems`` says which, in words. For
+    email, ``problems`` also holds SHOULD advice (the word "should" is in it) that
+    leaves ``ok`` True. ``over`` is how far ``length`` exceeds ``limit`` (0 if not).
+    """
+
+    counting: str
+    length: int
+    limit: int | None
+    unit: str
+    ok: bool
+    over: int
+    problems: tuple[str, ...]
+    details: Mapping[str, object]
+
+    def summary(self) -> str:
+        """One line for the CLI: ``217/280``; Bluesky and SMS say more."""
+        d = self.details
+        if self.counting == "bluesky":
+            return (f"{self.length}/{self.limit} graphemes, "
+                    f"{d['bytes']}/{d['byte_limit']} bytes")
+        if self.counting == "sms":
+            s = "" if d["segments"] == 1 else "s"
+            return (f"{d['characters']} characters, {d['encoding']}, {d['segments']} "
+                    f"segment{s} ({d['per_segment']} per segment)")
+        if self.counting == "email":
+            return (f"longest line {self.length}/{self.limit} octets "
+                    f"(line {d['longest_line_number']}), "
+                    f"subject {d['subject_length']}/{d['subject_limit']} characters")
+        if self.limit is None:
+            return f"{self.length} {self.unit}"
+        return f"{self.length}/{self.limit}"
+
+
+def count(text: str, rules: PlatformRules, *, content_warning: str = "",
+          subject: str = "") -> Count:
+    """``text`` counted as ``rules.counting`` says, checked against ``rules``' limits.
+
+    ``content_warning`` counts on Mastodon; ``subject`` is the email subject, or
+    the pin title on Pinterest (``title_limit``).
+    """
+    how = rules.counting
+    name = rules.display_name
+    details: dict[str, object] = {}
+    problems: list[str] = []
+    ok = True
+    limit = rules.text_limit
+    unit = _UNITS[how]
+    if how == "twitter-weighted":
+        parsed = twitter_weighted_length(text, rules)
+        length = parsed.weighted_length
+        details.update(parsed.as_dict())
+        bad = next((ch for ch in unicodedata.normalize("NFC", text) if ch in _INVALID), None)
+        if bad is not None:
+            ok = False
+            problems.append(f"contains U+{ord(bad):04X}, which {name} does not accept")
+    elif how == "graphemes-mastodon":
+        length = mastodon_length(text, content_warning, rules)
+    elif how == "bluesky":
+        length, size = bluesky_length(text)
+        details.update(bytes=size, byte_limit=rules.byte_limit)
+        if rules.byte_limit is not None and size > rules.byte_limit:
+            ok = False
+            problems.append(f"{size} UTF-8 bytes, {name} allows {rules.byte_limit}")
+    elif how == "threads":
+        length = threads_length(text)
+    elif how in ("linkedin", "chars"):
+        length = utf16_length(text)
+        if rules.title_limit is not None and utf16_length(subject) > rules.title_limit:
+            ok = False
+            problems.append(f"title is {utf16_length(subject)} characters, "
+                            f"{name} allows {rules.title_limit}")
+    elif how == "sms":
+        assert rules.sms is not None
+        info = sms_info(text, rules.sms)
+        details.update(encoding=info.encoding, characters=info.characters, units=info.units,
+                       segments=info.segments, per_segment=info.per_segment)
+        length, limit = info.segments, rules.sms.max_segments
+    elif how == "email":
+        return _email_count(text, subject, rules)
+    else:  # pragma: no cover - rules.yaml is checked on load
+        raise ValueError(f"unknown counting rule {how!r}")
+    over = max(length - limit, 0) if limit is not None else 0
+    if over:
+        ok = False
+        problems.insert(0, f"{length} {unit}, {name} allows {limit}")
+    if rules.max_links is not None:
+        links = unique_links(text) if rules.unique_links else extract_urls(text)
+        details["links"] = len(links)
+        if len(links) > rules.max_links:
+            ok = False
+            kind = "unique links" if rules.unique_links else "links"
+            problems.append(f"{len(links)} {kind}, {name} allows {rules.max_links}")
+    return Count(how, length, limit, unit, ok, over, tuple(problems), MappingProxyType(details))
+
+
+def _email_count(body: str, subject: str, rules: PlatformRules) -> Count:
+    info = email_info(body, subject, rules)
+    problems: list[str] = []
+    for line, octets in info.over_must[:3]:
+        problems.append(f"line {line} is {octets} octets; RFC 5322 allows at most "
+                        f"{rules.line_limit} per line")
+    for line, chars in info.over_should[:3]:
+        problems.append(f"line {line} is {chars} characters; RFC 5322 says lines should be "
+                        f"at most {rules.line_limit_should}")
+    if rules.subject_limit is not None and info.subject_length > rules.subject_limit:
+        problems.append(f"subject is {info.subject_length} characters; it should be at most "
+                        f"{rules.subject_limit} to fit one header line")
+    limit = rules.line_limit
+    over = max(info.longest_line - limit, 0) if limit is not None else 0
+    details = MappingProxyType({
+        "longest_line_number": info.longest_line_number, "subject_length": info.subject_length,
+        "subject_limit": rules.subject_limit, "lines_over_must": len(info.over_must),
+        "lines_over_should": len(info.over_should),
+    })
+    return Count("email", info.longest_line, limit, _UNITS["email"], not over, over,
+                 tuple(problems), details)

@@ -1,0 +1,373 @@
+"""URL, mention and hashtag extraction with indices, the way the platforms find them.
+
+URLs follow twitter-text 3.1.0 (``extractUrlsWithIndices``), whose grammar X uses
+to give every URL a fixed weight: a scheme-less URL counts only when its last
+label is a valid TLD (``tlds.txt``) and it has an ASCII domain; every label must
+punycode-encode to 1-63 characters; a t.co link stops at its slug. The
+``mastodon`` flavour is Mastodon's variant of the same grammar
+(``config/initializers/twitter_regex.rb``): more schemes and looser path
+characters. Mentions follow Mastodon's ``Account::MENTION_RE`` (``@user`` and
+``@user@domain``); hashtags a twitter-text style letters-and-digits rule.
+
+Indices are code point offsets into the text given, end exclusive.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Literal
+
+import regex
+
+Flavour = Literal["twitter", "mastodon"]
+
+MAX_URL_LENGTH = 4096
+MAX_TCO_SLUG_LENGTH = 40
+MAX_DOMAIN_LABEL_LENGTH = 63
+
+_INVALID = "\ufffe\ufeff\uffff"
+_DIRECTIONAL = "\u202a-\u202e\u061c\u200e\u200f\u2066\u2067\u2068\u2069"
+_SPACES = "\x09-\x0d\x20\x85\xa0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_LATIN_ACCENTS = (
+    "\xc0-\xd6\xd8-\xf6\xf8-\xff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b"
+    "\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff"
+)
+_CYRILLIC = "\u0400-\u04ff"
+_MASTODON_SCHEMES = ("https?", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "gemini")
+# Mastodon's UCHARS: the non-ASCII characters RFC 3987 allows in a query.
+_UCHARS = (
+    "\u00a0-\ud7ff\uf900-\ufdcf\ufdf0-\uffef\U00010000-\U0001fffd\U00020000-\U0002fffd"
+    "\U00030000-\U0003fffd\U00040000-\U0004fffd\U00050000-\U0005fffd\U00060000-\U0006fffd"
+    "\U00070000-\U0007fffd\U00080000-\U0008fffd\U00090000-\U0009fffd\U000a0000-\U000afffd"
+    "\U000b0000-\U000bfffd\U000c0000-\U000cfffd\U000d0000-\U000dfffd\U000e1000-\U000efffd"
+    "\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd"
+)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A URL, mention or hashtag found in a text: its text and [start, end) offsets."""
+
+    text: str
+    start: int
+    end: int
+
+
+@functools.cache
+def tlds() -> tuple[frozenset[str], frozenset[str]]:
+    """The valid TLDs (lower case, Unicode form): (generic, country code)."""
+    data = resources.files(__package__).joinpath("tlds.txt").read_text(encoding="utf-8")
+    lists: dict[str, set[str]] = {"g": set(), "cc": set()}
+    current = lists["g"]
+    for line in data.splitlines():
+        line = line.strip()
+        if line == "# ccTLDs":
+            current = lists["cc"]
+        elif line and not line.startswith("#"):
+            current.add(line.lower())
+    return frozenset(lists["g"]), frozenset(lists["cc"])
+
+
+def _char_set(cls: str) -> frozenset[str]:
+    """The characters of a character class body such as ``a-c\u2000-\u200a``."""
+    chars: set[str] = set()
+    i = 0
+    while i < len(cls):
+        if i + 2 < len(cls) and cls[i + 1] == "-":
+            chars.update(chr(c) for c in range(ord(cls[i]), ord(cls[i + 2]) + 1))
+            i += 3
+        else:
+            chars.add(cls[i])
+            i += 1
+    return frozenset(chars)
+
+
+# Characters a domain label may not contain (twitter-text's invalidDomainChars).
+_NOT_DOMAIN = (frozenset("!'#%&()*+,\\-./:;<=>?@[]^_{|}~$")
+               | _char_set(_SPACES) | _char_set(_INVALID) | _char_set(_DIRECTIONAL))
+# Characters that may not come right before a URL.
+_NOT_BEFORE = frozenset("@\uff20$#\uff03" + _INVALID + "0123456789"
+                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ASCII_LABEL = (frozenset("-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                | _char_set(_LATIN_ACCENTS))
+_NOT_AFTER_TLD = frozenset("@+-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_PUNYCODE = regex.compile(r"xn--[\-0-9a-z]+", regex.IGNORECASE)
+
+
+class _Domains:
+    """Domain matching over one text, as twitter-text's regex does it but in linear time.
+
+    The regex is ``(subdomain.)* domain_name. tld``: every label runs to the next dot,
+    so its greedy backtracking amounts to "the last label of the run of valid labels
+    that is followed by a TLD". Results are memoised per label start, so a text of
+    thousands of labels (``a.a.a...``) costs no more than it is long.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        n = len(text)
+        self.next_dot = [n] * (n + 1)
+        bad_sub = [0] * (n + 1)  # prefix counts of characters a label may not hold
+        bad_name = [0] * (n + 1)
+        bad_ascii = [0] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            self.next_dot[i] = i if text[i] == "." else self.next_dot[i + 1]
+        for i, ch in enumerate(text):
+            dc = ch not in _NOT_DOMAIN
+            bad_sub[i + 1] = bad_sub[i] + (not (dc or ch in "_-"))
+            bad_name[i + 1] = bad_name[i] + (not (dc or ch == "-"))
+            bad_ascii[i + 1] = bad_ascii[i] + (ch not in _ASCII_LABEL)
+        self.bad_sub, self.bad_name, self.bad_ascii = bad_sub, bad_name, bad_ascii
+        self._best: dict[int, int | None] = {}
+        self._best_ascii: dict[int, int | None] = {}
+        self._tld: dict[int, int] = {}
+
+    def _label(self, s: int, bad: list[int], edges: bool) -> int | None:
+        """End of the label at ``s`` if it is valid and a dot follows, else None."""
+        e = self.next_dot[s]
+        if e >= len(self.text) or e == s or bad[e] - bad[s]:
+            return None
+        if edges and (self.text[s] in _NOT_DOMAIN or self.text[e - 1] in _NOT_DOMAIN):
+            return None
+        return e
+
+    def tld(self, s: int) -> int:
+        """Length of the TLD at ``s`` (0 if none): generic first, then country code,
+        each longest first, then punycode."""
+        if s in self._tld:
+            return self._tld[s]
+        text = self.text
+        found = 0
+        for names in tlds():
+            for length in _tld_lengths():
+                word = text[s:s + length]
+                if (len(word) == length and word.lower() in names
+                        and text[s + length:s + length + 1] not in _NOT_AFTER_TLD):
+                    found = length
+                    break
+            if found:
+                break
+        else:
+            m = _PUNYCODE.match(text, s)
+            found = m.end() - s if m else 0
+        self._tld[s] = found
+        return found
+
+    def end(self, s: int) -> int | None:
+        """End of the domain starting at ``s``, or None."""
+        k = self._last_good(s)
+        if k is None:
+            return None
+        after = self.next_dot[k] + 1
+        return after + self.tld(after)
+
+    def _last_good(self, s: int) -> int | None:
+        chain: list[int] = []
+        while s not in self._best:
+            chain.append(s)
+            e = self._label(s, self.bad_sub, edges=True)
+            if e is None:
+                self._best[s] = None
+                chain.pop()
+                break
+            s = e + 1
+        best = self._best[s]
+        for k in reversed(chain):
+            if best is None and self._label(k, self.bad_name, edges=True) is not None:
+                nxt = self.next_dot[k] + 1
+                best = k if self.tld(nxt) else None
+            self._best[k] = best
+        return best
+
+    def ascii_domains(self) -> list[tuple[int, int]]:
+        """Spans of twitter-text's ``validAsciiDomain`` matches in the text, in order."""
+        found: list[tuple[int, int]] = []
+        i = 0
+        while i < len(self.text):
+            t = self._last_ascii_tld(i)
+            if t is None:
+                i += 1
+                continue
+            found.append((i, t + self.tld(t)))
+            i = t + self.tld(t)
+        return found
+
+    def _last_ascii_tld(self, s: int) -> int | None:
+        """Start of the TLD ending ``(label.)+ tld`` from ``s``: the last that works."""
+        chain: list[int] = []
+        while s not in self._best_ascii:
+            e = self._label(s, self.bad_ascii, edges=False)
+            if e is None:
+                self._best_ascii[s] = None
+                break
+            chain.append(s)
+            s = e + 1
+        best = self._best_ascii[s]
+        for k in reversed(chain):
+            nxt = self.next_dot[k] + 1
+            if best is None and self.tld(nxt):
+                best = nxt
+            self._best_ascii[k] = best
+        return best
+
+
+@functools.cache
+def _tld_lengths() -> tuple[int, ...]:
+    generic, country = tlds()
+    return tuple(sorted({len(t) for t in generic | country}, reverse=True))
+
+
+@functools.cache
+def _grammar(flavour: Flavour) -> tuple[regex.Pattern[str], ...]:
+    """(scheme, what follows the domain, t.co URL) for a flavour."""
+    if flavour == "twitter":
+        scheme = r"https?://"
+        pc = rf"[a-z{_CYRILLIC}0-9!*';:=+,.$/%#\[\]\-\u2013_~@|&{_LATIN_ACCENTS}]"
+        parens = rf"\((?:{pc}+|(?:{pc}*\({pc}+\){pc}*))\)"
+        # twitter-text splices the ending "[...]|(?:parens)" in ungrouped, so a bare
+        # balanced parenthesis is an alternative of its own: kept as it is.
+        ending = rf"[+\-a-z{_CYRILLIC}0-9=_#/{_LATIN_ACCENTS}]"
+        path = rf"(?:(?:{pc}*(?:{parens}{pc}*)*{ending}|(?:{parens}))|(?:@{pc}+/))"
+        query = r"[a-z0-9!?*'@();:&=+$/%#\[\]\-_.,~|]"
+        query_end = r"[a-z0-9\-_&=#/]"
+    else:
+        scheme = "(?:" + "|".join(_MASTODON_SCHEMES) + ")://"
+        pc = r"[^\p{White_Space}<>()?]"
+        parens = rf"\((?:{pc}+|(?:{pc}*\({pc}+\){pc}*))\)"
+        # Ruby embeds the ending as a group. (Its parens alternative is, in Mastodon,
+        # twitter-text's stricter one; the looser one here differs only on odd URLs.)
+        ending = rf"""[^\p{{White_Space}}()?!*"'「」<>;:=,.$%\[\]~&|@]|(?:{parens})"""
+        path = rf"(?:(?:{pc}*(?:{parens}{pc}*)*(?:{ending}))|(?:{pc}+/))"
+        query = rf"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@\^{_UCHARS}]"
+        query_end = rf"[a-z0-9_&=#/\-{_UCHARS}]"
+    flags = regex.IGNORECASE | regex.V0
+    rest = rf"(?::[0-9]+)?(/{path}*)?(?:\?{query}*{query_end})?"
+    tco = rf"https?://t\.co/([a-z0-9]+)(?:\?{query}*{query_end})?"
+    return (regex.compile(scheme, flags), regex.compile(rest, flags), regex.compile(tco, flags))
+
+
+_LABEL_SEPARATORS = regex.compile("[\u3002\uff0e\uff61]")
+_NON_ASCII = regex.compile(r"[^\x20-\x7e]")
+
+
+def _punycode_length(label: str) -> int:
+    """Length of ``label`` after IDNA ToASCII as punycode.js 1.4.1 does it (no nameprep)."""
+    parts = _LABEL_SEPARATORS.split(label)
+    encoded = [("xn--" + p.encode("punycode").decode("ascii")) if _NON_ASCII.search(p) else p
+               for p in parts]
+    return len(".".join(encoded))
+
+
+def _valid_domain(domain: str) -> bool:
+    if domain[:4] == "xn--" and not _Domains(domain).ascii_domains():
+        return False
+    return all(0 < _punycode_length(label) <= MAX_DOMAIN_LABEL_LENGTH
+               for label in domain.split("."))
+
+
+def _match(text: str, q: int, domains: _Domains, scheme_re: regex.Pattern[str],
+           rest_re: regex.Pattern[str]) -> tuple[int, int, str, int, str] | None:
+    """The URL starting at ``q``: (start, end, scheme, domain end, path), or None."""
+    s = scheme_re.match(text, q)
+    scheme = s.group(0) if s is not None else ""
+    end = domains.end(q + len(scheme)) if scheme else None
+    if end is None:
+        scheme, end = "", domains.end(q)
+        if end is None:
+            return None
+    rest = rest_re.match(text, end)  # all optional: it always matches
+    assert rest is not None
+    return q, rest.end(), scheme, end, rest.group(1) or ""
+
+
+def extract_urls(text: str, *, without_scheme: bool = True,
+                 flavour: Flavour = "twitter") -> list[Entity]:
+    """Every URL in ``text`` as twitter-text finds it (or Mastodon, for that flavour).
+
+    ``without_scheme`` also finds ``example.com`` (valid TLD, ASCII domain, not
+    preceded by ``-_./``), as X counts them; Mastodon counts only URLs with a scheme.
+    """
+    if not text or ("." not in text if without_scheme else ":" not in text):
+        return []
+    scheme_re, rest_re, tco = _grammar(flavour)
+    domains = _Domains(text)
+    found: list[Entity] = []
+    p = 0
+    while p < len(text):
+        # Where twitter-text's regex tries next: a character that may precede a URL
+        # and the URL after it; at the very start, also a URL at 0.
+        m = _match(text, p + 1, domains, scheme_re, rest_re) if text[p] not in _NOT_BEFORE \
+            else None
+        if m is None and p == 0:
+            m = _match(text, 0, domains, scheme_re, rest_re)
+        if m is None:
+            p += 1
+            continue
+        start, end, scheme, domain_end, path = m
+        p = end
+        domain = text[start + len(scheme):domain_end]
+        url = text[start:end]
+        if not _valid_domain(domain) or len(scheme or "https://") + len(url) > MAX_URL_LENGTH:
+            continue
+        if scheme:
+            t = tco.match(url)
+            if t:
+                if len(t.group(1)) > MAX_TCO_SLUG_LENGTH:
+                    continue
+                url, end = t.group(0), start + len(t.group(0))
+            found.append(Entity(url, start, end))
+            continue
+        if not without_scheme or (start > 0 and text[start - 1] in "-_./"):
+            continue
+        spans = _Domains(domain).ascii_domains()
+        cursor = 0
+        for a, b in spans:
+            # twitter-text places each one with indexOf from the last one's end
+            name = domain[a:b]
+            at = domain.index(name, cursor)
+            cursor = at + len(name)
+            found.append(Entity(name, start + at, start + cursor))
+        if spans and path:
+            last = found[-1]
+            found[-1] = Entity(url.replace(domain, last.text, 1), last.start, end)
+    return found
+
+
+_MENTION = regex.compile(
+    r"(?<![=/\w])@((?i:[a-z0-9_]+(?:[.\-]+[a-z0-9_]+)*)(?:@\w+(?:[.\-]+\w+)*)?)"
+)
+_END_MENTION = regex.compile(f"[@\uff20{_LATIN_ACCENTS}]|://")
+_HASHTAG = regex.compile(
+    r"(?<![&\p{L}\p{M}\p{Nd}_\u200c\u200d#\uff03])[#\uff03](?![\ufe0f\u20e3])"
+    r"([\p{L}\p{M}\p{Nd}_\u200c\u200d]*[\p{L}\p{M}][\p{L}\p{M}\p{Nd}_\u200c\u200d]*)"
+    r"(?![#\uff03]|://)"
+)
+
+
+def extract_mentions(text: str) -> list[Entity]:
+    """``@user`` and ``@user@domain`` mentions (Mastodon's ``MENTION_RE``); text without '@'."""
+    found: list[Entity] = []
+    for m in _MENTION.finditer(text):
+        if _END_MENTION.match(text, m.end()):
+            continue
+        found.append(Entity(m.group(1), m.start(), m.end()))
+    return found
+
+
+def extract_hashtags(text: str) -> list[Entity]:
+    """Hashtags (text without '#'): letters, marks, digits and '_', at least one letter,
+    not inside a URL."""
+    urls = extract_urls(text)
+    return [Entity(m.group(1), m.start(), m.end()) for m in _HASHTAG.finditer(text)
+            if not any(u.start <= m.start() < u.end for u in urls)]
+
+
+def remove_overlapping(entities: list[Entity]) -> list[Entity]:
+    """Entities sorted by start, each one dropped that overlaps one kept before it."""
+    kept: list[Entity] = []
+    for e in sorted(entities, key=lambda e: e.start):
+        if not kept or kept[-1].end <= e.start:
+            kept.append(e)
+    return kept
