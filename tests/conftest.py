@@ -46,6 +46,17 @@ PNG = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
 )
 
+def image(width: int, height: int, fmt: str = "PNG") -> bytes:
+    """A real image file of that size, made by Pillow."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (width, height), (120, 80, 50)).save(out, fmt)
+    return out.getvalue()
+
+
 Files = Mapping[str, str | bytes]
 MakeCalendar = Callable[[Files], Path]
 

@@ -10,7 +10,7 @@ import pytest
 from click.testing import Result
 
 from postgen.diagnostics import RULES
-from tests.conftest import CONFIG, PNG, MakeCalendar
+from tests.conftest import CONFIG, PNG, MakeCalendar, image
 
 Run = Callable[..., Result]
 
@@ -86,6 +86,57 @@ CASES: list[tuple[str, dict[str, str | bytes], tuple[str, int, int]]] = [
      ("mkdocs.yml", 10, 54)),
     ("config-missing", {"mkdocs.yml": "site_name: x\nplugins:\n  - search\n"},
      ("mkdocs.yml", 2, 1)),
+]
+
+
+def with_base(extra: str, channels: str = "[x]", body: str = "Body.\n") -> str:
+    return post(BASE.replace("[x]", channels) + extra, body)
+
+
+JPEG_WIDE = image(960, 320, "JPEG")  # 3:1, wider than Instagram takes
+JPEG_OK = image(1080, 1080, "JPEG")
+X_TINY_MEDIA = CONFIG.replace('x: {platform: x, account: "@acme"}',
+                              'x: {platform: x, account: "@acme", limits: {media.max_bytes: 10}}')
+# Problems found by rendering each variant with its platform's rules.
+CASES += [
+    # (on X these would become threads: LinkedIn has none)
+    ("length-over", {"content/a.md": with_base("", "[linkedin]", "word " * 700)},
+     ("content/a.md", 8, 1)),
+    ("length-over", {"content/a.md": with_base("variants:\n  linkedin:\n    text: " + "w" * 3100
+                                               + "\n", "[linkedin]")},
+     ("content/a.md", 9, 11)),
+    ("hashtags-over", {"content/a.md": with_base("hashtags: [a, b, c, d, e, f]\nimage: a.jpg\n"
+                                                 "alt: A cup\n", "[instagram]"),
+                       "a.jpg": JPEG_OK}, ("content/a.md", 7, 11)),
+    ("mentions-over", {"content/a.md": with_base("image: a.jpg\nalt: A cup\n", "[instagram]",
+                                                 " ".join(f"@user{i}" for i in range(21))),
+                       "a.jpg": JPEG_OK}, ("content/a.md", 10, 1)),
+    ("alt-missing", {"content/a.md": with_base("image: a.png\n"), "a.png": PNG},
+     ("content/a.md", 7, 8)),
+    ("alt-too-long", {"content/a.md": with_base(f"image: a.png\nalt: {'a' * 1001}\n"),
+                      "a.png": PNG}, ("content/a.md", 7, 8)),
+    ("media-count", {"content/a.md": with_base("media:\n" + "  - {src: a.png, alt: A}\n" * 5),
+                     "a.png": PNG}, ("content/a.md", 8, 3)),
+    ("media-format", {"content/a.md": with_base("media:\n  - {src: a.png, alt: A}\n",
+                                                "[instagram]"), "a.png": PNG},
+     ("content/a.md", 8, 5)),
+    ("media-size", {"mkdocs.yml": X_TINY_MEDIA, "a.png": PNG,
+                    "content/a.md": with_base("image: a.png\nalt: A dot\n")},
+     ("content/a.md", 7, 8)),
+    ("media-aspect", {"content/a.md": with_base("image: a.jpg\nalt: A banner\n", "[instagram]"),
+                      "a.jpg": JPEG_WIDE}, ("content/a.md", 7, 8)),
+    ("sms-encoding", {"content/a.md": with_base("", "[sms]", "It\u2019s on.\n")},
+     ("content/a.md", 8, 1)),
+    ("sms-segments", {"content/a.md": with_base("", "[sms]", "word " * 40)},
+     ("content/a.md", 8, 1)),
+    ("email-format", {"content/a.md": with_base("", "[newsletter]", "x" * 1000 + "\n")},
+     ("content/a.md", 8, 1)),
+    ("email-format", {"content/a.md": with_base(
+        "variants:\n  newsletter:\n    subject: " + "Long subject " * 8 + "\n", "[newsletter]")},
+     ("content/a.md", 9, 14)),
+    ("template-error", {"content/a.md": with_base(""),
+                        "theme/variants/x.txt.j2": "{{ body }}\n{{ no_such_name }}\n"},
+     ("theme/variants/x.txt.j2", 2, 1)),
 ]
 
 

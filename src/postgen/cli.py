@@ -16,8 +16,9 @@ import click
 
 from postgen import __version__
 from postgen import diagnostics as diag
-from postgen.errors import ConfigInvalid, PostgenError
+from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 from postgen.models import Calendar
+from postgen import pipeline
 from postgen.pipeline import load_calendar
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -78,11 +79,10 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool) -
       postgen check --format github      # in CI: annotations on the PR
     """
     try:
-        calendar = _calendar(ctx)
-        problems: Sequence[diag.Diagnostic] = calendar.diagnostics
+        calendar, _rendered, problems = pipeline.check(_calendar(ctx))
         root = calendar.config.root
     except ConfigInvalid as exc:
-        calendar, problems, root = None, exc.diagnostics, None
+        calendar, problems, root = None, exc.diagnostics, None  # type: ignore[assignment]
     if paths and root is not None:
         wanted = [_relative(p, root) for p in paths]
         problems = [d for d in problems if any(_within(d.path, w) for w in wanted)]
@@ -138,6 +138,101 @@ def new(ctx: click.Context, title: str, when: str | None, channels: tuple[str, .
                     channels=channels or tuple(calendar.config.channels), funnel=funnel,
                     campaign=campaign, owner=owner)
     click.echo(calendar.config.rel(path))
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--channel", "-c", "channel", required=True,
+              help="A channel from mkdocs.yml (its limits), or a platform name outside a "
+                   "calendar: x, mastodon, bluesky, threads, linkedin, facebook, instagram, "
+                   "pinterest, email, sms.")
+@click.option("--subject", default="", help="Email: the subject line to count too.")
+@click.option("--content-warning", default="", help="Mastodon: the content warning, counted too.")
+@click.argument("text", required=False)
+@click.pass_context
+def count(ctx: click.Context, channel: str, subject: str, content_warning: str,
+          text: str | None) -> None:
+    """Count TEXT (or standard input) the way the channel's platform counts it.
+
+    Prints the length against the limit (`217/280`; for SMS the characters,
+    encoding and segments). Exit 1 when the text breaks a limit.
+
+    \b
+    Examples:
+      postgen count -c x "Two winter coffees land Tuesday https://fernwoodroasters.com"
+      echo "Holiday hours: 8-2 on the 24th" | postgen count -c sms
+    """
+    from postgen.platforms import get_platform, platform_names, with_overrides
+    from postgen.platforms.counting import count as count_text
+
+    if text is None:
+        text = click.get_text_stream("stdin").read().removesuffix("\n")
+    try:
+        channels = _calendar(ctx).config.channels
+    except PostgenError:
+        channels = {}
+    if channel in channels:
+        rules = with_overrides(get_platform(channels[channel].platform), channels[channel].limits)
+    elif channel in platform_names():
+        rules = get_platform(channel)
+    else:
+        known = ", ".join([*channels, *platform_names()])
+        raise click.BadParameter(f"'{channel}' is neither a channel nor a platform ({known})",
+                                 param_hint="--channel")
+    counted = count_text(text, rules, content_warning=content_warning, subject=subject)
+    click.echo(counted.summary())
+    for problem in counted.problems:
+        click.echo(f"  {problem}")
+    if not counted.ok:
+        ctx.exit(1)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("post", required=False)
+@click.option("--channel", "-c", "channels", multiple=True,
+              help="Only this channel; repeat for more (default: every channel of the post).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True,
+              help="text: what each channel will show; json: that plus the exact API payload.")
+@click.pass_context
+def render(ctx: click.Context, post: str | None, channels: tuple[str, ...], fmt: str) -> None:
+    """Print POST (an id or a file path; default every post) as each channel will send it.
+
+    Each variant shows its text or thread parts counted against the limit,
+    first comment, media with alt text, tracked links and content hash.
+
+    \b
+    Examples:
+      postgen render 2026-12-05-pour-over-mistakes-thread -c bluesky
+      postgen render content/2026-12/gift-guide.md --format json
+    """
+    from postgen.render import display
+    from postgen.render.variants import render_calendar
+
+    calendar = _calendar(ctx)
+    only = None
+    if post is not None:
+        found = calendar.post(post)
+        if found is None:
+            raise PostNotFound(_missing_post(calendar, post))
+        only = {found.id}
+    unknown = [c for c in channels if c not in calendar.config.channels]
+    if unknown:
+        raise click.BadParameter(f"unknown channel {', '.join(unknown)}", param_hint="--channel")
+    rendered = render_calendar(calendar, only)
+    variants = [v for v in rendered.variants if not channels or v.channel in channels]
+    if fmt == "json":
+        click.echo(display.as_json(variants))
+    else:
+        click.echo(display.as_text(variants, calendar.config.timezone))
+
+
+def _missing_post(calendar: Calendar, ref: str) -> str:
+    problems = [d for d in calendar.diagnostics if d.path.endswith(ref.lstrip("./"))
+                and d.severity is diag.Severity.ERROR]
+    if problems:
+        return f"{ref} has errors, so it cannot be rendered:\n" + "\n".join(
+            d.text() for d in problems)
+    return f"no post with id or file '{ref}' (postgen check lists the posts' problems)"
 
 
 def main() -> None:

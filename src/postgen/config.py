@@ -16,6 +16,7 @@ plugins:
           approval_required: true
           hashtags: inline               # or first_comment (Instagram)
           thread_numbering: true         # "1/3" on automatically split threads
+          utm: true                      # tag brand links (default); false for SMS short links
       utm: {source: "{platform}", medium: {default: social, email: email}}
       approval: {required: true, reviewers: [dana@client.com], min_approvals: 1}
       publish: {grace: 2h}
@@ -52,7 +53,7 @@ CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
-    "thread_numbering",
+    "thread_numbering", "utm",
 )
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -200,11 +201,12 @@ def _channels(f: Fields) -> dict[str, Channel]:
         approval = c.flag("approval_required")
         hashtags = c.choice("hashtags", ("inline", "first_comment")) or "inline"
         numbering = c.flag("thread_numbering") or False
+        utm = c.flag("utm")
         if platform and account:
             channels[name] = Channel(
                 name=name, platform=platform, account=account.strip(), publisher=publisher,
                 options=options, limits=limits, approval_required=approval, hashtags=hashtags,
-                thread_numbering=numbering,
+                thread_numbering=numbering, utm=True if utm is None else utm,
             )
     if not section.data:
         section.report("field-missing", "'channels' defines no channel")

@@ -54,6 +54,8 @@ class Channel:
     hashtags: str = "inline"
     #: Number the parts of an automatically split thread ("1/3").
     thread_numbering: bool = False
+    #: Add UTM tags to brand links (off for SMS with short links, say).
+    utm: bool = True
 
 
 @dataclass(frozen=True)

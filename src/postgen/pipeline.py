@@ -1,8 +1,9 @@
-"""The one pipeline every command uses: load -> validate (-> render).
+"""The one pipeline every command uses: load -> validate -> render.
 
 `load_calendar` reads the config and every post, checks everything and
 returns a `Calendar` holding the valid posts and every problem found. It
 raises only when the config itself is unusable (`ConfigInvalid`).
+`check` adds the rendered variants and their problems by platform rules.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from postgen.config import find_config, load_config
 from postgen.errors import ConfigInvalid
 from postgen.loader import LoadedFile, discover, load_file
 from postgen.models import Calendar, Post
+from postgen.render.variants import Rendered, render_calendar
 from postgen.schema import MediaLookup
 
 
@@ -46,6 +48,12 @@ def load_calendar(start: Path | None = None, config_file: Path | None = None) ->
         key=_post_order,
     )
     return Calendar(config, tuple(posts), tuple(diag.sort(problems)))
+
+
+def check(calendar: Calendar) -> tuple[Calendar, Rendered, tuple[diag.Diagnostic, ...]]:
+    """Render every post and gather every problem: the content's and the variants'."""
+    rendered = render_calendar(calendar)
+    return calendar, rendered, tuple(diag.sort([*calendar.diagnostics, *rendered.diagnostics]))
 
 
 def _post_order(post: Post) -> tuple[object, ...]:

@@ -15,6 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
+from postgen.platforms.counting import Count
+
 
 @dataclass(frozen=True)
 class MediaFile:
@@ -82,6 +84,8 @@ class Variant:
     content_warning: str | None = None  # mastodon
     lang: str | None = None
     payload: Mapping[str, object] = field(default_factory=_empty)
+    #: Each part counted by the platform's own rules (derived: not hashed).
+    counts: tuple[Count, ...] = ()
     hash: str = ""
 
     @property

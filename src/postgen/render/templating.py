@@ -1,0 +1,33 @@
+"""Jinja2 templates for variants: the calendar's `theme/` first, built-ins behind.
+
+A calendar overrides a platform's template with `theme/variants/<platform>.txt.j2`
+or one channel's with `theme/variants/<channel>.txt.j2`; either can extend the
+built-in one as `{% extends "default:variants/<platform>.txt.j2" %}`.
+Undefined names are errors (StrictUndefined), never empty strings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+BUILTIN = jinja2.PackageLoader("postgen", "templates")
+
+
+def environment(root: Path) -> jinja2.Environment:
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(root / "theme"),
+        jinja2.PrefixLoader({"default": BUILTIN}, delimiter=":"),
+        BUILTIN,
+    ])
+    env = jinja2.Environment(
+        loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
+        keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
+    )
+    return env
+
+
+def variant_template(env: jinja2.Environment, channel: str, platform: str,
+                     kind: str = "txt") -> jinja2.Template:
+    return env.select_template([f"variants/{channel}.{kind}.j2", f"variants/{platform}.{kind}.j2"])
