@@ -57,6 +57,11 @@ def image(width: int, height: int, fmt: str = "PNG") -> bytes:
     return out.getvalue()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite tests/golden from the example calendar instead of comparing.")
+
+
 Files = Mapping[str, str | bytes]
 MakeCalendar = Callable[[Files], Path]
 

@@ -14,11 +14,10 @@ from typing import Any
 
 import click
 
-from postgen import __version__
+from postgen import __version__, pipeline
 from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 from postgen.models import Calendar
-from postgen import pipeline
 from postgen.pipeline import load_calendar
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -78,13 +77,14 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool) -
       postgen check content/2027-03 --strict
       postgen check --format github      # in CI: annotations on the PR
     """
+    calendar: Calendar | None = None
+    problems: Sequence[diag.Diagnostic]
     try:
         calendar, _rendered, problems = pipeline.check(_calendar(ctx))
-        root = calendar.config.root
     except ConfigInvalid as exc:
-        calendar, problems, root = None, exc.diagnostics, None  # type: ignore[assignment]
-    if paths and root is not None:
-        wanted = [_relative(p, root) for p in paths]
+        problems = exc.diagnostics
+    if paths and calendar is not None:
+        wanted = [_relative(p, calendar.config.root) for p in paths]
         problems = [d for d in problems if any(_within(d.path, w) for w in wanted)]
     output = diag.FORMATTERS[fmt](problems)
     if output:
@@ -165,7 +165,7 @@ def count(ctx: click.Context, channel: str, subject: str, content_warning: str,
     from postgen.platforms.counting import count as count_text
 
     if text is None:
-        text = click.get_text_stream("stdin").read().removesuffix("\n")
+        text = sys.stdin.read().removesuffix("\n")
     try:
         channels = _calendar(ctx).config.channels
     except PostgenError:

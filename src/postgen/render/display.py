@@ -66,5 +66,5 @@ def as_json(variants: Iterable[Variant]) -> str:
 
 def _plain(value: object) -> object:
     if hasattr(value, "items"):  # MappingProxyType
-        return dict(value.items())  # type: ignore[attr-defined]
+        return dict(value.items())
     raise TypeError(f"not JSON: {type(value).__name__}")

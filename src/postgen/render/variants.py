@@ -22,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 import jinja2
+from markupsafe import Markup
 
 from postgen import diagnostics as diag
 from postgen.models import Calendar, CalendarConfig, Channel, Post
@@ -42,6 +43,8 @@ from postgen.schema import split_parts
 OPEN, CLOSE = "\ue000", "\ue001"
 _MARKS = re.compile(f"[{OPEN}{CLOSE}]")
 _BLANKS = re.compile(r"\n{3,}")
+#: Platforms whose API takes a link card (a preview) with a post that has no media.
+LINK_CARD_PLATFORMS = frozenset({"linkedin", "bluesky", "facebook", "threads"})
 #: Plain-text email lines SHOULD stay within 78 characters (RFC 5322).
 EMAIL_WIDTH = 78
 _BULLET = re.compile(r"(\s*(?:[-•*]|\d+\.)\s+)")
@@ -153,11 +156,13 @@ class Renderer:
         parts = _parts(texts, urls) if rich else tuple(Part(t) for t in texts)
         media = tuple(self.media.file(m) for m in (override.media if override.media is not None
                                                    else post.media))
-        card = LinkCard(tracker(cta.url), cta.text) if cta and not media else None
+        card = (LinkCard(cta_url, cta.text)
+                if cta and not media and channel.platform in LINK_CARD_PLATFORMS else None)
         variant = Variant(
             post_id=post.id, channel=channel.name, platform=channel.platform,
             account=channel.account, date=post.date_for(channel.name), parts=parts,
-            media=media, links=tuple(Link(o, t) for o, t in sent.items()), link_card=card, first_comment=first_comment,
+            media=media, links=tuple(Link(o, t) for o, t in sent.items()), link_card=card,
+            first_comment=first_comment,
             subject=(override.subject or post.title) if channel.platform == "email" else None,
             preheader=override.preheader, content_warning=override.content_warning,
             lang=post.lang,
@@ -180,7 +185,7 @@ class Renderer:
                     tracker: Callable[[str], str], context: Mapping[str, object]) -> Variant:
         body_html = "\n".join(markup.to_html(self._doc(s), tracker) for s in sources)
         template = variant_template(self.env, variant.channel, "email", "html")
-        html = template.render(body_html=jinja2.utils.markupsafe.Markup(body_html),
+        html = template.render(body_html=Markup(body_html),
                                subject=variant.subject, preheader=variant.preheader,
                                **context)
         return _with(variant, html=html)
