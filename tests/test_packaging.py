@@ -1,0 +1,25 @@
+"""The built wheel carries the templates and data files, and both entry points."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src" / "postgen"
+
+
+def test_wheel_has_templates_data_and_entry_points(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+                    str(ROOT)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("postgen-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    needed = [p.relative_to(SRC.parent).as_posix() for p in SRC.rglob("*")
+              if p.is_file() and p.suffix in (".j2", ".yaml", ".txt", ".typed")]
+    assert needed and not [n for n in needed if n not in names]
+    (entry_points,) = [n for n in names if n.endswith("entry_points.txt")]
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "postgen = postgen.cli:main" in text
+    assert "[mkdocs.plugins]\npostgen = postgen.plugin:PostgenPlugin" in text
