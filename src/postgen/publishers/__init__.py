@@ -1,0 +1,1 @@
+"""Publishers: one per kind of destination, behind `postgen.publishers.base.Publisher`."""

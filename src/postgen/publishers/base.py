@@ -1,0 +1,152 @@
+"""The one small interface every publisher implements, and how they are found.
+
+A publisher sends one rendered `Variant` to one channel's platform. Built-in
+publishers are registered exactly like third-party ones, under the entry point
+group `postgen.publishers` (see pyproject.toml), and looked up by the name a
+channel gives in `mkdocs.yml` (`publisher: mastodon`).
+
+Errors are classified, because what happens next depends on the class:
+
+- `RetryLater`: the platform said "not now" (429, 5xx) or the request never
+  left (connection refused); nothing was posted; safe to try again later.
+- `AuthFailed`: the token is missing, wrong or expired (401, 403 auth):
+  a person must re-authenticate; retrying will not help.
+- `Rejected`: the platform refused the content (other 4xx): the platform's own
+  message says why; final.
+- `OutcomeUnknown`: the request may have been posted (a timeout or reset
+  after the body was sent, a 5xx after a non-idempotent POST): never resent
+  blindly; `Publisher.resolve` or a person decides.
+- `ConfigProblem`: the channel's publisher settings are wrong; found by
+  `validate` before any network call.
+
+Every error's message is safe to print: no secret ever goes into one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.metadata import entry_points
+from typing import ClassVar, Protocol
+
+import httpx
+
+from postgen.errors import PostgenError
+from postgen.models import Channel
+from postgen.render.model import Variant
+
+ENTRY_POINT_GROUP = "postgen.publishers"
+
+
+class PublishError(PostgenError):
+    """A send did not succeed; the subclass says what to do next."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RetryLater(PublishError):
+    def __init__(self, message: str, *, status: int | None = None,
+                 retry_at: datetime | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_at = retry_at  # when the platform said to come back, if it did
+
+
+class AuthFailed(PublishError):
+    pass
+
+
+class Rejected(PublishError):
+    pass
+
+
+class OutcomeUnknown(PublishError):
+    pass
+
+
+class ConfigProblem(PublishError):
+    pass
+
+
+@dataclass(frozen=True)
+class Job:
+    """One variant to send, with what makes the send idempotent."""
+
+    variant: Variant
+    channel: Channel
+    #: Stable for (post id, channel, content hash): the same variant always
+    #: gets the same key, so a platform that de-duplicates by key can.
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What the platform answered: ids and URL of what now exists there."""
+
+    remote_id: str
+    url: str | None = None
+    part_ids: tuple[str, ...] = ()  # every part of a thread, in order
+
+
+@dataclass(frozen=True)
+class Request:
+    """A request as `--dry-run` shows it: secrets already redacted."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: object = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a publisher is given to work with; tests swap every piece."""
+
+    env: Mapping[str, str]  # the environment variables (secrets by name)
+    client: httpx.Client  # all HTTP goes through it
+    root: str  # the calendar root, for outbox folders and media files
+    sleep: Callable[[float], None]  # for backoff; tests pass a fake
+    now: Callable[[], datetime]  # timezone-aware "now"
+
+
+class Publisher(Protocol):
+    name: ClassVar[str]
+
+    def __init__(self, channel: Channel, context: Context) -> None: ...
+
+    def validate(self) -> Sequence[str]:
+        """Problems with the channel's settings (missing env vars...), before any request."""
+        ...
+
+    def describe(self, job: Job) -> Sequence[Request]:
+        """The exact requests `send` would make, secrets redacted (for --dry-run)."""
+        ...
+
+    def send(self, job: Job) -> Sent:
+        """Send the variant; raise a `PublishError` subclass when it does not succeed."""
+        ...
+
+    def resolve(self, job: Job) -> Sent | None:
+        """After an unknown outcome: find out whether it was posted (None: it was not).
+
+        Raises `OutcomeUnknown` when the platform cannot tell.
+        """
+        ...
+
+
+def available() -> dict[str, type[Publisher]]:
+    """Every installed publisher, by name (built-ins and third-party alike)."""
+    found: dict[str, type[Publisher]] = {}
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        found[ep.name] = ep.load()
+    return found
+
+
+def load(name: str) -> type[Publisher]:
+    publishers = available()
+    if name not in publishers:
+        known = ", ".join(sorted(publishers)) or "none installed"
+        raise ConfigProblem(f"no publisher named '{name}' (installed: {known})")
+    return publishers[name]
