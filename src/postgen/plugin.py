@@ -1,14 +1,26 @@
 """The MkDocs plugin `postgen`: the calendar settings live in its config entry.
 
 MkDocs checks the entry's shape; the calendar itself is read through the same
-pipeline as every command (`postgen.pipeline.load_calendar`), so `mkdocs
-build` fails on exactly the errors `postgen check` reports. The approval
-site's pages are generated here (see the site issue).
+pipeline as every command (load -> validate -> render), so the site shows
+exactly the variants `postgen render` prints and `postgen publish` sends.
+
+MkDocs renders the hand-written pages in `calendar/` (theme `postgen`); every
+calendar page (overview, months, weeks, posts, campaigns, channels, funnel,
+review queue), the `.ics` feed, `posts.json`, the media and the assets are
+generated here with `File.generated` from our own Jinja templates, which is
+far cheaper than sending thousands of pages through Markdown and the nav.
+
+Problems in posts do not stop the build: they show on the overview and on
+each post's page, and are logged as warnings, so `mkdocs build --strict`
+fails on them. Config errors stop the build.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +28,16 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
 
 from postgen import diagnostics as diag
+from postgen import pipeline
 from postgen.errors import ConfigInvalid
-from postgen.models import Calendar
-from postgen.pipeline import load_calendar
+from postgen.site.model import SiteData, build_site_data
+from postgen.site.pages import site_files
 
 log = logging.getLogger("mkdocs.plugins.postgen")
+_HEADING = re.compile(r"^#\s+(.+)$", re.MULTILINE)
 
 
 class PostgenConfig(base.Config):
@@ -37,18 +52,44 @@ class PostgenConfig(base.Config):
     publish = c.Optional(c.Type(dict))
 
 
+def build_now(tz: Any) -> datetime:
+    """The build's "now": POSTGEN_NOW (ISO 8601) for reproducible builds, else the clock."""
+    fixed = os.environ.get("POSTGEN_NOW")
+    if fixed:
+        moment = datetime.fromisoformat(fixed)
+        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return datetime.now(tz)
+
+
 class PostgenPlugin(BasePlugin[PostgenConfig]):
-    calendar: Calendar | None = None
+    site: SiteData | None = None
 
     def on_config(self, config: Any) -> Any:
         try:
-            calendar = load_calendar(config_file=Path(config.config_file_path))
+            calendar = pipeline.load_calendar(config_file=Path(config.config_file_path))
         except ConfigInvalid as exc:
             raise PluginError("postgen:\n" + diag.format_text(exc.diagnostics)) from None
-        errors, warnings = diag.count(calendar.diagnostics)
-        for d in calendar.diagnostics:
-            (log.error if d.severity is diag.Severity.ERROR else log.warning)(d.text())
-        if errors:
-            raise PluginError(f"postgen: {errors} error(s) in the calendar; see above")
-        self.calendar = calendar
+        calendar, rendered, problems = pipeline.check(calendar)
+        for d in problems:
+            log.warning(d.text())
+        self.site = build_site_data(calendar, rendered.variants, problems,
+                                    build_now(calendar.config.timezone))
         return config
+
+    def on_files(self, files: Files, config: Any) -> Files:
+        assert self.site is not None
+        extra = []
+        for f in files.documentation_pages():
+            if f.src_uri in ("index.md", "README.md"):
+                raise PluginError(f"postgen: calendar/{f.src_uri} would replace the generated "
+                                  "overview page; give it another name (welcome.md)")
+            heading = _HEADING.search(f.content_string)
+            title = heading.group(1).strip() if heading else Path(f.src_uri).stem.title()
+            extra.append((title, f.url))
+        for out in site_files(self.site, tuple(extra)):
+            if out.source is not None:
+                files.append(File.generated(config, out.path, abs_src_path=str(out.source)))
+            else:
+                assert out.content is not None
+                files.append(File.generated(config, out.path, content=out.content))
+        return files

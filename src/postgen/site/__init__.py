@@ -1,0 +1,1 @@
+"""The approval site: what the client reads, built by MkDocs through the plugin."""

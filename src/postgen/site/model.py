@@ -1,0 +1,230 @@
+"""What the approval site shows, gathered before any page is written.
+
+`SiteData` holds the calendar, its rendered variants and every grouping the
+pages need (months, weeks, campaigns, channels, funnel coverage, statuses),
+built once from the pipeline's output. Templates only read it.
+"""
+
+from __future__ import annotations
+
+import calendar as calendar_module
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from postgen import diagnostics as diag
+from postgen.models import Calendar, Funnel, Post
+from postgen.render.model import Variant
+
+STAGES = tuple(Funnel)
+
+#: How each platform's feed shows a single image (width / height), for the
+#: mockups' crops. Instagram keeps the image's own ratio within 4:5..1.91:1.
+PREVIEW_ASPECT: Mapping[str, float | None] = {
+    "x": 16 / 9, "mastodon": 16 / 9, "linkedin": 1.91, "facebook": 1.91, "threads": None,
+    "bluesky": None, "instagram": None, "pinterest": 2 / 3, "email": None, "sms": None,
+}
+
+
+@dataclass(frozen=True)
+class Status:
+    """A variant's review state, as the site shows it."""
+
+    key: str  # draft | in-review | changes-requested | approved | changed | ...
+    label: str
+    detail: str = ""
+
+
+def default_status(post: Post, variant: Variant) -> Status:
+    if post.draft:
+        return Status("draft", "Draft", "Not ready for review yet")
+    return Status("in-review", "In review", "Waiting for the client's approval")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One post on the calendar, with its variants and how it stands."""
+
+    post: Post
+    variants: tuple[Variant, ...]
+    statuses: Mapping[str, Status]  # by channel
+    problems: tuple[diag.Diagnostic, ...]
+
+    @property
+    def status(self) -> Status:
+        """The least advanced of its channels' states (what still needs doing)."""
+        order = ["changed", "changes-requested", "in-review", "draft", "approved", "scheduled",
+                 "published", "failed"]
+        if not self.statuses:
+            return Status("draft", "Draft")
+        return min(self.statuses.values(),
+                   key=lambda s: order.index(s.key) if s.key in order else 0)
+
+    @property
+    def local_date(self) -> datetime:
+        return self.post.date.astimezone(self.post.date.tzinfo)
+
+
+@dataclass(frozen=True)
+class Week:
+    year: int
+    number: int
+    monday: date
+    days: tuple[tuple[date, tuple[Entry, ...]], ...]
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-W{self.number:02d}"
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+    weeks: tuple[tuple[tuple[date, tuple[Entry, ...]], ...], ...]  # Monday-first rows
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-{self.month:02d}"
+
+    @property
+    def title(self) -> str:
+        return f"{calendar_module.month_name[self.month]} {self.year}"
+
+
+@dataclass(frozen=True)
+class SiteData:
+    calendar: Calendar
+    entries: tuple[Entry, ...]
+    now: datetime
+    broken: tuple[tuple[str, tuple[diag.Diagnostic, ...]], ...]  # files with errors
+    months: tuple[Month, ...] = ()
+    weeks: tuple[Week, ...] = ()
+    campaigns: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
+    channels: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
+
+    @property
+    def config(self):  # type: ignore[no-untyped-def]
+        return self.calendar.config
+
+    def entry(self, post_id: str) -> Entry | None:
+        return next((e for e in self.entries if e.post.id == post_id), None)
+
+    def upcoming(self, days: int = 7) -> tuple[Entry, ...]:
+        end = self.now + timedelta(days=days)
+        return tuple(e for e in self.entries if self.now <= e.post.date < end)
+
+    def status_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for e in self.entries:
+            for s in e.statuses.values():
+                counts[s.label] += 1
+        return dict(sorted(counts.items()))
+
+    def review_queue(self) -> tuple[Entry, ...]:
+        waiting = {"in-review", "changed", "changes-requested"}
+        return tuple(e for e in self.entries
+                     if any(s.key in waiting for s in e.statuses.values()))
+
+    def coverage(self) -> list[tuple[Week, dict[str, dict[str, int]]]]:
+        """For each week: stage -> channel -> number of variants (gaps show as empty)."""
+        rows = []
+        for week in self.weeks:
+            cells: dict[str, dict[str, int]] = {s.value: defaultdict(int) for s in STAGES}
+            for _day, entries in week.days:
+                for e in entries:
+                    for v in e.variants:
+                        cells[e.post.funnel.value][v.channel] += 1
+            rows.append((week, {k: dict(v) for k, v in cells.items()}))
+        return rows
+
+    def weekday_matrix(self) -> dict[str, list[int]]:
+        """Channel -> posts per weekday (Mon..Sun): which days a channel is silent."""
+        matrix: dict[str, list[int]] = {name: [0] * 7 for name in self.config.channels}
+        for e in self.entries:
+            for v in e.variants:
+                matrix[v.channel][v.date.astimezone(self.config.timezone).weekday()] += 1
+        return matrix
+
+
+def build_site_data(
+    calendar: Calendar,
+    variants: tuple[Variant, ...],
+    problems: tuple[diag.Diagnostic, ...],
+    now: datetime,
+    status: Callable[[Post, Variant], Status] = default_status,
+) -> SiteData:
+    tz = calendar.config.timezone
+    by_post: dict[str, list[Variant]] = defaultdict(list)
+    for v in variants:
+        by_post[v.post_id].append(v)
+    by_path: dict[str, list[diag.Diagnostic]] = defaultdict(list)
+    for d in problems:
+        by_path[d.path].append(d)
+    entries = tuple(
+        Entry(post, tuple(by_post[post.id]),
+              {v.channel: status(post, v) for v in by_post[post.id]},
+              tuple(by_path.get(post.path, ())))
+        for post in calendar.posts
+    )
+    valid_paths = {p.path for p in calendar.posts}
+    broken = tuple((path, tuple(ds)) for path, ds in sorted(by_path.items())
+                   if path not in valid_paths and any(d.severity == "error" for d in ds))
+    by_day: dict[date, list[Entry]] = defaultdict(list)
+    for e in entries:
+        by_day[e.post.date.astimezone(tz).date()].append(e)
+    days = sorted(by_day)
+    months, weeks = _months(days, by_day), _weeks(days, by_day)
+    campaigns: dict[str, list[Entry]] = defaultdict(list)
+    channels: dict[str, list[Entry]] = {name: [] for name in calendar.config.channels}
+    for e in entries:
+        if e.post.campaign:
+            campaigns[e.post.campaign].append(e)
+        for name in e.post.channels:
+            channels[name].append(e)
+    return SiteData(
+        calendar=calendar, entries=entries, now=now, broken=broken, months=months,
+        weeks=weeks, campaigns={k: tuple(v) for k, v in sorted(campaigns.items())},
+        channels={k: tuple(v) for k, v in channels.items()},
+    )
+
+
+def _grid_days(first: date, last: date, by_day: Mapping[date, list[Entry]]
+               ) -> tuple[tuple[date, tuple[Entry, ...]], ...]:
+    out = []
+    day = first
+    while day <= last:
+        out.append((day, tuple(by_day.get(day, ()))))
+        day += timedelta(days=1)
+    return tuple(out)
+
+
+def _months(days: list[date], by_day: Mapping[date, list[Entry]]) -> tuple[Month, ...]:
+    if not days:
+        return ()
+    months = []
+    year, month = days[0].year, days[0].month
+    while (year, month) <= (days[-1].year, days[-1].month):
+        first = date(year, month, 1)
+        last = date(year, month, calendar_module.monthrange(year, month)[1])
+        start = first - timedelta(days=first.weekday())
+        end = last + timedelta(days=6 - last.weekday())
+        grid = _grid_days(start, end, by_day)
+        rows = tuple(grid[i:i + 7] for i in range(0, len(grid), 7))
+        months.append(Month(year, month, rows))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(months)
+
+
+def _weeks(days: list[date], by_day: Mapping[date, list[Entry]]) -> tuple[Week, ...]:
+    if not days:
+        return ()
+    weeks = []
+    monday = days[0] - timedelta(days=days[0].weekday())
+    while monday <= days[-1]:
+        iso = monday.isocalendar()
+        weeks.append(Week(iso.year, iso.week, monday,
+                          _grid_days(monday, monday + timedelta(days=6), by_day)))
+        monday += timedelta(days=7)
+    return tuple(weeks)

@@ -1,0 +1,261 @@
+"""The approval site's files: every page, feed and asset, as (path, content).
+
+Pages come from Jinja2 templates (`site/*.html.j2`: the calendar's
+`theme/site/` first, the built-ins behind), autoescaped: whatever a post
+says shows as text. Media files are served under their content hash.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from importlib.resources import files as resource_files
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from postgen import __version__
+from postgen.diagnostics import Diagnostic
+from postgen.render.links import find_urls
+from postgen.render.model import MediaFile, Part
+from postgen.render.templating import BUILTIN
+from postgen.site.model import PREVIEW_ASPECT, STAGES, Entry, SiteData
+
+PLATFORM_NAMES = {
+    "x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "threads": "Threads",
+    "linkedin": "LinkedIn", "facebook": "Facebook", "instagram": "Instagram",
+    "pinterest": "Pinterest", "email": "Email", "sms": "SMS",
+}
+STATUS_CHOICES = (
+    ("draft", "Draft"), ("in-review", "In review"), ("changes-requested", "Changes requested"),
+    ("approved", "Approved"), ("changed", "Changed since approval"), ("scheduled", "Scheduled"),
+    ("published", "Published"), ("failed", "Failed"),
+)
+ASSETS = ("postgen.css", "postgen.js")
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file of the site: `content`, or a copy of `source`."""
+
+    path: str  # relative to the site root, '/'-separated
+    content: str | bytes | None = None
+    source: Path | None = None
+
+
+def environment(root: Path) -> jinja2.Environment:
+    loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(root / "theme"),
+        jinja2.PrefixLoader({"default": BUILTIN}, delimiter=":"),
+        BUILTIN,
+    ])
+    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=True,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(
+        stages=STAGES, statuses=STATUS_CHOICES, platform_names=PLATFORM_NAMES,
+        rich=rich_text, crop=crop, media_url=media_url, utm=utm_pairs, host=host,
+        channel_problems=channel_problems,
+    )
+    return env
+
+
+def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = ()) -> Iterator[Output]:
+    """Every file of the site, pages first (read everything, then write)."""
+    config = site.config
+    env = environment(config.root)
+    tz = config.timezone
+    current = site.now if site.entries else datetime.now(UTC)
+    month_keys = [m.key for m in site.months]
+    week_keys = [w.key for w in site.weeks]
+    now_month = current.astimezone(tz).strftime("%Y-%m")
+    iso = current.astimezone(tz).isocalendar()
+    now_week = f"{iso.year}-W{iso.week:02d}"
+    common = {
+        "site": site, "brand": config.brand, "tz": str(tz), "now": site.now.astimezone(tz),
+        "channels": config.channels, "local": lambda d: d.astimezone(tz),
+        "current_month": _nearest(month_keys, now_month),
+        "current_week": _nearest(week_keys, now_week),
+        "extra_pages": [{"title": t, "url": u} for t, u in extra_pages],
+    }
+
+    def page(path: str, template: str, **context: object) -> Output:
+        depth = path.count("/")
+        html_text = env.get_template(template).render(root="../" * depth, **common, **context)
+        return Output(path, html_text)
+
+    yield page("index.html", "site/home.html.j2", kind="home", title="Overview")
+    queue = site.review_queue()
+    yield page("review/index.html", "site/list.html.j2", kind="review", title="Review queue",
+               intro=f"{len(queue)} posts wait for a decision: open each one, read every "
+               "channel's version, then approve it or ask for changes.",
+               entries=queue, links=None, empty="Nothing waits for review.")
+    for i, month in enumerate(site.months):
+        yield page(f"month/{month.key}/index.html", "site/month.html.j2", kind="month",
+                   title=month.title, month=month,
+                   prev=site.months[i - 1] if i else None,
+                   next=site.months[i + 1] if i + 1 < len(site.months) else None)
+    for i, week in enumerate(site.weeks):
+        yield page(f"week/{week.key}/index.html", "site/week.html.j2", kind="week",
+                   title=f"Week {week.number}", week=week,
+                   prev=site.weeks[i - 1] if i else None,
+                   next=site.weeks[i + 1] if i + 1 < len(site.weeks) else None)
+    yield page("campaigns/index.html", "site/list.html.j2", kind="campaign", title="Campaigns",
+               intro="", entries=None, empty="",
+               links=[(c, f"campaigns/{c}/", len(es)) for c, es in site.campaigns.items()])
+    for name, entries in site.campaigns.items():
+        yield page(f"campaigns/{name}/index.html", "site/list.html.j2", kind="campaign",
+                   title=f"Campaign: {name}", intro="", entries=entries, links=None,
+                   empty="No posts.")
+    yield page("channels/index.html", "site/list.html.j2", kind="channel", title="Channels",
+               intro="", entries=None, empty="",
+               links=[(f"{n} ({PLATFORM_NAMES[c.platform]}, {c.account})", f"channels/{n}/",
+                       len(site.channels.get(n, ()))) for n, c in config.channels.items()])
+    for name, entries in site.channels.items():
+        channel = config.channels[name]
+        yield page(f"channels/{name}/index.html", "site/list.html.j2", kind="channel",
+                   title=f"Channel: {name}", intro=f"{PLATFORM_NAMES[channel.platform]} · "
+                   f"{channel.account}", entries=entries, links=None, empty="No posts.")
+    yield page("funnel/index.html", "site/funnel.html.j2", kind="funnel",
+               title="Funnel coverage")
+    for entry in site.entries:
+        week = entry.post.date.astimezone(tz).isocalendar()
+        yield page(f"posts/{entry.post.id}/index.html", "site/post.html.j2", kind="post",
+                   title=entry.post.title, entry=entry,
+                   week_key=f"{week.year}-W{week.week:02d}")
+    yield Output("calendar.ics", ics(site))
+    yield Output("posts.json", posts_json(site))
+    seen: set[str] = set()
+    for entry in site.entries:
+        for v in entry.variants:
+            for m in v.media:
+                if m.sha256 not in seen:
+                    seen.add(m.sha256)
+                    yield Output(media_url(m), source=m.path)
+    assets = resource_files("postgen") / "templates" / "site" / "assets"
+    for name in ASSETS:
+        override = config.root / "theme" / "site" / "assets" / name
+        yield Output(f"assets/{name}", override.read_bytes() if override.is_file()
+                     else (assets / name).read_bytes())
+
+
+def _nearest(keys: list[str], wanted: str) -> str:
+    if not keys:
+        return wanted
+    later = [k for k in keys if k >= wanted]
+    return later[0] if later else keys[-1]
+
+
+# -- template helpers ----------------------------------------------------------
+
+
+def media_url(m: MediaFile) -> str:
+    return f"media/{m.sha256[:16]}{Path(m.src).suffix.lower()}"
+
+
+def crop(platform: str, m: MediaFile) -> str:
+    """The CSS aspect-ratio the platform's feed shows this image at."""
+    ratio = PREVIEW_ASPECT.get(platform)
+    if ratio is None and m.width and m.height:
+        ratio = m.width / m.height
+        if platform == "instagram":
+            ratio = min(max(ratio, 0.8), 1.91)
+    return f"{ratio:.4f}" if ratio else "auto"
+
+
+def host(url: str) -> str:
+    return urlsplit(url).hostname or url
+
+
+def utm_pairs(url: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in parse_qsl(urlsplit(url).query) if k.startswith("utm_")]
+
+
+def channel_problems(entry: Entry, channel: str | None) -> list[Diagnostic]:
+    """The entry's problems that name `channel` (None: those that name none)."""
+    names = set(entry.post.channels)
+    if channel is None:
+        return [d for d in entry.problems if d.message.split(":", 1)[0] not in names]
+    return [d for d in entry.problems if d.message.startswith(f"{channel}: ")]
+
+
+def rich_text(part: Part, platform: str) -> Markup:
+    """The part's exact text, escaped, with links (and Bluesky facets) made clickable.
+
+    Only elements are added around spans of the text, so the element's text
+    content is byte for byte what is sent.
+    """
+    text = part.text
+    spans: list[tuple[int, int, str, str]] = []  # start, end, kind, target
+    if part.facets:
+        data = text.encode("utf-8")
+        for f in part.facets:
+            start = len(data[: f.byte_start].decode("utf-8", "ignore"))
+            end = start + len(data[f.byte_start : f.byte_end].decode("utf-8", "ignore"))
+            spans.append((start, end, f.kind, f.value))
+    else:
+        spans = [(s, e, "link", url if "://" in url else f"https://{url}")
+                 for s, e, url in find_urls(text)]
+    out: list[str] = []
+    pos = 0
+    for start, end, kind, target in sorted(spans):
+        if start < pos:
+            continue
+        out.append(html.escape(text[pos:start], quote=False))
+        piece = html.escape(text[start:end], quote=False)
+        if kind == "link" and target.startswith(("http://", "https://")):
+            out.append(f'<a href="{html.escape(target)}" rel="noopener">{piece}</a>')
+        else:
+            out.append(f'<span class="{kind}">{piece}</span>')
+        pos = end
+    out.append(html.escape(text[pos:], quote=False))
+    return Markup("".join(out))
+
+
+# -- feeds -----------------------------------------------------------------------
+
+
+def ics(site: SiteData) -> bytes:
+    """One event per post and channel, with UIDs stable across builds."""
+    from icalendar import Calendar as ICalendar
+    from icalendar import Event
+
+    cal = ICalendar()
+    cal.add("prodid", f"-//postgen {__version__}//{site.config.brand.name}//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", f"{site.config.brand.name} content calendar")
+    cal.add("x-wr-timezone", str(site.config.timezone))
+    for entry in site.entries:
+        for v in entry.variants:
+            event = Event()
+            event.add("uid", f"{v.post_id}.{v.channel}@postgen")
+            event.add("dtstamp", site.now.astimezone(UTC))
+            event.add("dtstart", v.date.astimezone(UTC))
+            event.add("dtend", v.date.astimezone(UTC) + timedelta(minutes=15))
+            event.add("summary", f"[{v.channel}] {entry.post.title}")
+            event.add("description", f"{entry.statuses[v.channel].label}\n\n{v.text}")
+            event.add("url", f"posts/{v.post_id}/")
+            event.add("categories", [entry.post.funnel.value, *(
+                [entry.post.campaign] if entry.post.campaign else [])])
+            cal.add_component(event)
+    return cal.to_ical()
+
+
+def posts_json(site: SiteData) -> str:
+    tz = site.config.timezone
+    return json.dumps([
+        {
+            "id": e.post.id, "title": e.post.title, "date": e.post.date.astimezone(tz).isoformat(),
+            "funnel": e.post.funnel.value, "campaign": e.post.campaign, "owner": e.post.owner,
+            "status": e.status.key, "url": f"posts/{e.post.id}/",
+            "variants": [{"channel": v.channel, "platform": v.platform, "hash": v.hash,
+                          "date": v.date.astimezone(tz).isoformat(), "status":
+                          e.statuses[v.channel].key, "parts": [p.text for p in v.parts]}
+                         for v in e.variants],
+        }
+        for e in site.entries
+    ], indent=1, ensure_ascii=False)

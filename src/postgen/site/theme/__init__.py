@@ -1,0 +1,1 @@
+"""The MkDocs theme `postgen`: hand-written calendar/ pages in the site's own look."""
