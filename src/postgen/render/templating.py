@@ -22,7 +22,10 @@ def environment(root: Path) -> jinja2.Environment:
         BUILTIN,
     ])
     env = jinja2.Environment(
-        loader=loader, undefined=jinja2.StrictUndefined, autoescape=False,
+        # Text templates are plain text; the email's HTML part is escaped.
+        loader=loader, undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
+                                            default_for_string=False),
         keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
     )
     return env

@@ -220,29 +220,64 @@ def rich_text(part: Part, platform: str) -> Markup:
 
 
 def ics(site: SiteData) -> bytes:
-    """One event per post and channel, with UIDs stable across builds."""
-    from icalendar import Calendar as ICalendar
-    from icalendar import Event
-
-    cal = ICalendar()
-    cal.add("prodid", f"-//postgen {__version__}//{site.config.brand.name}//EN")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{site.config.brand.name} content calendar")
-    cal.add("x-wr-timezone", str(site.config.timezone))
+    """One event per post and channel, with UIDs stable across builds (RFC 5545)."""
+    stamp = _ics_time(site.now)
+    lines = [
+        "BEGIN:VCALENDAR", "VERSION:2.0",
+        _ics_line("PRODID", f"-//postgen {__version__}//{site.config.brand.name}//EN"),
+        _ics_line("X-WR-CALNAME", f"{site.config.brand.name} content calendar"),
+        _ics_line("X-WR-TIMEZONE", str(site.config.timezone)),
+    ]
     for entry in site.entries:
+        categories = ",".join(_ics_text(c) for c in (entry.post.funnel.value,
+                                                     entry.post.campaign) if c)
         for v in entry.variants:
-            event = Event()
-            event.add("uid", f"{v.post_id}.{v.channel}@postgen")
-            event.add("dtstamp", site.now.astimezone(UTC))
-            event.add("dtstart", v.date.astimezone(UTC))
-            event.add("dtend", v.date.astimezone(UTC) + timedelta(minutes=15))
-            event.add("summary", f"[{v.channel}] {entry.post.title}")
-            event.add("description", f"{entry.statuses[v.channel].label}\n\n{v.text}")
-            event.add("url", f"posts/{v.post_id}/")
-            event.add("categories", [entry.post.funnel.value, *(
-                [entry.post.campaign] if entry.post.campaign else [])])
-            cal.add_component(event)
-    return cal.to_ical()
+            start = v.date.astimezone(UTC)
+            lines += [
+                "BEGIN:VEVENT",
+                _ics_line("UID", f"{v.post_id}.{v.channel}@postgen"),
+                f"DTSTAMP:{stamp}",
+                f"DTSTART:{_ics_time(start)}",
+                f"DTEND:{_ics_time(start + timedelta(minutes=15))}",
+                _ics_line("SUMMARY", f"[{v.channel}] {entry.post.title}"),
+                _ics_line("DESCRIPTION", f"{entry.statuses[v.channel].label}\n\n{v.text}"),
+                _ics_line("URL", f"posts/{v.post_id}/", escape=False),
+                _fold(f"CATEGORIES:{categories}"),
+                "END:VEVENT",
+            ]
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _ics_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _ics_text(value: str) -> str:
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n"))
+
+
+def _ics_line(name: str, value: str, escape: bool = True) -> str:
+    return _fold(f"{name}:{_ics_text(value) if escape else value}")
+
+
+def _fold(line: str) -> str:
+    """Lines of at most 75 octets, continued with a space; never splitting a character."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts: list[str] = []
+    current, size, limit = [], 0, 75
+    for ch in line:
+        n = len(ch.encode("utf-8"))
+        if size + n > limit:
+            parts.append("".join(current))
+            current, size, limit = [], 0, 74  # continuation lines start with a space
+        current.append(ch)
+        size += n
+    parts.append("".join(current))
+    return "\r\n ".join(parts)
 
 
 def posts_json(site: SiteData) -> str:

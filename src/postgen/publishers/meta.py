@@ -1,0 +1,162 @@
+"""Meta: Facebook Pages, Instagram and Threads, all through Graph-style APIs.
+
+Options (all three): `token_env` (a Page token for Facebook; an Instagram or
+Threads user token), `graph_url` (the API root with its version: default
+https://graph.facebook.com/<graph_version or v21.0>, and for Threads
+https://graph.threads.net/v1.0), `media_base_url` (where the calendar's files
+are served publicly, e.g. the approval site: Meta fetches images by URL; an
+image's URL is this plus its path inside the calendar). Plus `page_id`
+(Facebook), `ig_user_id` (Instagram), `threads_user_id` (Threads).
+
+Instagram and Threads publish in two steps: a container, then `media_publish` /
+`threads_publish`; a container with an image is polled until it is FINISHED
+(bounded) before it is published. Creating containers is invisible, so those are
+retried like uploads; publishing and comments are never repeated automatically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from postgen.publishers.base import ConfigProblem, Job, PublishError, Rejected, Sent
+from postgen.publishers.rest import RestPublisher, Values, json_of, rebased
+from postgen.publishers.steps import Step, public_url
+from postgen.render.payloads import GRAPH_API, THREADS_API
+
+GRAPH_VERSION = "v21.0"
+
+
+class GraphPublisher(RestPublisher):
+    """What the three share: the Graph root, public image URLs, ids in answers."""
+
+    #: The option naming the account the endpoints are under.
+    account_option: ClassVar[str]
+    #: The container's state field (FINISHED when ready) and the one saying why it failed.
+    status_field: ClassVar[str] = "status_code"
+    detail_field: ClassVar[str] = "status"
+
+    @property
+    def payload_root(self) -> str:
+        """The API root `build_payload` wrote into the endpoints."""
+        version = self.option("graph_version")
+        return f"{GRAPH_API}/{version}" if version else GRAPH_API
+
+    @property
+    def graph(self) -> str:
+        default = f"{GRAPH_API}/{self.option('graph_version', GRAPH_VERSION)}"
+        return self.option("graph_url", default).rstrip("/")
+
+    def rebase(self, endpoint: str) -> str:
+        return rebased(endpoint, self.payload_root, self.graph)
+
+    def validate(self) -> Sequence[str]:
+        problems = list(super().validate())
+        if not self.option(self.account_option):
+            problems.insert(0, f"{self.channel.name}: set options.{self.account_option}")
+        return problems
+
+    def start(self, job: Job, *, live: bool) -> Values:
+        media = job.variant.media
+        base = self.option("media_base_url")
+        if not media or (not base and not live):
+            return {}
+        if not base:
+            raise ConfigProblem(f"{self.channel.name}: set options.media_base_url: Meta fetches "
+                                "images from a public URL (where the approval site serves the "
+                                "calendar's files, say)")
+        return {f"image_url:{i}": public_url(base, m, self.ctx.root) for i, m in enumerate(media)}
+
+    def idempotent(self, step: Step, posted: bool) -> bool:
+        """Containers and unpublished photos are invisible; publishing and comments are not."""
+        return step.produces is not None and step.part is None
+
+    def produced(self, job: Job, step: Step, response: httpx.Response) -> Values:
+        name = step.produces
+        if name is None:
+            return {}
+        data = json_of(response)
+        found = data.get("post_id") or data.get("id")
+        if not found:
+            raise Rejected(f"{self.channel.name}: {step.endpoint} answered without an id",
+                           status=response.status_code)
+        if name.startswith(("container:", "child:")) and self.needs_wait(step):
+            self.poll(lambda: self.ready(str(found)), f"container {found}")
+        return {name: str(found)}
+
+    def needs_wait(self, step: Step) -> bool:
+        return True
+
+    def ready(self, container: str) -> bool | None:
+        """True once the container is FINISHED; None while in progress; Rejected on ERROR."""
+        data = self.get(container, f"{self.status_field},{self.detail_field}")
+        state = str(data.get(self.status_field) or "")
+        if state in ("FINISHED", "PUBLISHED"):
+            return True
+        if state in ("ERROR", "EXPIRED"):
+            why = data.get(self.detail_field) or state
+            raise Rejected(f"{self.channel.name}: container {container}: {why}")
+        return None
+
+    def get(self, object_id: str, fields: str) -> dict[str, object]:
+        url = f"{self.graph}/{quote(object_id, safe='')}"
+        response = self.http("GET", url, headers=self.auth_headers(url, live=True),
+                             idempotent=True, params={"fields": fields})
+        return json_of(response)
+
+    def permalink(self, object_id: str) -> str | None:
+        """The post's public URL; None if the API will not say (the post exists anyway)."""
+        try:
+            link = self.get(object_id, "permalink").get("permalink")
+        except PublishError:
+            return None
+        return str(link) if link else None
+
+    def sent(self, job: Job, values: Values) -> Sent:
+        ids = tuple(str(values[f"part:{i}"]) for i in range(len(job.variant.parts)))
+        return Sent(remote_id=ids[0], url=self.permalink(ids[0]), part_ids=ids)
+
+
+class FacebookPublisher(GraphPublisher):
+    name: ClassVar[str] = "facebook"
+    account_option: ClassVar[str] = "page_id"
+
+    def sent(self, job: Job, values: Values) -> Sent:
+        post = str(values["part:0"])
+        return Sent(remote_id=post, url=f"https://www.facebook.com/{post}", part_ids=(post,))
+
+
+class InstagramPublisher(GraphPublisher):
+    name: ClassVar[str] = "instagram"
+    account_option: ClassVar[str] = "ig_user_id"
+
+    def validate(self) -> Sequence[str]:
+        problems = list(super().validate())
+        if not self.option("media_base_url"):
+            problems.insert(0, f"{self.channel.name}: set options.media_base_url (the public "
+                               "URL the calendar's images are served under): Instagram posts "
+                               "need an image it can fetch")
+        return problems
+
+
+class ThreadsPublisher(GraphPublisher):
+    name: ClassVar[str] = "threads"
+    account_option: ClassVar[str] = "threads_user_id"
+    status_field: ClassVar[str] = "status"
+    detail_field: ClassVar[str] = "error_message"
+
+    @property
+    def payload_root(self) -> str:
+        return THREADS_API
+
+    @property
+    def graph(self) -> str:
+        return self.option("graph_url", THREADS_API).rstrip("/")
+
+    def needs_wait(self, step: Step) -> bool:
+        """Text containers are ready at once; images and carousels take processing."""
+        body = step.body
+        return not (isinstance(body, dict) and body.get("media_type") == "TEXT")

@@ -1,0 +1,255 @@
+"""What the HTTP API publishers share: walking a payload's steps and sending them.
+
+A platform's publisher says only what differs: its options, how it
+authenticates, which base URL the channel may override, which steps are safe
+to repeat, what each answer produces and what `Sent` looks like. The walk:
+fill each step's placeholders from earlier answers, send it through
+`postgen.publishers.http.call`, record what it produced.
+
+A failure part-way is reported for what it means. Before anything was posted
+an upload's unknown outcome is only `RetryLater` (an orphaned upload is
+invisible). After a part of a thread (or the post a first comment goes on)
+was posted, any failure is `OutcomeUnknown` naming what exists, unless the
+whole send is safe to repeat (`repeatable`): sending again would duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+import httpx
+
+from postgen.models import Channel
+from postgen.publishers.base import (
+    ConfigProblem,
+    Context,
+    Job,
+    OutcomeUnknown,
+    PublishError,
+    Request,
+    RetryLater,
+    Sent,
+)
+from postgen.publishers.http import (
+    DEFAULT_POLICY,
+    call,
+    env_name,
+    missing_secrets,
+    redact,
+    secret,
+)
+from postgen.publishers.steps import Step, fill, fill_url, read_media, steps_of
+
+T = TypeVar("T")
+Values = dict[str, object]
+#: Seconds between checks of something the platform is still processing.
+POLL_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0, 30.0, 30.0)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """One step, filled in: what goes on the wire (the file is read at send time)."""
+
+    step: Step
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: object
+
+
+class RestPublisher:
+    """A publisher that sends a variant's payload steps to an HTTP API."""
+
+    name: ClassVar[str]
+    #: `options.<token_key>_env` names the variable holding the bearer token.
+    token_key: ClassVar[str] = "token"
+    #: Options that must be set.
+    required: ClassVar[tuple[str, ...]] = ()
+    #: The whole send can be repeated safely (client-chosen record keys).
+    repeatable: ClassVar[bool] = False
+
+    def __init__(self, channel: Channel, context: Context) -> None:
+        self.channel = channel
+        self.ctx = context
+        self.policy = DEFAULT_POLICY
+
+    # -- settings ------------------------------------------------------------------
+
+    def option(self, key: str, default: str = "") -> str:
+        value = self.channel.options.get(key)
+        return default if value is None or value == "" else str(value)
+
+    def validate(self) -> Sequence[str]:
+        problems = [f"{self.channel.name}: set options.{key}" for key in self.required
+                    if not self.option(key)]
+        return problems + missing_secrets(self.ctx, self.channel, self.token_key)
+
+    def check(self) -> None:
+        problems = self.validate()
+        if problems:
+            raise ConfigProblem("; ".join(problems))
+
+    @property
+    def auth_env(self) -> str:
+        try:
+            return env_name(self.channel, self.token_key)
+        except ConfigProblem:
+            return ""
+
+    def auth_headers(self, url: str, *, live: bool) -> dict[str, str]:
+        """Credentials for a request to `url` (`***` when not `live`)."""
+        token = secret(self.ctx, self.channel, self.token_key) if live else "***"
+        return {"Authorization": f"Bearer {token}"}
+
+    def rebase(self, endpoint: str) -> str:
+        """The endpoint on the channel's base URL (tests and proxies override it)."""
+        return endpoint
+
+    # -- hooks ---------------------------------------------------------------------
+
+    def start(self, job: Job, *, live: bool) -> Values:
+        """Placeholder values known before the first step (a DID, public image URLs)."""
+        return {}
+
+    def idempotent(self, step: Step, posted: bool) -> bool:
+        """Safe to repeat: preparation before anything is posted, and PUT uploads."""
+        return step.method in ("GET", "PUT") or (step.part is None and not posted)
+
+    def classify(self, response: httpx.Response, message: str) -> PublishError | None:
+        """A platform's own reading of an error answer (None: the general rules)."""
+        return None
+
+    def extra_headers(self, job: Job, step: Step) -> dict[str, str]:
+        return {}
+
+    def adjust(self, job: Job, step: Step, body: object, *, live: bool) -> object:
+        """The body as sent, once filled (a Bluesky rkey, resolved mentions...)."""
+        return body
+
+    def produced(self, job: Job, step: Step, response: httpx.Response) -> Values:
+        """The placeholder values an answer fills in."""
+        raise NotImplementedError
+
+    def sent(self, job: Job, values: Values) -> Sent:
+        raise NotImplementedError
+
+    def prologue(self, job: Job) -> list[Request]:
+        """Requests made before the payload's own (sessions, lookups), for `describe`."""
+        return []
+
+    # -- the interface -------------------------------------------------------------
+
+    def describe(self, job: Job) -> Sequence[Request]:
+        values = self.start(job, live=False)
+        shown = self.prologue(job)
+        for step in steps_of(job.variant):
+            p = self.prepare(job, step, values, live=False)
+            body = p.body
+            if step.file is not None:
+                body = {"file": step.file.src, "content_type": step.file.mime,
+                        "sha256": step.file.sha256, "fields": p.body}
+            shown.append(Request(p.method, p.url, redact(p.headers), body))
+        return shown
+
+    def send(self, job: Job) -> Sent:
+        self.check()
+        values = self.start(job, live=True)
+        steps = steps_of(job.variant)
+        posted: list[str] = []
+        for step in steps:
+            try:
+                self.perform(job, step, values, posted=bool(posted))
+            except PublishError as exc:
+                raise self.interrupted(job, exc, step, posted) from exc
+            if step.part is not None:
+                posted.append(str(values.get(f"part:{step.part}")))
+        return self.sent(job, values)
+
+    def resolve(self, job: Job) -> Sent | None:
+        raise OutcomeUnknown(
+            f"{self.channel.name}: {self.name} cannot tell whether {job.variant.post_id} was "
+            f"posted: look at {self.channel.account} by hand, then record what you find with "
+            "`postgen ledger resolve`")
+
+    # -- the walk ------------------------------------------------------------------
+
+    def prepare(self, job: Job, step: Step, values: Values, *, live: bool) -> Prepared:
+        url = self.rebase(fill_url(step.endpoint, values, strict=live))
+        headers = {**step.headers, **self.extra_headers(job, step), **self.auth_headers(url,
+                                                                                          live=live)}
+        if step.encoding == "multipart":
+            headers.pop("Content-Type", None)  # httpx writes it, with the boundary
+        body = self.adjust(job, step, fill(step.body, values, strict=live), live=live)
+        return Prepared(step, step.method, url, headers, body)
+
+    def perform(self, job: Job, step: Step, values: Values, *, posted: bool) -> None:
+        p = self.prepare(job, step, values, live=True)
+        response = self.request(job, p, idempotent=self.idempotent(step, posted))
+        values.update(self.produced(job, step, response))
+
+    def request(self, job: Job, p: Prepared, *, idempotent: bool) -> httpx.Response:
+        file = p.step.file
+        kwargs: dict[str, Any] = {}
+        if file is not None and file.field is not None:
+            data = read_media(job.variant, file)
+            form = p.body if isinstance(p.body, Mapping) else {}
+            kwargs["data"] = {str(k): str(v) for k, v in form.items()}
+            kwargs["files"] = {file.field: (file.src.rsplit("/", 1)[-1], data, file.mime)}
+        elif file is not None:
+            kwargs["content"] = read_media(job.variant, file)
+        elif p.body is not None:
+            kwargs["json"] = p.body
+        return self.http(p.method, p.url, headers=p.headers, idempotent=idempotent, **kwargs)
+
+    def http(self, method: str, url: str, *, headers: Mapping[str, str], idempotent: bool,
+             **kwargs: Any) -> httpx.Response:
+        return call(self.ctx, method, url, idempotent=idempotent, headers=headers,
+                    policy=self.policy, auth_env=self.auth_env, classify=self.classify,
+                    **kwargs)
+
+    def interrupted(self, job: Job, exc: PublishError, step: Step,
+                    posted: Sequence[str]) -> PublishError:
+        """What a failure at `step` means, given what was already posted."""
+        if not posted:
+            if isinstance(exc, OutcomeUnknown) and step.part is None:
+                return RetryLater(f"{exc} (nothing was posted yet)", status=exc.status)
+            return exc
+        if self.repeatable:
+            return exc
+        total = sum(1 for s in steps_of(job.variant) if s.part is not None)
+        done = (f"part(s) {', '.join(posted)} of {total} posted" if total > 1
+                else f"posted as {posted[0]}")
+        what = "then" if step.part is not None else "but a follow-up request failed:"
+        return OutcomeUnknown(f"{self.channel.name}: {done}; {what} {exc}. Sending again "
+                              "would duplicate: finish by hand, then `postgen ledger resolve`",
+                              status=exc.status)
+
+    def poll(self, check: Callable[[], T | None], what: str) -> T:
+        """Ask `check` until it answers, sleeping between tries; RetryLater if it never does."""
+        for delay in (0.0, *POLL_DELAYS):
+            if delay:
+                self.ctx.sleep(delay)
+            found = check()
+            if found is not None:
+                return found
+        raise RetryLater(f"{self.channel.name}: {what} still not ready after "
+                         f"{sum(POLL_DELAYS):.0f}s")
+
+
+def json_of(response: httpx.Response) -> dict[str, Any]:
+    """The answer's JSON object ({} when it has none)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def rebased(endpoint: str, default: str, base: str) -> str:
+    """`endpoint` moved from the `default` base URL to `base`."""
+    default, base = default.rstrip("/"), base.rstrip("/")
+    if base != default and (endpoint == default or endpoint.startswith(default + "/")):
+        return base + endpoint[len(default):]
+    return endpoint

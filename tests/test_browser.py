@@ -1,0 +1,301 @@
+"""The approval site in a real browser: Debian's headless Chromium driven by Playwright.
+
+The example calendar is built once per module by `mkdocs build` and served by
+a threaded `http.server` on 127.0.0.1; one browser serves every test.
+Screenshots go to test-artifacts/ at the repo root.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from postgen.models import Calendar, Post
+from postgen.render.model import Variant
+from postgen.render.variants import render_calendar
+from tests.conftest import CONFIG, write_files
+from tests.test_site import REPO, build_site, example_calendar
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.is_file():
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+Browser = Any  # playwright.sync_api.Browser
+Page = Any  # playwright.sync_api.Page
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = REPO / "test-artifacts"
+LAUNCH = "posts/2026-12-07-winter-harvest-launch/"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """Serve `directory` on 127.0.0.1 (a free port); yields the base URL, ending in '/'."""
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = build_site(REPO, tmp_path_factory.mktemp("browser") / "site")
+    with serve(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def calendar() -> Calendar:
+    return example_calendar()
+
+
+@pytest.fixture(scope="module")
+def variants(calendar: Calendar) -> tuple[Variant, ...]:
+    return render_calendar(calendar).variants
+
+
+def in_december(calendar: Calendar) -> list[Post]:
+    tz = calendar.config.timezone
+    return [p for p in calendar.posts
+            if (p.date.astimezone(tz).year, p.date.astimezone(tz).month) == (2026, 12)]
+
+
+CHIPS_JS = """() => Array.from(document.querySelectorAll('.chip'), c => ({
+  href: c.href, title: c.querySelector('.chip-title').textContent,
+  channels: c.dataset.channels.split(' '), campaign: c.dataset.campaign,
+  stage: c.dataset.stage, visible: c.getClientRects().length > 0}))"""
+
+
+def chips(page: Page) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = page.evaluate(CHIPS_JS)
+    return result
+
+
+# -- the month page ---------------------------------------------------------------------
+
+
+def test_month_page_lists_decembers_posts_and_opens_them(
+        page: Page, base_url: str, calendar: Calendar) -> None:
+    page.goto(base_url + "month/2026-12/")
+    shown = {c["href"]: c["title"] for c in chips(page)}
+    december = in_december(calendar)
+    assert len(december) > 20
+    for post in december:
+        url = f"{base_url}posts/{post.id}/"
+        assert shown.get(url) == post.title, post.id
+
+    launch = calendar.post("2026-12-07-winter-harvest-launch")
+    assert launch is not None
+    page.click(f'a.chip[href$="{LAUNCH}"]')
+    page.wait_for_url(base_url + LAUNCH)
+    assert page.url == base_url + LAUNCH
+    assert page.locator("h1").text_content() == launch.title
+
+
+def test_every_mockup_shows_exactly_what_render_sends(
+        page: Page, base_url: str, calendar: Calendar, variants: tuple[Variant, ...]) -> None:
+    by_post: dict[str, list[Variant]] = {}
+    for v in variants:
+        by_post.setdefault(v.post_id, []).append(v)
+    assert set(by_post) == {p.id for p in calendar.posts}
+    collect = """channels => Object.fromEntries(channels.map(ch => [ch, Array.from(
+      document.querySelectorAll('article#ch-' + CSS.escape(ch) + ' .mockup-text'),
+      e => e.textContent)]))"""
+    for post in calendar.posts:
+        page.goto(f"{base_url}posts/{post.id}/", wait_until="domcontentloaded")
+        shown = page.evaluate(collect, [v.channel for v in by_post[post.id]])
+        for v in by_post[post.id]:
+            assert shown[v.channel] == [p.text for p in v.parts], (post.id, v.channel)
+
+
+def test_filters_narrow_the_month_and_live_in_the_url(
+        page: Page, base_url: str, calendar: Calendar) -> None:
+    page.goto(base_url + "month/2026-12/")
+    form = page.locator("form.filters")
+    assert form.is_visible()
+    count = form.locator("output.filter-count")
+    everything = chips(page)
+    total = len(everything)
+    assert all(c["visible"] for c in everything)
+    assert count.text_content() == f"{total} of {total} posts"
+
+    page.select_option("select[name=channel]", "sms")
+    now = chips(page)
+    sms = [c for c in now if "sms" in c["channels"]]
+    assert 0 < len(sms) < total
+    assert [c["href"] for c in now if c["visible"]] == [c["href"] for c in sms]
+    assert count.text_content() == f"{len(sms)} of {total} posts"
+    assert parse_qs(urlsplit(page.url).query) == {"channel": ["sms"]}
+
+    # A campaign and a stage that some, not all, SMS posts share.
+    combos = [(c["campaign"], c["stage"]) for c in sms if c["campaign"]]
+    campaign, stage = next(
+        (cs for cs in combos
+         if 0 < sum((c["campaign"], c["stage"]) == cs for c in sms) < len(sms)), combos[0])
+    page.select_option("select[name=campaign]", campaign)
+    page.select_option("select[name=stage]", stage)
+    narrowed = [c["href"] for c in sms if (c["campaign"], c["stage"]) == (campaign, stage)]
+    assert 0 < len(narrowed) < len(sms)
+    assert [c["href"] for c in chips(page) if c["visible"]] == narrowed
+    assert count.text_content() == f"{len(narrowed)} of {total} posts"
+    assert parse_qs(urlsplit(page.url).query) == {
+        "channel": ["sms"], "campaign": [campaign], "stage": [stage]}
+
+    # The filtered URL, opened afresh, applies the same filter.
+    page.goto(page.url)
+    assert page.locator("select[name=channel]").input_value() == "sms"
+    assert [c["href"] for c in chips(page) if c["visible"]] == narrowed
+
+    for name in ("channel", "campaign", "stage"):
+        page.select_option(f"select[name={name}]", "")
+    assert all(c["visible"] for c in chips(page))
+    assert count.text_content() == f"{total} of {total} posts"
+    assert urlsplit(page.url).query == ""
+
+
+# -- every page ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [
+    "", "month/2026-12/", "week/2026-W50/", LAUNCH, "funnel/", "review/", "campaigns/",
+    "channels/",
+])
+def test_no_console_errors(page: Page, base_url: str, path: str) -> None:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error"
+            else None)
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    response = page.goto(base_url + path, wait_until="load")
+    assert response is not None and response.status == 200
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)))")
+    assert errors == []
+
+
+def test_readable_without_javascript(browser: Browser, base_url: str, calendar: Calendar) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(base_url + "month/2026-12/")
+        assert page.locator("form.filters").is_hidden()
+        titles = page.locator(".chip .chip-title")
+        visible = [titles.nth(i).text_content() for i in range(titles.count())
+                   if titles.nth(i).is_visible()]
+        for post in in_december(calendar):
+            assert post.title in visible, post.id
+    finally:
+        context.close()
+
+
+def test_tab_reaches_the_skip_link_first(page: Page, base_url: str) -> None:
+    page.goto(base_url)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("() => ({cls: document.activeElement.className, "
+                            "href: document.activeElement.getAttribute('href'), "
+                            "text: document.activeElement.textContent})")
+    assert focused == {"cls": "skip", "href": "#main", "text": "Skip to content"}
+    assert page.locator("a.skip").is_visible()  # shown while focused
+    assert page.locator("#main").count() == 1
+    page.keyboard.press("Enter")
+    assert urlsplit(page.url).fragment == "main"
+    assert page.evaluate("() => document.activeElement.id") == "main"
+
+
+@pytest.mark.parametrize("width", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_screenshots_and_no_sideways_scrolling(
+        page: Page, base_url: str, width: dict[str, int]) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.set_viewport_size(width)
+    overflowing = []
+    for name, path in (("home", ""), ("month", "month/2026-12/"), ("post", LAUNCH)):
+        page.goto(base_url + path, wait_until="load")
+        shot = ARTIFACTS / f"{name}-{width['width']}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.is_file() and shot.stat().st_size > 10_000, shot
+        if width == PHONE:
+            sizes = page.evaluate("() => [document.documentElement.scrollWidth, "
+                                  "window.innerWidth]")
+            if sizes[0] > sizes[1] + 1:
+                overflowing.append(f"{name}: scrollWidth {sizes[0]} > {sizes[1]}")
+    assert overflowing == []
+
+
+# -- a hostile post --------------------------------------------------------------------------
+
+
+def test_script_in_a_post_never_runs(browser: Browser, tmp_path: Path) -> None:
+    title = "<script>alert(1)</script>"
+    root = write_files(tmp_path, {
+        "mkdocs.yml": CONFIG,
+        "docs/welcome.md": "# Hi\n",
+        "content/xss.md": (f"---\nid: xss\ntitle: {json.dumps(title)}\ndate: 2027-03-02 09:30\n"
+                           "channels: [x, linkedin, mastodon, newsletter]\nfunnel: awareness\n"
+                           "---\n<img src=x onerror=alert(2)>\n"),
+    })
+    site = build_site(root, tmp_path / "out")
+    context = browser.new_context(viewport=DESKTOP)
+    dialogs: list[str] = []
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+
+        def dismiss(dialog: Any) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", dismiss)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        with serve(site) as url:
+            page.goto(url + "posts/xss/", wait_until="load")
+            assert page.evaluate("() => document.querySelector('h1').textContent") == title
+            assert page.locator("script").count() == 1  # the site's own, only
+            assert page.locator("main img").count() == 0
+            assert "<img src=x onerror=alert(2)>" in page.locator(".mockup-text").first.inner_text()
+            page.wait_for_timeout(200)
+            page.goto(url + "month/2027-03/", wait_until="load")
+            assert page.locator(".chip-title").all_text_contents() == [title]
+            page.wait_for_timeout(200)
+    finally:
+        context.close()
+    assert dialogs == []
+    assert errors == []
