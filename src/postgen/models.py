@@ -185,6 +185,7 @@ class Post:
     owner: str | None = None
     cta: Cta | None = None
     media: tuple[Media, ...] = ()
+    media_field: str = "media"  # or "image": the shorthand the writer used
     hashtags: tuple[str, ...] = ()
     lang: str | None = None
     draft: bool = False

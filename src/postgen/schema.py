@@ -117,6 +117,7 @@ class PostReader:
             id=post_id, path=self.config.rel(self.file), title=title.strip(), date=date,
             channels=channels, funnel=Funnel(funnel), body=body, body_line=body_line,
             campaign=campaign, owner=owner, cta=cta, media=media or (),
+            media_field="image" if "image" in f.data else "media",
             hashtags=hashtags or (), lang=lang, draft=draft, paid=paid,
             overrides=MappingProxyType(overrides), source=f.source,
         )

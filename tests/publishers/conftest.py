@@ -214,7 +214,8 @@ class World:
                 for p in sorted(self.root.glob("outbox/**/*.json"))]
 
     def job(self, body: str = "Fresh beans today.\n", *, front: str = "",
-            media: bool | None = None, post_id: str = "p1") -> Job:
+            media: bool | None = None, post_id: str = "p1",
+            files: dict[str, str | bytes] | None = None) -> Job:
         """Render one post for the channel, through the real pipeline."""
         with_media = self.spec.media if media is None else media
         picture = "image: a.jpg\nalt: A cup of coffee\n" if with_media else ""
@@ -227,7 +228,7 @@ class World:
                 f"channels: [{self.channel_name}]\nfunnel: awareness\n{picture}{front}---\n"
                 f"{body}")
         write_files(self.root, {"mkdocs.yml": config, f"content/{post_id}.md": post,
-                                "a.jpg": image(1080, 1080, "JPEG")})
+                                "a.jpg": image(1080, 1080, "JPEG"), **(files or {})})
         calendar = load_calendar(self.root)
         errors = [d for d in calendar.diagnostics if d.severity == "error"]
         assert not errors, errors
@@ -269,4 +270,7 @@ def world(tmp_path: Path, client: httpx.Client, clock: Clock) -> Iterator[World]
     w.close()
 
 
+#: Front matter for two images (a.jpg and b.jpg: pass TWO_FILES to `World.job`).
+TWO_IMAGES = "media:\n  - {src: a.jpg, alt: One cup}\n  - {src: b.jpg, alt: Two cups}\n"
+TWO_FILES: dict[str, str | bytes] = {"b.jpg": image(1080, 1350, "JPEG")}
 THREAD = "First part.\n\n---\n\nSecond part.\n\n---\n\nThird part.\n"

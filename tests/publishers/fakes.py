@@ -52,7 +52,8 @@ class Recorded:
         files: dict[str, tuple[str, str, bytes]] = {}
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
-            data = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
             filename = part.get_filename()
             if filename is not None:
                 files[str(name)] = (filename, part.get_content_type(), data)

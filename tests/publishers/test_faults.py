@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 
 from postgen.publishers.base import OutcomeUnknown, Rejected, RetryLater, Sent
 from tests.publishers.conftest import NOW, SECRET, THREAD, World, free_port
-from tests.publishers.fakes import FakeAPI, Fault, answer, graph_error, reset, timeout
+from tests.publishers.fakes import Fault, answer, graph_error, reset, timeout
 
 G, T = "/v21.0", "/v1.0"
 BACKOFF = [0.75, 1.5, 3.0]  # base 1 s doubling, jitter fixed at 0.5 ("equal jitter")
@@ -38,7 +39,7 @@ class Faults:
     limit: Callable[[datetime, float], Fault]
     rejected: Fault
     message: str  # the platform's words, which Rejected must carry
-    count: Callable[[FakeAPI], int]  # how many posts the platform now has
+    count: Callable[[Any], int]  # how many posts the platform (a FakeAPI) now has
     upload: str | None = None  # a request before the post that is safe to repeat
     header: bool = True  # the rate limit says when to come back
 

@@ -64,7 +64,7 @@ def graphemes(text: str) -> int:
 
 def utf16_length(text: str) -> int:
     """UTF-16 code units: astral code points count 2."""
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le")) // 2
 
 
 def utf8_length(text: str) -> int:

@@ -283,6 +283,8 @@ def _match(text: str, q: int, domains: _Domains, scheme_re: regex.Pattern[str],
 
 
 _TOKEN = regex.compile(r"\S+")
+#: A TLD starts with a letter right after a dot ("coffee." or "3.5" cannot hold one).
+_URLISH = regex.compile(r"\.\p{L}")
 
 
 def extract_urls(text: str, *, without_scheme: bool = True,
@@ -302,7 +304,7 @@ def extract_urls(text: str, *, without_scheme: bool = True,
         return []
     found: list[Entity] = []
     for token in _TOKEN.finditer(text):
-        if mark in token.group():
+        if mark in token.group() and (not without_scheme or _URLISH.search(token.group())):
             offset = token.start()
             found.extend(Entity(e.text, e.start + offset, e.end + offset)
                          for e in _extract_urls(token.group(), without_scheme, flavour))

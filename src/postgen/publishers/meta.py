@@ -33,8 +33,6 @@ GRAPH_VERSION = "v21.0"
 class GraphPublisher(RestPublisher):
     """What the three share: the Graph root, public image URLs, ids in answers."""
 
-    #: The option naming the account the endpoints are under.
-    account_option: ClassVar[str]
     #: The container's state field (FINISHED when ready) and the one saying why it failed.
     status_field: ClassVar[str] = "status_code"
     detail_field: ClassVar[str] = "status"
@@ -52,12 +50,6 @@ class GraphPublisher(RestPublisher):
 
     def rebase(self, endpoint: str) -> str:
         return rebased(endpoint, self.payload_root, self.graph)
-
-    def validate(self) -> Sequence[str]:
-        problems = list(super().validate())
-        if not self.option(self.account_option):
-            problems.insert(0, f"{self.channel.name}: set options.{self.account_option}")
-        return problems
 
     def start(self, job: Job, *, live: bool) -> Values:
         media = job.variant.media
@@ -122,7 +114,7 @@ class GraphPublisher(RestPublisher):
 
 class FacebookPublisher(GraphPublisher):
     name: ClassVar[str] = "facebook"
-    account_option: ClassVar[str] = "page_id"
+    required: ClassVar[tuple[str, ...]] = ("page_id",)
 
     def sent(self, job: Job, values: Values) -> Sent:
         post = str(values["part:0"])
@@ -131,7 +123,7 @@ class FacebookPublisher(GraphPublisher):
 
 class InstagramPublisher(GraphPublisher):
     name: ClassVar[str] = "instagram"
-    account_option: ClassVar[str] = "ig_user_id"
+    required: ClassVar[tuple[str, ...]] = ("ig_user_id",)
 
     def validate(self) -> Sequence[str]:
         problems = list(super().validate())
@@ -144,7 +136,7 @@ class InstagramPublisher(GraphPublisher):
 
 class ThreadsPublisher(GraphPublisher):
     name: ClassVar[str] = "threads"
-    account_option: ClassVar[str] = "threads_user_id"
+    required: ClassVar[tuple[str, ...]] = ("threads_user_id",)
     status_field: ClassVar[str] = "status"
     detail_field: ClassVar[str] = "error_message"
 

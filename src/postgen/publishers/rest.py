@@ -62,6 +62,7 @@ class Prepared:
 class RestPublisher:
     """A publisher that sends a variant's payload steps to an HTTP API."""
 
+    #: The publisher's name, which is also the platform whose variants it sends.
     name: ClassVar[str]
     #: `options.<token_key>_env` names the variable holding the bearer token.
     token_key: ClassVar[str] = "token"
@@ -84,6 +85,9 @@ class RestPublisher:
     def validate(self) -> Sequence[str]:
         problems = [f"{self.channel.name}: set options.{key}" for key in self.required
                     if not self.option(key)]
+        if self.channel.platform != self.name:
+            problems.append(f"{self.channel.name}: the {self.name} publisher cannot send "
+                            f"{self.channel.platform} posts")
         return problems + missing_secrets(self.ctx, self.channel, self.token_key)
 
     def check(self) -> None:

@@ -20,7 +20,7 @@ import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import ClassVar
 
@@ -80,6 +80,11 @@ class SmtpPublisher:
         return self.option("from", self.channel.account)
 
     @property
+    def envelope_sender(self) -> str:
+        """The bare address of `from` (which may carry a display name)."""
+        return parseaddr(self.sender)[1]
+
+    @property
     def logs_in(self) -> bool:
         return bool(self.option("username_env") or self.option("password_env"))
 
@@ -98,8 +103,15 @@ class SmtpPublisher:
             problems.append(f"{name}: options.port must be a port number")
         if not self.recipients or not all("@" in t for t in self.recipients):
             problems.append(f"{name}: set options.to to a list of addresses")
-        if "@" not in self.sender:
+        if "@" not in self.envelope_sender:
             problems.append(f"{name}: set options.from (or the account) to an address")
+        try:
+            float(self.option("timeout", "30"))
+        except ValueError:
+            problems.append(f"{name}: options.timeout must be a number of seconds")
+        if self.channel.platform != "email":
+            problems.append(f"{name}: the smtp publisher sends email posts, not "
+                            f"{self.channel.platform}")
         if self.logs_in:
             problems += missing_secrets(self.ctx, self.channel, "username", "password")
         return problems
@@ -108,7 +120,7 @@ class SmtpPublisher:
 
     def message_id(self, job: Job) -> str:
         digest = hashlib.sha256(job.idempotency_key.encode()).hexdigest()[:32]
-        domain = self.sender.rsplit("@", 1)[-1].strip(">") or "postgen.invalid"
+        domain = self.envelope_sender.rsplit("@", 1)[-1] or "postgen.invalid"
         return f"<{digest}.postgen@{domain}>"
 
     def message(self, job: Job) -> EmailMessage:
@@ -159,7 +171,8 @@ class SmtpPublisher:
             except (OSError, smtplib.SMTPException) as exc:
                 raise _classified(exc, where, sending=False, auth=self._auth_names()) from exc
             try:
-                smtp.send_message(msg, from_addr=self.sender, to_addrs=self.recipients)
+                smtp.send_message(msg, from_addr=self.envelope_sender,
+                                  to_addrs=self.recipients)
             except (OSError, smtplib.SMTPException) as exc:
                 raise _classified(exc, where, sending=True, auth="") from exc
         finally:
@@ -202,6 +215,8 @@ def _classified(exc: BaseException, where: str, *, sending: bool, auth: str) -> 
     if isinstance(exc, ssl.SSLCertVerificationError):
         return ConfigProblem(f"{where}: the server's certificate is not trusted "
                              f"({exc.verify_message}); set options.ca_file if it has its own CA")
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return ConfigProblem(f"{where}: {exc} (check options.security and the login options)")
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         fix = f": check {auth}" if auth else ""
         return AuthFailed(f"{where}: login refused ({exc.smtp_code}){fix}", status=exc.smtp_code)

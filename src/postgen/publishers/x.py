@@ -32,9 +32,6 @@ class XPublisher(RestPublisher):
     def rebase(self, endpoint: str) -> str:
         return rebased(endpoint, X_API, self.option("api_url", X_API))
 
-    def idempotent(self, step: Step, posted: bool) -> bool:
-        return step.part is None and not posted  # uploads and alt text; never a post
-
     def classify(self, response: httpx.Response, message: str) -> PublishError | None:
         if response.status_code == 403 and _DUPLICATE.search(message):
             return OutcomeUnknown(f"{message}: X already has a post with this text, probably "

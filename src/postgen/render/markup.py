@@ -17,6 +17,7 @@ Two choices worth knowing:
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -389,12 +390,18 @@ def _is_the_url(visible: str, url: str) -> bool:
     return visible in (url, unquote(url)) or "mailto:" + visible == url
 
 
+#: What `_normalize` removes: trailing white space, blank lines at the ends, runs.
+_UNTIDY = re.compile(r"[^\S\n]\n|\n\s*\n\s*\n|\A\s|\s\Z")
+
+
 def _normalize(text: str, links: Sequence[tuple[int, int, str]]) -> PlainText:
     """Drop trailing spaces, blank lines at the ends and runs of blank lines.
 
     Only deletes characters, so each link offset moves to the number of kept
     characters before it.
     """
+    if not _UNTIDY.search(text):
+        return PlainText(text, tuple(links))  # the common case: nothing to drop
     keep = _kept(text)
     new_index = [0]
     for kept in keep:

@@ -87,7 +87,7 @@ def _entities(v: Variant, rules: PlatformRules, w: _Where) -> Iterator[diag.Diag
 
 def _media(v: Variant, rules: PlatformRules, w: _Where) -> Iterator[diag.Diagnostic]:
     media_rules = rules.media
-    field = "image" if w.post.source is not None and w.post.source.has("image") else "media"
+    field = w.post.media_field
     if v.media and media_rules.max_count is not None and len(v.media) > media_rules.max_count:
         yield w.error(w.loc(field), "media-count",
                       f"{len(v.media)} media files; {v.platform} takes at most "

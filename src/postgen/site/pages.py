@@ -123,10 +123,10 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = ()) ->
     yield page("funnel/index.html", "site/funnel.html.j2", kind="funnel",
                title="Funnel coverage")
     for entry in site.entries:
-        week = entry.post.date.astimezone(tz).isocalendar()
+        day = entry.post.date.astimezone(tz).isocalendar()
         yield page(f"posts/{entry.post.id}/index.html", "site/post.html.j2", kind="post",
                    title=entry.post.title, entry=entry,
-                   week_key=f"{week.year}-W{week.week:02d}")
+                   week_key=f"{day.year}-W{day.week:02d}")
     yield Output("calendar.ics", ics(site))
     yield Output("posts.json", posts_json(site))
     seen: set[str] = set()
@@ -267,17 +267,16 @@ def _fold(line: str) -> str:
     data = line.encode("utf-8")
     if len(data) <= 75:
         return line
-    parts: list[str] = []
-    current, size, limit = [], 0, 75
-    for ch in line:
-        n = len(ch.encode("utf-8"))
-        if size + n > limit:
-            parts.append("".join(current))
-            current, size, limit = [], 0, 74  # continuation lines start with a space
-        current.append(ch)
-        size += n
-    parts.append("".join(current))
-    return "\r\n ".join(parts)
+    parts: list[bytes] = []
+    start, limit = 0, 75
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # inside a character: cut before it
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, 74  # continuation lines start with a space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
 
 
 def posts_json(site: SiteData) -> str:
