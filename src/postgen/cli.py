@@ -226,6 +226,58 @@ def render(ctx: click.Context, post: str | None, channels: tuple[str, ...], fmt:
         click.echo(display.as_text(variants, calendar.config.timezone))
 
 
+def _mkdocs_config(ctx: click.Context, **overrides: Any) -> Any:
+    from mkdocs.config import load_config
+
+    from postgen.config import find_config
+
+    path = find_config(Path.cwd(), ctx.find_root().obj)
+    return load_config(str(path), **overrides)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("-d", "--site-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to write the site (default: site_dir in mkdocs.yml).")
+@click.option("--strict", is_flag=True, help="Fail on any problem in the posts (warnings too).")
+@click.pass_context
+def build(ctx: click.Context, site_dir: Path | None, strict: bool) -> None:
+    """Build the approval site: the same as `mkdocs build` on this calendar.
+
+    Every calendar page, post page, .ics feed and posts.json comes from the
+    same variants `postgen render` prints. Set POSTGEN_NOW (ISO 8601) to fix
+    the build's "now" (the overview's next 7 days).
+    """
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.exceptions import MkDocsException
+
+    overrides: dict[str, Any] = {"strict": strict}
+    if site_dir is not None:
+        overrides["site_dir"] = str(site_dir.resolve())
+    try:
+        config = _mkdocs_config(ctx, **overrides)
+        mkdocs_build(config)
+    except MkDocsException as exc:
+        raise PostgenError(str(exc)) from None
+    click.echo(f"built {config.site_dir}", err=True)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True,
+              help="Address to serve on.")
+@click.pass_context
+def serve(ctx: click.Context, dev_addr: str) -> None:
+    """Serve the approval site locally, rebuilding when a post changes: `mkdocs serve`.
+
+    Edit a post in content/ and the open page reloads with the new version.
+    """
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    from postgen.config import find_config
+
+    path = find_config(Path.cwd(), ctx.find_root().obj)
+    mkdocs_serve(str(path), dev_addr=dev_addr, livereload=True)
+
+
 def _missing_post(calendar: Calendar, ref: str) -> str:
     problems = [d for d in calendar.diagnostics if d.path.endswith(ref.lstrip("./"))
                 and d.severity is diag.Severity.ERROR]

@@ -76,6 +76,15 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
                                     build_now(calendar.config.timezone))
         return config
 
+    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        """`mkdocs serve` rebuilds when a post, an asset or a template changes."""
+        assert self.site is not None
+        root = self.site.config.root
+        for folder in (self.site.config.content_dir, root / "assets", root / "theme"):
+            if folder.is_dir():
+                server.watch(str(folder))
+        return server
+
     def on_files(self, files: Files, config: Any) -> Files:
         assert self.site is not None
         extra = []
