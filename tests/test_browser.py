@@ -299,3 +299,38 @@ def test_script_in_a_post_never_runs(browser: Browser, tmp_path: Path) -> None:
         context.close()
     assert dialogs == []
     assert errors == []
+
+
+def test_approval_states_show_and_links_carry_the_hash(
+    page: Page, base_url: str, variants: tuple[Variant, ...]
+) -> None:
+    by_key = {(v.post_id, v.channel): v for v in variants}
+    page.goto(f"{base_url}/posts/2026-12-01-winter-harvest-teaser/")
+    approved = page.locator("article#ch-x .state")
+    assert approved.locator(".state-label").text_content() == "Scheduled"
+    assert "Approved by dana.whitfield@fernwoodroasters.com on" in (
+        approved.locator(".state-detail").text_content() or "")
+
+    page.goto(f"{base_url}/posts/2026-12-03-newsletter-gift-guide/")
+    changed = page.locator("article#ch-newsletter .state")
+    assert changed.locator(".state-label").text_content() == "Changed since approval"
+    assert changed.locator(".diff-old del").first.text_content() == "noon"
+    assert "2 pm" in (changed.locator(".diff-new").text_content() or "")
+    approve = changed.locator("a.btn-approve").first
+    href = approve.get_attribute("href") or ""
+    current = by_key[("2026-12-03-newsletter-gift-guide", "newsletter")]
+    assert href.startswith("mailto:social@fernwoodroasters.com?subject=")
+    assert f"hash%3D{current.hash}" in href
+    assert approve.get_attribute("data-hash") == current.hash
+
+    page.goto(f"{base_url}/posts/2026-12-08-huila-producer-story/")
+    requested = page.locator("article#ch-linkedin .state")
+    assert requested.locator(".state-label").text_content() == "Changes requested"
+    assert "Pitalito" in (requested.locator(".state-detail").text_content() or "")
+
+
+def test_month_page_approves_a_whole_batch(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/month/2026-12/")
+    link = page.locator(".batch a.btn-approve").first
+    href = link.get_attribute("href") or ""
+    assert href.count("postgen-approval%3A%20approve") > 50

@@ -19,6 +19,7 @@ from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 from postgen.models import Calendar
 from postgen.pipeline import load_calendar
+from postgen.render.model import Variant
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -276,6 +277,175 @@ def serve(ctx: click.Context, dev_addr: str) -> None:
 
     path = find_config(Path.cwd(), ctx.find_root().obj)
     mkdocs_serve(str(path), dev_addr=dev_addr, livereload=True)
+
+
+def _variants_of(ctx: click.Context, post: str | None,
+                 channels: tuple[str, ...]) -> tuple[Calendar, list[Variant]]:
+    """The current variants of POST (all posts if None), only CHANNELS if given."""
+    calendar, rendered, _problems = pipeline.check(_calendar(ctx))
+    variants = list(rendered.variants)
+    if post is not None:
+        found = calendar.post(post)
+        if found is None:
+            raise PostNotFound(_missing_post(calendar, post))
+        variants = [v for v in variants if v.post_id == found.id]
+        unknown = [c for c in channels if c not in found.channels]
+        if unknown:
+            raise click.BadParameter(f"{found.id} does not go to {', '.join(unknown)} "
+                                     f"(its channels: {', '.join(found.channels)})",
+                                     param_hint="--channel")
+    if channels:
+        variants = [v for v in variants if v.channel in channels]
+    return calendar, variants
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("post", required=False)
+@click.option("--channel", "-c", "channels", multiple=True,
+              help="Only this channel; repeat for more (default: every channel of the post).")
+@click.option("--by", help="Who approves: a reviewer listed in mkdocs.yml (approval.reviewers).")
+@click.option("--note", help="A note kept with the approval.")
+@click.option("--from", "source", type=click.File("r", encoding="utf-8"),
+              help="Read approval lines from FILE ('-': standard input), e.g. a client's email "
+                   "or an approval issue; each is recorded only if its hash is still current.")
+@click.option("--as", "as_reviewer",
+              help="With --from: every line must be by this reviewer (CI passes the issue's "
+                   "author, so nobody approves in another's name).")
+@click.pass_context
+def approve(ctx: click.Context, post: str | None, channels: tuple[str, ...], by: str | None,
+            note: str | None, source: Any, as_reviewer: str | None) -> None:
+    """Record approval of POST's current variants (their content hashes) in approvals.jsonl.
+
+    Editing anything that is sent afterwards (text, media, alt text, links,
+    time, account) moves the hash and makes the variant "changed since
+    approval". With --from, approves the lines a client sent from the site.
+
+    \b
+    Examples:
+      postgen approve 2026-12-01-winter-harvest-teaser --by dana@fernwoodroasters.com
+      postgen approve --from client-email.txt
+    """
+    from postgen import approvals
+
+    if source is not None:
+        _approve_lines(ctx, source.read(), as_reviewer)
+        return
+    if post is None or by is None:
+        raise click.UsageError("give POST and --by NAME, or --from FILE")
+    _decide(ctx, post, channels, by, approvals.APPROVE, note)
+
+
+@cli.command("request-changes", context_settings=CONTEXT)
+@click.argument("post")
+@click.option("--channel", "-c", "channels", multiple=True,
+              help="Only this channel; repeat for more (default: every channel of the post).")
+@click.option("--by", required=True, help="Who asks: a reviewer listed in mkdocs.yml.")
+@click.option("--note", required=True, help="What should change (shown to the writer).")
+@click.pass_context
+def request_changes(ctx: click.Context, post: str, channels: tuple[str, ...], by: str,
+                    note: str) -> None:
+    """Record that a reviewer wants changes to POST, with their comment.
+
+    \b
+    Example:
+      postgen request-changes 2026-12-01-winter-harvest-teaser --by dana --note "Say 12 oz"
+    """
+    from postgen import approvals
+
+    _decide(ctx, post, channels, by, approvals.CHANGES, note)
+
+
+def _decide(ctx: click.Context, post: str, channels: tuple[str, ...], by: str, decision: str,
+            note: str | None) -> None:
+    from datetime import UTC
+
+    from postgen import approvals
+
+    calendar, variants = _variants_of(ctx, post, channels)
+    config = calendar.config
+    if not approvals.allowed(config, by):
+        raise PostgenError(f"'{by}' is not a reviewer of this calendar (approval.reviewers: "
+                           f"{', '.join(config.approval.reviewers)})")
+    found = calendar.post(post)
+    if found is not None and found.draft:
+        raise PostgenError(f"{found.id} is a draft: set 'draft: false' before review")
+    now = datetime.now(UTC)
+    decisions = [approvals.decide(v, decision, by, now, note) for v in variants]
+    approvals.append(config, decisions)
+    for d in decisions:
+        click.echo(f"{d.decision}: {d.post} on {d.channel} ({d.hash[:12]}) by {d.by}")
+
+
+def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None) -> None:
+    from datetime import UTC
+
+    from postgen import approvals
+
+    calendar, variants = _variants_of(ctx, None, ())
+    config = calendar.config
+    current = approvals.current_hashes(variants)
+    lines, refused = approvals.parse_lines(text)
+    if not lines and not refused:
+        raise PostgenError(f"no '{approvals.LINE_MARK}' lines found")
+    now = datetime.now(UTC)
+    good = []
+    for line in lines:
+        where = f"line {line.number} ({line.post} on {line.channel})"
+        variant = current.get((line.post, line.channel))
+        if variant is None:
+            refused.append(f"{where}: no such post and channel in the calendar")
+        elif as_reviewer is not None and line.by.lower() != as_reviewer.lower():
+            refused.append(f"{where}: signed by '{line.by}' but sent by '{as_reviewer}'")
+        elif not approvals.allowed(config, line.by):
+            refused.append(f"{where}: '{line.by}' is not a reviewer of this calendar")
+        elif line.hash != variant.hash:
+            refused.append(f"{where}: stale: the post changed after this version was "
+                           f"reviewed ({line.hash[:12]} is now {variant.hash[:12]}); open the "
+                           "site again and review the current version")
+        else:
+            good.append(approvals.decide(variant, line.decision, line.by, now, line.note))
+    approvals.append(config, good)
+    for d in good:
+        click.echo(f"{d.decision}: {d.post} on {d.channel} ({d.hash[:12]}) by {d.by}")
+    for reason in refused:
+        click.echo(f"refused: {reason}", err=True)
+    if refused:
+        ctx.exit(1)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people, json for scripts.")
+@click.option("--now", "now_text", metavar="ISO",
+              help="Pretend it is this time (ISO 8601), for what is due soon.")
+@click.option("--soon", default=48, show_default=True,
+              help="Hours ahead that count as due soon.")
+@click.pass_context
+def status(ctx: click.Context, fmt: str, now_text: str | None, soon: int) -> None:
+    """What needs review, what is approved, what changed since approval (with the
+    difference), what is due soon, what failed.
+
+    \b
+    Example:
+      postgen status --now 2026-12-01T08:00
+    """
+    from postgen import review
+
+    calendar, variants = _variants_of(ctx, None, ())
+    now = _parse_now(now_text, calendar)
+    report = review.report(calendar, variants, now, timedelta(hours=soon))
+    click.echo(review.as_json(report) if fmt == "json" else review.as_text(report))
+
+
+def _parse_now(text: str | None, calendar: Calendar) -> datetime:
+    from postgen.dates import DateProblem, parse_datetime
+
+    if text is None:
+        return datetime.now(calendar.config.timezone)
+    moment = parse_datetime(text, calendar.config.timezone)
+    if isinstance(moment, DateProblem):
+        raise click.BadParameter(moment.message, param_hint="--now")
+    return moment
 
 
 def _missing_post(calendar: Calendar, ref: str) -> str:

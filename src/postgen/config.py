@@ -18,7 +18,12 @@ plugins:
           thread_numbering: true         # "1/3" on automatically split threads
           utm: true                      # tag brand links (default); false for SMS short links
       utm: {source: "{platform}", medium: {default: social, email: email}}
-      approval: {required: true, reviewers: [dana@client.com], min_approvals: 1}
+      approval:
+        required: true                   # per channel: approval_required
+        reviewers: [dana@client.com]     # only they count; empty: anyone
+        min_approvals: 1
+        # the site's Approve links open this, carrying machine-readable lines
+        action_url: "mailto:social@agency.com?subject={subject}&body={body}"
       publish: {grace: 2h}
 ```
 
@@ -277,7 +282,14 @@ def _approval(f: Fields) -> ApprovalPolicy:
     a = f.mapping("approval")
     if a is None:
         return ApprovalPolicy()
-    a.unknown(("required", "reviewers", "min_approvals"), "approval setting")
+    a.unknown(("required", "reviewers", "min_approvals", "action_url"), "approval setting")
+    action = a.text("action_url")
+    if action is not None and (not action.startswith(("mailto:", "https://", "http://"))
+                               or "{body}" not in action):
+        a.report("field-value", "'action_url' must be a mailto: or https: URL template with "
+                 "{body} (and optionally {subject}), e.g. mailto:social@example.com?subject="
+                 "{subject}&body={body}", "action_url")
+        action = None
     reviewers = a.text_list("reviewers") or ()
     minimum = a.integer("min_approvals", minimum=1) or 1
     if reviewers and minimum > len(reviewers):
@@ -286,7 +298,7 @@ def _approval(f: Fields) -> ApprovalPolicy:
                  "min_approvals")
     required = a.flag("required")
     return ApprovalPolicy(required=True if required is None else required,
-                          reviewers=reviewers, min_approvals=minimum)
+                          reviewers=reviewers, min_approvals=minimum, action_url=action)
 
 
 def _publish(f: Fields) -> PublishPolicy:

@@ -64,6 +64,8 @@ RULES: dict[str, str] = {
     "sms-segments": "an SMS longer than one segment is billed as several (warning)",
     "email-format": "an email line or subject over what mail standards allow or advise",
     "template-error": "a variant template failed to render",
+    # approvals.jsonl
+    "approval-record": "a line of approvals.jsonl that cannot be read",
     # calendar config (mkdocs.yml)
     "config-missing": "the postgen plugin entry is missing from mkdocs.yml",
     "config-timezone": "the calendar timezone is not a known IANA name",

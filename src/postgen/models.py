@@ -88,6 +88,9 @@ class ApprovalPolicy:
     required: bool = True
     reviewers: tuple[str, ...] = ()
     min_approvals: int = 1
+    #: Where the site's Approve / Request changes links go: a URL template with
+    #: {subject} and {body} (a mailto: address or a new-issue URL).
+    action_url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import gc
 from collections import defaultdict
 from pathlib import Path
 
+from postgen import approvals
 from postgen import diagnostics as diag
 from postgen.config import find_config, load_config
 from postgen.errors import ConfigInvalid
@@ -53,7 +54,9 @@ def load_calendar(start: Path | None = None, config_file: Path | None = None) ->
 def check(calendar: Calendar) -> tuple[Calendar, Rendered, tuple[diag.Diagnostic, ...]]:
     """Render every post and gather every problem: the content's and the variants'."""
     rendered = render_calendar(calendar)
-    return calendar, rendered, tuple(diag.sort([*calendar.diagnostics, *rendered.diagnostics]))
+    book = approvals.load(calendar.config)
+    return calendar, rendered, tuple(diag.sort([*calendar.diagnostics, *rendered.diagnostics,
+                                                *book.problems]))
 
 
 def _post_order(post: Post) -> tuple[object, ...]:

@@ -30,9 +30,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
+from postgen import approvals, pipeline
 from postgen import diagnostics as diag
-from postgen import pipeline
 from postgen.errors import ConfigInvalid
+from postgen.models import Post
+from postgen.render.model import Variant
 from postgen.site.model import SiteData, build_site_data
 from postgen.site.pages import site_files
 
@@ -72,8 +74,13 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
         calendar, rendered, problems = pipeline.check(calendar)
         for d in problems:
             log.warning(d.text())
-        self.site = build_site_data(calendar, rendered.variants, problems,
-                                    build_now(calendar.config.timezone))
+        now = build_now(calendar.config.timezone)
+        book = approvals.load(calendar.config)
+
+        def status(post: Post, variant: Variant) -> approvals.State:
+            return approvals.state(calendar.config, book, post, variant, now)
+
+        self.site = build_site_data(calendar, rendered.variants, problems, now, status)
         return config
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from postgen import diagnostics as diag
-from postgen.models import Calendar, Funnel, Post
+from postgen.approvals import State
+from postgen.models import Calendar, CalendarConfig, Funnel, Post
 from postgen.render.model import Variant
 
 STAGES = tuple(Funnel)
@@ -27,13 +28,7 @@ PREVIEW_ASPECT: Mapping[str, float | None] = {
 }
 
 
-@dataclass(frozen=True)
-class Status:
-    """A variant's review state, as the site shows it."""
-
-    key: str  # draft | in-review | changes-requested | approved | changed | ...
-    label: str
-    detail: str = ""
+Status = State  # a variant's review state, as approvals.state gives it
 
 
 def default_status(post: Post, variant: Variant) -> Status:
@@ -105,7 +100,7 @@ class SiteData:
     channels: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
 
     @property
-    def config(self):  # type: ignore[no-untyped-def]
+    def config(self) -> CalendarConfig:
         return self.calendar.config
 
     def entry(self, post_id: str) -> Entry | None:

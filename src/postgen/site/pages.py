@@ -7,22 +7,25 @@ says shows as text. Media files are served under their content hash.
 
 from __future__ import annotations
 
+import difflib
 import html
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files as resource_files
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import jinja2
 from markupsafe import Markup
 
 from postgen import __version__
+from postgen.approvals import APPROVE, CHANGES, approval_line
 from postgen.diagnostics import Diagnostic
 from postgen.render.links import find_urls
-from postgen.render.model import MediaFile, Part
+from postgen.render.model import MediaFile, Part, Variant
 from postgen.render.templating import BUILTIN
 from postgen.site.model import PREVIEW_ASPECT, STAGES, Entry, SiteData
 
@@ -59,7 +62,8 @@ def environment(root: Path) -> jinja2.Environment:
     env.globals.update(
         stages=STAGES, statuses=STATUS_CHOICES, platform_names=PLATFORM_NAMES,
         rich=rich_text, crop=crop, media_url=media_url, utm=utm_pairs, host=host,
-        channel_problems=channel_problems,
+        channel_problems=channel_problems, word_diff=word_diff, action_url=action_url,
+        reviewers=reviewers, waiting=WAITING, APPROVE=APPROVE, CHANGES=CHANGES,
     )
     return env
 
@@ -95,8 +99,10 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = ()) ->
                "channel's version, then approve it or ask for changes.",
                entries=queue, links=None, empty="Nothing waits for review.")
     for i, month in enumerate(site.months):
+        batch = [v for row in month.weeks for day, entries in row if day.month == month.month
+                 for e in entries for v in e.variants if e.statuses[v.channel].key in WAITING]
         yield page(f"month/{month.key}/index.html", "site/month.html.j2", kind="month",
-                   title=month.title, month=month,
+                   title=month.title, month=month, batch=batch,
                    prev=site.months[i - 1] if i else None,
                    next=site.months[i + 1] if i + 1 < len(site.months) else None)
     for i, week in enumerate(site.weeks):
@@ -151,6 +157,47 @@ def _nearest(keys: list[str], wanted: str) -> str:
 
 
 # -- template helpers ----------------------------------------------------------
+
+WAITING = ("in-review", "changed", "changes-requested")
+
+
+def reviewers(site: SiteData) -> tuple[str, ...]:
+    return site.config.approval.reviewers or ("YOUR-NAME",)
+
+
+def action_url(site: SiteData, variants: list[Variant], decision: str, reviewer: str,
+               subject: str) -> str:
+    """The link that opens a message carrying one approval line per variant."""
+    lines = [approval_line(decision, v, reviewer,
+                           "WRITE WHAT SHOULD CHANGE" if decision == CHANGES else None)
+             for v in variants]
+    verb = "approve" if decision == APPROVE else "ask for changes to"
+    body = (f"I {verb} the following, exactly as shown on the calendar site.\n"
+            + ("Replace WRITE WHAT SHOULD CHANGE with your comment.\n"
+               if decision == CHANGES else "") + "\n" + "\n".join(lines) + "\n")
+    template = site.config.approval.action_url
+    if template is None:
+        return "data:text/plain;charset=utf-8," + quote(body)
+    return template.replace("{subject}", quote(subject)).replace("{body}", quote(body))
+
+
+def word_diff(old: str, new: str) -> tuple[Markup, Markup]:
+    """Both texts, escaped, with removed words in <del> and added words in <ins>."""
+    a, b = re.split(r"(\s+)", old), re.split(r"(\s+)", new)
+    left: list[str] = []
+    right: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        removed, added = html.escape("".join(a[i1:i2])), html.escape("".join(b[j1:j2]))
+        if op == "equal":
+            left.append(removed)
+            right.append(added)
+            continue
+        if removed:
+            left.append(f"<del>{removed}</del>")
+        if added:
+            right.append(f"<ins>{added}</ins>")
+    return Markup("".join(left)), Markup("".join(right))
+
 
 
 def media_url(m: MediaFile) -> str:

@@ -1,0 +1,250 @@
+"""Approvals: facts about exact variants, kept in git.
+
+`approvals.jsonl` at the calendar root holds one decision per line, oldest
+first: who approved (or asked for changes to) which variant hash, when, with
+what note, and the text they saw. `.gitattributes` merges it with git's union
+driver, so reviews on two branches never conflict.
+
+A variant's state follows from the book, the approval policy and the publish
+ledger: draft, in review, changes requested, approved / scheduled, changed
+since approval (its hash moved), published, failed.
+
+An approval *line* is how a client without an account approves: the site's
+Approve link opens a message carrying lines like
+
+    postgen-approval: approve post=2026-12-01-teaser channel=x hash=1f2e... by=dana
+
+which `postgen approve --from FILE` records after checking each hash is
+still the current one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from postgen import diagnostics as diag
+from postgen.models import CalendarConfig, Channel, Post
+from postgen.render.model import Variant
+
+FILE = "approvals.jsonl"
+APPROVE, CHANGES = "approved", "changes-requested"
+LINE_MARK = "postgen-approval:"
+_LINE = re.compile(rf"{LINE_MARK}\s*(?P<rest>.+)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Decision:
+    post: str
+    channel: str
+    hash: str
+    decision: str  # approved | changes-requested
+    by: str
+    at: str  # ISO 8601, UTC
+    note: str | None = None
+    text: str | None = None  # what the reviewer saw
+
+    def line(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if v is not None},
+                          ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class State:
+    key: str  # draft | in-review | changes-requested | approved | scheduled | changed |
+    #          published | failed
+    label: str
+    detail: str = ""
+    approved: tuple[Decision, ...] = ()  # the approvals of the current hash
+    previous: Decision | None = None  # the last approval of an older version (changed)
+    request: Decision | None = None  # the changes requested, when that is the state
+
+    @property
+    def cleared(self) -> bool:
+        """May be published (as far as approval goes)."""
+        return self.key in ("approved", "scheduled")
+
+
+@dataclass(frozen=True)
+class Book:
+    decisions: tuple[Decision, ...]
+    problems: tuple[diag.Diagnostic, ...] = ()
+
+    def of(self, post: str, channel: str) -> tuple[Decision, ...]:
+        return tuple(d for d in self.decisions if d.post == post and d.channel == channel)
+
+
+def path_of(config: CalendarConfig) -> Path:
+    return config.root / FILE
+
+
+def load(config: CalendarConfig) -> Book:
+    """Every decision in approvals.jsonl; unreadable lines become located problems."""
+    path = path_of(config)
+    if not path.is_file():
+        return Book(())
+    decisions: list[Decision] = []
+    problems: list[diag.Diagnostic] = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            data = json.loads(raw)
+            decision = Decision(**{k: data[k] for k in ("post", "channel", "hash", "decision",
+                                                        "by", "at")},
+                                note=data.get("note"), text=data.get("text"))
+            if decision.decision not in (APPROVE, CHANGES):
+                raise ValueError(f"decision must be {APPROVE} or {CHANGES}")
+            decisions.append(decision)
+        except (ValueError, KeyError, TypeError) as exc:
+            problems.append(diag.error(FILE, number, 1, "approval-record",
+                                       f"unreadable approval record: {exc}"))
+    return Book(tuple(decisions), tuple(problems))
+
+
+def append(config: CalendarConfig, decisions: Iterable[Decision]) -> None:
+    """Add decisions at the end of the file, each a whole line, flushed to disk."""
+    path = path_of(config)
+    text = "".join(d.line() + "\n" for d in decisions)
+    if not text:
+        return
+    with open(path, "a+", encoding="utf-8") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() > 0:
+            f.seek(f.tell() - 1)
+            if f.read(1) != "\n":
+                text = "\n" + text  # a line cut short by a crash stays on its own
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def required(config: CalendarConfig, channel: Channel) -> bool:
+    if channel.approval_required is not None:
+        return channel.approval_required
+    return config.approval.required
+
+
+def allowed(config: CalendarConfig, reviewer: str) -> bool:
+    reviewers = config.approval.reviewers
+    return not reviewers or reviewer.lower() in {r.lower() for r in reviewers}
+
+
+PublishState = Callable[[Variant], str | None]  # "published" | "failed" | "unknown" | None
+
+
+def state(config: CalendarConfig, book: Book, post: Post, variant: Variant, now: datetime,
+          published: PublishState | None = None) -> State:
+    """Where one variant stands."""
+    sent = published(variant) if published else None
+    if sent == "published":
+        return State("published", "Published", "Sent to the platform")
+    if sent in ("failed", "unknown"):
+        return State("failed", "Failed" if sent == "failed" else "Outcome unknown",
+                     "See postgen publish's report")
+    if post.draft:
+        return State("draft", "Draft", "Not ready for review yet")
+    channel = config.channels[variant.channel]
+    if not required(config, channel):
+        return _ready(variant, now, "No approval needed for this channel", ())
+    history = book.of(post.id, variant.channel)
+    current = [d for d in history if d.hash == variant.hash]
+    approvals = _latest_by_reviewer([d for d in current if allowed(config, d.by)])
+    granted = tuple(d for d in approvals.values() if d.decision == APPROVE)
+    requests = [d for d in approvals.values() if d.decision == CHANGES]
+    if requests:
+        last = max(requests, key=lambda d: d.at)
+        return State("changes-requested", "Changes requested",
+                     f"{last.by}: {last.note or 'no comment'}", granted, request=last)
+    needed = config.approval.min_approvals
+    if len(granted) >= needed:
+        who = ", ".join(f"{d.by} on {d.at[:10]}" for d in sorted(granted, key=lambda d: d.at))
+        return _ready(variant, now, f"Approved by {who}", granted)
+    older = [d for d in history if d.hash != variant.hash and d.decision == APPROVE]
+    if older:
+        last = max(older, key=lambda d: d.at)
+        return State("changed", "Changed since approval",
+                     f"{last.by} approved an earlier version on {last.at[:10]}", granted,
+                     previous=last)
+    detail = "Waiting for the client's approval"
+    if granted:
+        detail = f"{len(granted)} of {needed} approvals"
+    return State("in-review", "In review", detail, granted)
+
+
+def _ready(variant: Variant, now: datetime, detail: str,
+           granted: tuple[Decision, ...]) -> State:
+    if variant.date > now:
+        return State("scheduled", "Scheduled", detail, granted)
+    return State("approved", "Approved", detail, granted)
+
+
+def _latest_by_reviewer(decisions: list[Decision]) -> dict[str, Decision]:
+    latest: dict[str, Decision] = {}
+    for d in sorted(decisions, key=lambda d: d.at):
+        latest[d.by.lower()] = d
+    return latest
+
+
+# -- approval lines ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    decision: str
+    post: str
+    channel: str
+    hash: str
+    by: str
+    note: str | None
+    number: int  # where it stood in the message
+
+
+def approval_line(decision: str, variant: Variant, by: str, note: str | None = None) -> str:
+    verb = "approve" if decision == APPROVE else "request-changes"
+    line = (f"{LINE_MARK} {verb} post={variant.post_id} channel={variant.channel} "
+            f"hash={variant.hash} by={shlex.quote(by)}")
+    return line + (f" note={shlex.quote(note)}" if note else "")
+
+
+def parse_lines(text: str) -> tuple[list[Line], list[str]]:
+    """The approval lines in a message (an email, an issue), and what was wrong with others."""
+    lines: list[Line] = []
+    errors: list[str] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        m = _LINE.search(raw)
+        if not m:
+            continue
+        try:
+            words = shlex.split(m["rest"])
+        except ValueError as exc:
+            errors.append(f"line {number}: {exc}")
+            continue
+        fields = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+        verb = words[0] if words else ""
+        missing = [k for k in ("post", "channel", "hash", "by") if not fields.get(k)]
+        if verb not in ("approve", "request-changes") or missing:
+            errors.append(f"line {number}: expected 'approve' or 'request-changes' with "
+                          f"post=, channel=, hash=, by= (missing: {', '.join(missing) or '-'})")
+            continue
+        lines.append(Line(APPROVE if verb == "approve" else CHANGES, fields["post"],
+                          fields["channel"], fields["hash"], fields["by"], fields.get("note"),
+                          number))
+    return lines, errors
+
+
+def decide(variant: Variant, decision: str, by: str, now: datetime,
+           note: str | None = None) -> Decision:
+    return Decision(post=variant.post_id, channel=variant.channel, hash=variant.hash,
+                    decision=decision, by=by, at=now.astimezone(UTC).isoformat(
+                        timespec="seconds"), note=note, text=variant.text)
+
+
+def current_hashes(variants: Iterable[Variant]) -> Mapping[tuple[str, str], Variant]:
+    return {(v.post_id, v.channel): v for v in variants}
