@@ -16,6 +16,7 @@ import click
 
 from postgen import __version__, pipeline
 from postgen import diagnostics as diag
+from postgen.cli_publish import ledger, publish
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 from postgen.models import Calendar
 from postgen.pipeline import load_calendar
@@ -433,7 +434,10 @@ def status(ctx: click.Context, fmt: str, now_text: str | None, soon: int) -> Non
 
     calendar, variants = _variants_of(ctx, None, ())
     now = _parse_now(now_text, calendar)
-    report = review.report(calendar, variants, now, timedelta(hours=soon))
+    from postgen.ledger import Ledger
+
+    book = Ledger.load(calendar.config.root)
+    report = review.report(calendar, variants, now, timedelta(hours=soon), book.published)
     click.echo(review.as_json(report) if fmt == "json" else review.as_text(report))
 
 
@@ -455,6 +459,10 @@ def _missing_post(calendar: Calendar, ref: str) -> str:
         return f"{ref} has errors, so it cannot be rendered:\n" + "\n".join(
             d.text() for d in problems)
     return f"no post with id or file '{ref}' (postgen check lists the posts' problems)"
+
+
+cli.add_command(publish)
+cli.add_command(ledger)
 
 
 def main() -> None:

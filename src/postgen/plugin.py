@@ -33,6 +33,7 @@ from mkdocs.structure.files import File, Files
 from postgen import approvals, pipeline
 from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid
+from postgen.ledger import Ledger
 from postgen.models import Post
 from postgen.render.model import Variant
 from postgen.site.model import SiteData, build_site_data
@@ -76,9 +77,10 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
             log.warning(d.text())
         now = build_now(calendar.config.timezone)
         book = approvals.load(calendar.config)
+        sent = Ledger.load(calendar.config.root)
 
         def status(post: Post, variant: Variant) -> approvals.State:
-            return approvals.state(calendar.config, book, post, variant, now)
+            return approvals.state(calendar.config, book, post, variant, now, sent.published)
 
         self.site = build_site_data(calendar, rendered.variants, problems, now, status)
         return config

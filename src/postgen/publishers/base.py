@@ -79,6 +79,9 @@ class Job:
     #: Stable for (post id, channel, content hash): the same variant always
     #: gets the same key, so a platform that de-duplicates by key can.
     idempotency_key: str
+    #: When the ledger recorded the intent to send (for `resolve`: the send that may
+    #: have happened began after this); None when nothing was recorded yet.
+    intent_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -84,10 +84,10 @@ class MastodonPublisher(RestPublisher):
     def resolve(self, job: Job) -> Sent | None:
         """Within Mastodon's hour, send again: the same keys return the same statuses.
 
-        The post's scheduled time is the earliest a send could have started, so a
-        post scheduled less than an hour ago was certainly sent less than an hour ago.
+        The ledger's intent is when the send started (the post's scheduled time is
+        the earliest it could have, if the intent time is unknown).
         """
-        age = self.ctx.now() - job.variant.date
+        age = self.ctx.now() - (job.intent_at or job.variant.date)
         if timedelta(0) <= age < IDEMPOTENCY_WINDOW:
             return self.send(job)
         raise OutcomeUnknown(

@@ -1,0 +1,243 @@
+"""`postgen publish` and `postgen ledger`: sending what is due, and the record of it.
+
+Thin commands over `postgen.publish` and `postgen.ledger`; registered in
+`postgen.cli` with `cli.add_command(publish)` and `cli.add_command(ledger)`,
+which also turns library errors into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+import httpx
+
+from postgen import approvals, pipeline
+from postgen import diagnostics as diag
+from postgen import publish as publishing
+from postgen.config import find_config, load_config
+from postgen.dates import DateProblem, parse_datetime
+from postgen.errors import ConfigInvalid, PostgenError
+from postgen.ledger import FILE, Entry, Ledger, Status
+from postgen.models import CalendarConfig
+from postgen.pipeline import load_calendar
+from postgen.publishers.base import Context
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+HTTP_TIMEOUT = 30.0
+
+
+def _config_file(ctx: click.Context) -> Path | None:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Path) else None
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--now", "now_text", metavar="ISO",
+              help="Pretend it is this time (ISO 8601; calendar time without an offset). The "
+                   "clock runs on from there during the run.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the exact requests each due post would make (secrets shown as ***); "
+                   "send nothing, write nothing.")
+@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Channels sending at once (each channel sends one post at a time).")
+@click.pass_context
+def publish(ctx: click.Context, now_text: str | None, dry_run: bool, workers: int) -> None:
+    """Send every due post to its channel, exactly once, and record it in the ledger.
+
+    A variant is due when its time has passed, by no more than the grace window
+    (publish.grace in mkdocs.yml); when it is approved with its current content
+    hash (where the channel needs approval); and when the ledger
+    (publish-ledger.jsonl) has not recorded it as sent. Posts missed by more
+    than the grace window are reported, never sent late. A send whose outcome
+    is unknown (a crash, a timeout) is never repeated blindly: the next run asks
+    the platform where it can; otherwise settle it with `postgen ledger resolve`.
+
+    Secrets come from the environment variables the channels name (token_env...).
+    Ends with a summary; exit 0 when all went well, 1 when anything failed, is
+    unknown or was missed, 2 when another run holds the lock.
+
+    \b
+    Examples:
+      postgen publish
+      postgen publish --dry-run
+      postgen publish --now "2026-12-01 09:05" --dry-run
+    """
+    calendar, rendered, problems = pipeline.check(load_calendar(config_file=_config_file(ctx)))
+    config = calendar.config
+    clock = datetime.now(UTC)
+    now = clock if now_text is None else _now(now_text, config)
+    errors, _warnings = diag.count(problems)
+    if errors:
+        click.echo(f"postgen: {errors} error(s) in the calendar (postgen check); posts with "
+                   "errors in their files are not sent", err=True)
+    shift = now - clock  # --now moves the clock; it runs on from there
+    with nullcontext() if dry_run else publishing.lock(config.root):
+        ledger = Ledger.load(config.root)
+        for problem in ledger.problems:
+            click.echo(f"warning: {problem.text()}", err=True)
+        plan = publishing.plan(calendar, rendered.variants, approvals.load(config), ledger, now)
+        with httpx.Client(timeout=HTTP_TIMEOUT) as client:
+            context = Context(env=os.environ, client=client, root=str(config.root),
+                              sleep=time.sleep, now=lambda: datetime.now(UTC) + shift)
+            report = publishing.run(plan, context, ledger, dry_run, workers=workers)
+    click.echo(as_text(report, config))
+    if not report.ok:
+        ctx.exit(1)
+
+
+def _now(text: str, config: CalendarConfig) -> datetime:
+    moment = parse_datetime(text, config.timezone)
+    if isinstance(moment, DateProblem):
+        raise click.BadParameter(moment.message, param_hint="--now")
+    return moment
+
+
+def as_text(report: publishing.Report, config: CalendarConfig) -> str:
+    """The dry run's requests, then the summary table, then the counts."""
+    out: list[str] = []
+    for row in report.rows:
+        if row.requests:
+            out.append(f"would send {row.post} -> {row.channel} (key {row.key}):")
+            out.extend("  " + line for line in row.requests.splitlines())
+            out.append("")
+    table = [("POST", "CHANNEL", "OUTCOME", "REMOTE / MESSAGE")]
+    table += [(r.post, r.channel, f"{r.outcome} ({r.kind})" if r.kind else r.outcome, r.detail)
+              for r in report.rows]
+    if report.rows:
+        widths = [max(len(row[i]) for row in table) for i in range(3)]
+        out.extend("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True))
+                   + "  " + row[3] for row in table)
+    else:
+        out.append("Nothing to send.")
+    done = {o: sum(1 for r in report.rows if r.outcome == o) for o in
+            ("sent", "failed", "unknown", "missed", "would-send")}
+    ran = ", ".join(f"{n} {o}" for o, n in done.items() if n or o != "would-send")
+    plan = ", ".join(f"{n} {s}" for s, n in sorted(report.counts.items()))
+    when = report.now.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M %Z")
+    prefix = "dry run: " if report.dry_run else ""
+    out.append(f"\n{prefix}{ran} (at {when}; all variants: {plan or 'none'})")
+    return "\n".join(out)
+
+
+# -- the ledger -------------------------------------------------------------------------
+
+
+@click.group(context_settings=CONTEXT)
+def ledger() -> None:
+    """The publish ledger (publish-ledger.jsonl): what was sent, what failed, what is unknown.
+
+    \b
+    Examples:
+      postgen ledger show
+      postgen ledger resolve 3f2a9c01 --sent --remote-id 1893... --by dana
+    """
+
+
+def _ledger_config(ctx: click.Context) -> CalendarConfig:
+    config, problems = load_config(find_config(Path.cwd(), _config_file(ctx)))
+    if config is None:
+        raise ConfigInvalid(diag.sort(problems))
+    return config
+
+
+@ledger.command(context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text for people, json for scripts.")
+@click.pass_context
+def show(ctx: click.Context, fmt: str) -> None:
+    """Where every send stands: one line per idempotency key, latest state.
+
+    States: sent, failed (retry-later, auth, config: tried again on the next run;
+    rejected, missed: final for this content), unknown (needs `ledger resolve`
+    unless the next run can ask the platform), not-sent (resolved as never sent).
+    Unreadable lines are reported, never fatal.
+
+    \b
+    Examples:
+      postgen ledger show
+      postgen ledger show --format json | jq '.[] | select(.state == "unknown")'
+    """
+    book = Ledger.load(_ledger_config(ctx).root)
+    for problem in book.problems:
+        click.echo(f"warning: {problem.text()}", err=True)
+    rows = [_shown(book, key) for key in book.recorded()]
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo(f"{FILE} records no sends yet.")
+    for r in rows:
+        state = f"{r['state']} ({r['kind']})" if r["kind"] else str(r["state"])
+        detail = r["url"] or r["remote_id"] or r["message"] or ""
+        click.echo(f"{r['key']}  {r['at']}  {state:<20}  {r['post']} -> {r['channel']}  "
+                   f"{detail}")
+
+
+def _shown(book: Ledger, key: str) -> dict[str, object]:
+    status = book.status(key)
+    last = next(e for e in reversed(book.entries) if e.key == key)
+    events = sum(1 for e in book.entries if e.key == key)
+    if status is None:
+        return {"key": key, "post": last.post, "channel": last.channel, "state": "not-sent",
+                "kind": None, "remote_id": None, "url": None, "message": last.message,
+                "at": last.at, "events": events}
+    return {"key": key, "post": status.post, "channel": status.channel, "state": status.state,
+            "kind": status.kind, "remote_id": status.remote_id, "url": status.url,
+            "message": status.message, "at": status.at, "events": events}
+
+
+@ledger.command(context_settings=CONTEXT)
+@click.argument("key")
+@click.option("--sent/--not-sent", "was_sent", default=None,
+              help="What you found on the platform: it is there (--sent) or it is not.")
+@click.option("--remote-id", help="With --sent: the post's id on the platform.")
+@click.option("--url", help="With --sent: the post's URL.")
+@click.option("--by", required=True, help="Who checked (kept in the ledger).")
+@click.option("--note", help="A note kept with the resolution.")
+@click.pass_context
+def resolve(ctx: click.Context, key: str, was_sent: bool | None, remote_id: str | None,
+            url: str | None, by: str, note: str | None) -> None:
+    """Settle a send whose outcome is unknown, after checking the platform by hand.
+
+    KEY is the idempotency key `postgen publish` and `postgen ledger show` print
+    (a unique prefix will do). --sent records it as published (never sent
+    again); --not-sent lets the next `postgen publish` send it, if it is still
+    within the grace window (else it is reported as missed).
+
+    \b
+    Examples:
+      postgen ledger resolve 3f2a9c01 --sent --url https://x.com/acme/status/1893 --by dana
+      postgen ledger resolve 3f2a9c01 --not-sent --by dana --note "not on the profile"
+    """
+    if was_sent is None:
+        raise click.UsageError("say what you found: --sent or --not-sent")
+    if not was_sent and (remote_id or url):
+        raise click.UsageError("--remote-id and --url go with --sent")
+    config = _ledger_config(ctx)
+    with publishing.lock(config.root):
+        book = Ledger.load(config.root)
+        status = _unknown(book, key)
+        outcome = "sent" if was_sent else "not-sent"
+        book.record(Entry("resolved", status.key, status.post, status.channel,
+                          datetime.now(UTC).isoformat(timespec="seconds"), outcome=outcome,
+                          remote_id=remote_id, url=url, by=by, message=note))
+    click.echo(f"resolved {status.key} ({status.post} -> {status.channel}): {outcome}, by {by}")
+
+
+def _unknown(book: Ledger, key: str) -> Status:
+    found = [k for k in book.recorded() if k.startswith(key.lower())] if len(key) >= 6 else []
+    if len(found) != 1:
+        what = "matches several keys" if found else "matches no key in the ledger"
+        raise click.BadParameter(f"'{key}' {what} (give at least 6 characters of a key "
+                                 "`postgen ledger show` lists)", param_hint="KEY")
+    status = book.status(found[0])
+    if status is None or status.state != "unknown":
+        state = status.state if status else "resolved as not sent"
+        raise PostgenError(f"{found[0]} is {state}, not unknown: nothing to resolve")
+    return status
