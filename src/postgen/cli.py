@@ -16,6 +16,7 @@ import click
 
 from postgen import __version__, pipeline
 from postgen import diagnostics as diag
+from postgen.checkcache import CheckCache
 from postgen.cli_publish import ledger, publish
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 from postgen.models import Calendar
@@ -65,8 +66,12 @@ def _calendar(ctx: click.Context) -> Calendar:
               help="text: path:line:col: severity[rule]: message; json: a list of objects; "
                    "github: workflow commands that annotate a pull request's lines.")
 @click.option("--strict", is_flag=True, help="Warnings fail the check too.")
+@click.option("--no-cache", is_flag=True,
+              help="Render every post again instead of trusting .postgen-cache/ for the posts "
+                   "that did not change.")
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool) -> None:
+def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool,
+          no_cache: bool) -> None:
     """Check the config and every post; report every problem, each with its place.
 
     PATHS limits the report to those files or folders (every post is still
@@ -82,7 +87,9 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool) -
     calendar: Calendar | None = None
     problems: Sequence[diag.Diagnostic]
     try:
-        calendar, _rendered, problems = pipeline.check(_calendar(ctx))
+        calendar = _calendar(ctx)
+        cache = None if no_cache else CheckCache.load(calendar.config)
+        problems = pipeline.problems(calendar, cache)
     except ConfigInvalid as exc:
         problems = exc.diagnostics
     if paths and calendar is not None:

@@ -14,11 +14,12 @@ from pathlib import Path
 
 from postgen import approvals
 from postgen import diagnostics as diag
+from postgen.checkcache import CheckCache
 from postgen.config import find_config, load_config
 from postgen.errors import ConfigInvalid
 from postgen.loader import LoadedFile, discover, load_file
 from postgen.models import Calendar, Post
-from postgen.render.variants import Rendered, render_calendar
+from postgen.render.variants import Rendered, Renderer, render_calendar
 from postgen.schema import MediaLookup
 
 
@@ -57,6 +58,23 @@ def check(calendar: Calendar) -> tuple[Calendar, Rendered, tuple[diag.Diagnostic
     book = approvals.load(calendar.config)
     return calendar, rendered, tuple(diag.sort([*calendar.diagnostics, *rendered.diagnostics,
                                                 *book.problems]))
+
+
+def problems(calendar: Calendar, cache: CheckCache | None = None) -> tuple[diag.Diagnostic, ...]:
+    """Every problem, like `check`, re-rendering only the posts the cache cannot vouch for."""
+    if cache is None:
+        return check(calendar)[2]
+    renderer = Renderer(calendar.config)
+    found: list[diag.Diagnostic] = []
+    for post in calendar.posts:
+        known = cache.get(post)
+        if known is None:
+            known = renderer.post(post)[1]
+            cache.put(post, known)
+        found.extend(known)
+    cache.save({post.id for post in calendar.posts})
+    book = approvals.load(calendar.config)
+    return tuple(diag.sort([*calendar.diagnostics, *found, *book.problems]))
 
 
 def _post_order(post: Post) -> tuple[object, ...]:

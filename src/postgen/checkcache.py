@@ -1,0 +1,114 @@
+"""The check cache: render problems of unchanged posts, remembered between runs.
+
+`postgen check` renders every variant to apply each platform's rules; most
+runs (a pre-commit hook, CI on a small change) see the same posts as the run
+before. `.postgen-cache/check.json` keeps each post's render diagnostics under
+a key over everything rendering reads: the post's front matter and body, the
+calendar config, the theme's and postgen's own templates, the platform rules
+and the postgen version; media files are compared by size and modification
+time. A post whose key and media match is not rendered again.
+
+Only `postgen check` uses it: the site and publishing always render, and
+never read it. Delete the folder or pass --no-cache to start afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from importlib.resources import files as resource_files
+from pathlib import Path
+
+from postgen import __version__
+from postgen.diagnostics import Diagnostic, Severity
+from postgen.models import CalendarConfig, Post
+
+FILE = Path(".postgen-cache") / "check.json"
+
+
+def _digest_tree(h: hashlib._Hash, root: Path) -> None:
+    if not root.is_dir():
+        return
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def calendar_digest(config: CalendarConfig) -> str:
+    """Everything outside a post that its rendering depends on."""
+    h = hashlib.sha256(__version__.encode())
+    h.update(config.config_path.read_bytes())
+    _digest_tree(h, config.root / "theme")
+    package = Path(str(resource_files("postgen")))
+    _digest_tree(h, package / "templates" / "variants")
+    _digest_tree(h, package / "platforms")
+    return h.hexdigest()
+
+
+def _media_stats(post: Post) -> list[list[object]]:
+    paths = {m.path for m in post.media}
+    for override in post.overrides.values():
+        paths.update(m.path for m in override.media or ())
+    stats: list[list[object]] = []
+    for path in sorted(paths):
+        try:
+            st = path.stat()
+            stats.append([str(path), st.st_size, st.st_mtime_ns])
+        except OSError:
+            stats.append([str(path), None, None])
+    return stats
+
+
+@dataclass
+class CheckCache:
+    path: Path
+    digest: str
+    entries: dict[str, dict[str, object]] = field(default_factory=dict)
+    changed: bool = False
+
+    @classmethod
+    def load(cls, config: CalendarConfig) -> CheckCache:
+        path = config.root / FILE
+        digest = calendar_digest(config)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("digest") == digest and isinstance(data.get("posts"), dict):
+                return cls(path, digest, data["posts"])
+        except (OSError, ValueError):
+            pass  # no cache, or an unreadable one: start afresh
+        return cls(path, digest)
+
+    def key(self, post: Post) -> str:
+        source = post.source.text if post.source is not None else ""
+        return hashlib.sha256("\0".join([post.path, source, post.body]).encode()).hexdigest()
+
+    def get(self, post: Post) -> list[Diagnostic] | None:
+        entry = self.entries.get(post.id)
+        if not entry or entry.get("key") != self.key(post) \
+                or entry.get("media") != _media_stats(post):
+            return None
+        return [Diagnostic(d["path"], d["line"], d["col"], Severity(d["severity"]), d["rule"],
+                           d["message"]) for d in entry["diagnostics"]]  # type: ignore[attr-defined]
+
+    def put(self, post: Post, diagnostics: list[Diagnostic]) -> None:
+        self.entries[post.id] = {"key": self.key(post), "media": _media_stats(post),
+                                 "diagnostics": [d.as_dict() for d in diagnostics]}
+        self.changed = True
+
+    def save(self, keep: set[str]) -> None:
+        """Write the cache (only the posts that still exist), atomically."""
+        stale = set(self.entries) - keep
+        if not self.changed and not stale:
+            return
+        for post_id in stale:
+            del self.entries[post_id]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp = self.path.with_suffix(".tmp")
+            temp.write_text(json.dumps({"digest": self.digest, "posts": self.entries}),
+                            encoding="utf-8")
+            os.replace(temp, self.path)
+        except OSError:
+            pass  # a read-only checkout: checking still works, only slower next time
