@@ -214,3 +214,11 @@ def test_count_command(make_calendar: MakeCalendar, run: Run, tmp_path: Path) ->
     outside.mkdir()
     assert run(outside, "count", "-c", "bluesky", "hi").output.startswith("2/300 graphemes")
     assert run(root, "count", "-c", "myspace", "hi").exit_code == 2
+
+
+def test_render_names_the_errors_of_a_broken_post(make_calendar: MakeCalendar, run: Run) -> None:
+    root = make_calendar({"content/sub/a.md": post("", "Hi.\n").replace("awareness", "hype")})
+    result = run(root, "render", "content/sub/a.md")
+    assert result.exit_code == 2
+    assert "content/sub/a.md has errors, so it cannot be rendered" in result.output
+    assert "content/sub/a.md:6:9: error[funnel-unknown]" in result.output

@@ -460,7 +460,8 @@ def _parse_now(text: str | None, calendar: Calendar) -> datetime:
 
 
 def _missing_post(calendar: Calendar, ref: str) -> str:
-    problems = [d for d in calendar.diagnostics if d.path.endswith(ref.lstrip("./"))
+    paths = calendar.paths_of(ref)
+    problems = [d for d in calendar.diagnostics if d.path in paths
                 and d.severity is diag.Severity.ERROR]
     if problems:
         return f"{ref} has errors, so it cannot be rendered:\n" + "\n".join(

@@ -214,11 +214,10 @@ class Calendar:
         for post in self.posts:
             if post.id == ref:
                 return post
-        wanted = {ref.replace("\\", "/").lstrip("./")}
+        wanted = self.paths_of(ref)
+        return next((post for post in self.posts if post.path in wanted), None)
+
+    def paths_of(self, ref: str) -> set[str]:
+        """How a file path given on the command line may appear in `Post.path`."""
         candidate = Path(ref)
-        for resolved in (candidate.resolve(), (self.config.root / candidate).resolve()):
-            wanted.add(self.config.rel(resolved))
-        for post in self.posts:
-            if post.path in wanted:
-                return post
-        return None
+        return {self.config.rel(p.resolve()) for p in (candidate, self.config.root / candidate)}
