@@ -28,10 +28,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from postgen import diagnostics as diag
 from postgen.models import CalendarConfig, Channel, Post
-from postgen.render.model import Variant
+
+if TYPE_CHECKING:
+    from postgen.render.model import Variant
 
 FILE = "approvals.jsonl"
 APPROVE, CHANGES = "approved", "changes-requested"
@@ -136,7 +139,7 @@ def allowed(config: CalendarConfig, reviewer: str) -> bool:
     return not reviewers or reviewer.lower() in {r.lower() for r in reviewers}
 
 
-PublishState = Callable[[Variant], str | None]  # "published" | "failed" | "unknown" | None
+PublishState = Callable[["Variant"], "str | None"]  # "published" | "failed" | "unknown" | None
 
 
 def state(config: CalendarConfig, book: Book, post: Post, variant: Variant, now: datetime,

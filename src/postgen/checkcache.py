@@ -47,18 +47,12 @@ def calendar_digest(config: CalendarConfig) -> str:
     return h.hexdigest()
 
 
-def _media_stats(post: Post) -> list[list[object]]:
-    paths = {m.path for m in post.media}
-    for override in post.overrides.values():
-        paths.update(m.path for m in override.media or ())
-    stats: list[list[object]] = []
-    for path in sorted(paths):
-        try:
-            st = path.stat()
-            stats.append([str(path), st.st_size, st.st_mtime_ns])
-        except OSError:
-            stats.append([str(path), None, None])
-    return stats
+def _stat(path: Path) -> list[object]:
+    try:
+        st = path.stat()
+        return [str(path), st.st_size, st.st_mtime_ns]
+    except OSError:
+        return [str(path), None, None]
 
 
 @dataclass
@@ -67,6 +61,18 @@ class CheckCache:
     digest: str
     entries: dict[str, dict[str, object]] = field(default_factory=dict)
     changed: bool = False
+    _stats: dict[Path, list[object]] = field(default_factory=dict)  # one stat per file a run
+
+    def media_stats(self, post: Post) -> list[list[object]]:
+        paths = {m.path for m in post.media}
+        for override in post.overrides.values():
+            paths.update(m.path for m in override.media or ())
+        out = []
+        for path in sorted(paths):
+            if path not in self._stats:
+                self._stats[path] = _stat(path)
+            out.append(self._stats[path])
+        return out
 
     @classmethod
     def load(cls, config: CalendarConfig) -> CheckCache:
@@ -87,13 +93,13 @@ class CheckCache:
     def get(self, post: Post) -> list[Diagnostic] | None:
         entry = self.entries.get(post.id)
         if not entry or entry.get("key") != self.key(post) \
-                or entry.get("media") != _media_stats(post):
+                or entry.get("media") != self.media_stats(post):
             return None
         return [Diagnostic(d["path"], d["line"], d["col"], Severity(d["severity"]), d["rule"],
                            d["message"]) for d in entry["diagnostics"]]  # type: ignore[attr-defined]
 
     def put(self, post: Post, diagnostics: list[Diagnostic]) -> None:
-        self.entries[post.id] = {"key": self.key(post), "media": _media_stats(post),
+        self.entries[post.id] = {"key": self.key(post), "media": self.media_stats(post),
                                  "diagnostics": [d.as_dict() for d in diagnostics]}
         self.changed = True
 

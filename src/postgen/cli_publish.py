@@ -13,20 +13,21 @@ import time
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import httpx
 
 from postgen import approvals, pipeline
 from postgen import diagnostics as diag
-from postgen import publish as publishing
 from postgen.config import find_config, load_config
 from postgen.dates import DateProblem, parse_datetime
 from postgen.errors import ConfigInvalid, PostgenError
 from postgen.ledger import FILE, Entry, Ledger, Status
 from postgen.models import CalendarConfig
 from postgen.pipeline import load_calendar
-from postgen.publishers.base import Context
+
+if TYPE_CHECKING:  # publishing pulls in httpx and every publisher: loaded when used
+    from postgen import publish as publishing
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 HTTP_TIMEOUT = 30.0
@@ -77,6 +78,11 @@ def publish(ctx: click.Context, now_text: str | None, dry_run: bool, workers: in
         click.echo(f"postgen: {errors} error(s) in the calendar (postgen check); posts with "
                    "errors in their files are not sent", err=True)
     shift = now - clock  # --now moves the clock; it runs on from there
+    import httpx
+
+    from postgen import publish as publishing
+    from postgen.publishers.base import Context
+
     with nullcontext() if dry_run else publishing.lock(config.root):
         ledger = Ledger.load(config.root)
         for problem in ledger.problems:
@@ -220,6 +226,8 @@ def resolve(ctx: click.Context, key: str, was_sent: bool | None, remote_id: str 
     if not was_sent and (remote_id or url):
         raise click.UsageError("--remote-id and --url go with --sent")
     config = _ledger_config(ctx)
+    from postgen import publish as publishing
+
     with publishing.lock(config.root):
         book = Ledger.load(config.root)
         status = _unknown(book, key)

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from postgen import approvals
 from postgen import diagnostics as diag
@@ -19,8 +22,10 @@ from postgen.config import find_config, load_config
 from postgen.errors import ConfigInvalid
 from postgen.loader import LoadedFile, discover, load_file
 from postgen.models import Calendar, Post
-from postgen.render.variants import Rendered, Renderer, render_calendar
 from postgen.schema import MediaLookup
+
+if TYPE_CHECKING:  # rendering (Jinja2, markdown-it, payloads) loads only when it runs
+    from postgen.render.variants import Rendered, Renderer
 
 
 def load_calendar(start: Path | None = None, config_file: Path | None = None) -> Calendar:
@@ -30,18 +35,8 @@ def load_calendar(start: Path | None = None, config_file: Path | None = None) ->
     if config is None:
         raise ConfigInvalid(diag.sort(problems))
     media = MediaLookup(config.root)
-    # Loading builds many small objects that all live on: the cyclic garbage
-    # collector would scan them again and again for nothing (a quarter of the
-    # time at 10,000 posts). It waits, and the survivors are then frozen out
-    # of its view (they hold no cycles; reference counting still frees them).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _collector_paused():
         files = [load_file(config, path, media) for path in discover(config.content_dir)]
-    finally:
-        if collecting:
-            gc.freeze()
-            gc.enable()
     problems.extend(d for f in files for d in f.diagnostics)
     problems.extend(_duplicate_ids(files))
     duplicated = {d.path for d in problems if d.rule == "id-duplicate"}
@@ -54,6 +49,8 @@ def load_calendar(start: Path | None = None, config_file: Path | None = None) ->
 
 def check(calendar: Calendar) -> tuple[Calendar, Rendered, tuple[diag.Diagnostic, ...]]:
     """Render every post and gather every problem: the content's and the variants'."""
+    from postgen.render.variants import render_calendar
+
     rendered = render_calendar(calendar)
     book = approvals.load(calendar.config)
     return calendar, rendered, tuple(diag.sort([*calendar.diagnostics, *rendered.diagnostics,
@@ -64,17 +61,39 @@ def problems(calendar: Calendar, cache: CheckCache | None = None) -> tuple[diag.
     """Every problem, like `check`, re-rendering only the posts the cache cannot vouch for."""
     if cache is None:
         return check(calendar)[2]
-    renderer = Renderer(calendar.config)
+    renderer: Renderer | None = None
+
     found: list[diag.Diagnostic] = []
-    for post in calendar.posts:
-        known = cache.get(post)
-        if known is None:
-            known = renderer.post(post)[1]
-            cache.put(post, known)
-        found.extend(known)
+    with _collector_paused():
+        for post in calendar.posts:
+            known = cache.get(post)
+            if known is None:
+                if renderer is None:
+                    from postgen.render.variants import Renderer
+
+                    renderer = Renderer(calendar.config)
+                known = renderer.post(post)[1]
+                cache.put(post, known)
+            found.extend(known)
     cache.save({post.id for post in calendar.posts})
     book = approvals.load(calendar.config)
     return tuple(diag.sort([*calendar.diagnostics, *found, *book.problems]))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Bulk work builds many objects that all live on: the cyclic garbage collector
+    would scan them again and again for nothing (a quarter of the time at 10,000
+    posts). It waits, and the survivors are then frozen out of its view (they hold
+    no cycles; reference counting still frees them)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.enable()
 
 
 def _post_order(post: Post) -> tuple[object, ...]:
