@@ -175,21 +175,33 @@ def _fmt(values: Sequence[float]) -> str:
     return " ".join(f"{v:.2f}" for v in values)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="postgen check vs the YAML parse floor, on synthetic calendars.")
+def size_parser(description: str, runs: int, profile: str) -> argparse.ArgumentParser:
+    """The options every benchmark here takes: sizes, runs, seed, --profile, --src."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--posts", type=int, nargs="+", default=[1_000, 10_000], metavar="N",
                         help="calendar sizes (default: 1000 10000)")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per size (default: 5)")
+    parser.add_argument("--runs", type=int, default=runs,
+                        help=f"timed runs per size, after a warm-up (default: {runs})")
     parser.add_argument("--seed", type=int, default=0, help="synthetic calendar seed")
-    parser.add_argument("--profile", action="store_true",
-                        help="also profile the check in-process for the largest N")
+    parser.add_argument("--profile", action="store_true", help=profile)
     parser.add_argument("--src", type=Path,
                         help="the postgen source folder to benchmark (default: the installed "
                              "postgen, else this repository's src/)")
+    return parser
+
+
+def parse_sizes(parser: argparse.ArgumentParser,
+                argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.runs < 1 or any(n < 1 for n in args.posts):
         parser.error("--runs and --posts must be >= 1")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = size_parser("postgen check vs the YAML parse floor, on synthetic calendars.", 5,
+                         "also profile the check in-process for the largest N")
+    args = parse_sizes(parser, argv)
 
     src = postgen_src(args.src)
     env = child_env(src)

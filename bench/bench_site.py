@@ -33,7 +33,6 @@ cumulative time, and how long the garbage collector ran).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import cProfile
 import io
@@ -54,7 +53,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bench_check import _GcTimer, child_env, postgen_src, timed
+from bench_check import _GcTimer, child_env, parse_sizes, postgen_src, size_parser, timed
 from synthetic import TIMEZONE, make_calendar
 
 CHANNELS_PER_POST = 4
@@ -334,21 +333,9 @@ def report(rows: Sequence[tuple[int, Timings]]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="The postgen approval site build vs Hugo, on synthetic calendars.")
-    parser.add_argument("--posts", type=int, nargs="+", default=[1_000, 10_000], metavar="N",
-                        help="calendar sizes (default: 1000 10000)")
-    parser.add_argument("--runs", type=int, default=3,
-                        help="timed rounds per size, after one warm-up round (default: 3)")
-    parser.add_argument("--seed", type=int, default=0, help="synthetic calendar seed")
-    parser.add_argument("--profile", action="store_true",
-                        help="also profile a cold postgen build in-process for the largest N")
-    parser.add_argument("--src", type=Path,
-                        help="the postgen source folder to benchmark (default: the installed "
-                             "postgen, else this repository's src/)")
-    args = parser.parse_args(argv)
-    if args.runs < 1 or any(n < 1 for n in args.posts):
-        parser.error("--runs and --posts must be >= 1")
+    parser = size_parser("The postgen approval site build vs Hugo, on synthetic calendars.", 3,
+                         "also profile a cold postgen build in-process for the largest N")
+    args = parse_sizes(parser, argv)
     if shutil.which(HUGO) is None:
         parser.error("hugo is not on PATH")
 
