@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -23,3 +24,22 @@ def test_wheel_has_templates_data_and_entry_points(tmp_path: Path) -> None:
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "postgen = postgen.cli:main" in text
     assert "[mkdocs.plugins]\npostgen = postgen.plugin:PostgenPlugin" in text
+
+
+def test_the_installed_wheel_checks_the_example_calendar(tmp_path: Path) -> None:
+    """Not the editable checkout: the wheel, installed on its own (dependencies from here)."""
+    wheels, target = tmp_path / "wheels", tmp_path / "site-packages"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels),
+                    str(ROOT)], check=True, capture_output=True)
+    (wheel,) = wheels.glob("postgen-*.whl")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target",
+                    str(target), str(wheel)], check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    where = subprocess.run([sys.executable, "-c", "import postgen; print(postgen.__file__)"],
+                           capture_output=True, text=True, check=True, cwd=tmp_path, env=env)
+    assert where.stdout.startswith(str(target))  # the installed copy, not the source tree
+    result = subprocess.run([sys.executable, "-m", "postgen", "-f", str(ROOT / "mkdocs.yml"),
+                             "check", "--no-cache"], capture_output=True, text=True,
+                            check=False, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 errors" in result.stdout
