@@ -12,7 +12,8 @@ in a temporary folder (bench/synthetic.py), then three things are timed:
                  `render_calendar`; it fails unless every post loaded and the
                  number of variants is the sum of the posts' channels;
   render only    `render_calendar` in this process, on a calendar loaded once,
-                 so loading is not in the figure.
+                 so loading is not in the figure. It is the warm figure: a fresh
+                 process's first render also pays more full garbage collections.
 
 One warm-up of each, then --runs timed runs, alternating the three so drift on
 a noisy machine hits all of them; the table shows medians. No target is set.

@@ -16,7 +16,7 @@ import json
 import re
 import textwrap
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from pathlib import Path
 from types import MappingProxyType
@@ -242,8 +242,6 @@ def content_hash(v: Variant) -> str:
 
 
 def _with(v: Variant, **changes: object) -> Variant:
-    from dataclasses import replace
-
     return replace(v, **changes)  # type: ignore[arg-type]
 
 
