@@ -36,7 +36,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from synthetic import make_calendar
 
@@ -123,28 +125,51 @@ def profile_check(calendar: Path, src: Path | None, top: int = 25) -> None:
     from postgen.cli import cli  # imported outside the profile: start-up is measured above
 
     imported = time.perf_counter() - start
-    gc_time = _GcTimer()
-    previous = Path.cwd()
-    os.chdir(calendar)
-    profiler = cProfile.Profile()
-    sink = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), gc_time:
-            start = time.perf_counter()
-            profiler.enable()
-            code = cli.main(args=["check"], prog_name="postgen", standalone_mode=False)
-            profiler.disable()
-            elapsed = time.perf_counter() - start
-    finally:
-        os.chdir(previous)
-    if code not in (None, 0):
-        raise SystemExit(f"in-process postgen check returned {code}:\n{sink.getvalue()[-2000:]}")
+    run = profile_cli(cli, calendar, ["check"])
+    if run.code not in (None, 0):
+        raise SystemExit(f"in-process postgen check returned {run.code}:\n{run.output[-2000:]}")
+    profiler, gc_time, elapsed = run.profiler, run.gc_time, run.seconds
     print(f"\nimport postgen.cli: {imported:.2f} s; in-process check under cProfile: "
           f"{elapsed:.2f} s (profiling overhead included); garbage collector: "
           f"{gc_time.collections} collections ({gc_time.full} full), {gc_time.seconds:.2f} s")
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.strip_dirs().sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(15)
+
+
+@dataclass
+class Profiled:
+    code: object
+    seconds: float
+    output: str
+    profiler: cProfile.Profile
+    gc_time: _GcTimer
+
+
+def profile_cli(cli: Any, folder: Path, args: list[str],
+                env: dict[str, str] | None = None) -> Profiled:
+    """Run one postgen command in this process, in `folder`, under cProfile, output
+    silenced, garbage collections timed; `env` is set for the run only."""
+    saved = {k: os.environ.get(k) for k in env or {}}
+    os.environ.update(env or {})
+    previous = Path.cwd()
+    os.chdir(folder)
+    gc_time, profiler, sink = _GcTimer(), cProfile.Profile(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), gc_time:
+            start = time.perf_counter()
+            profiler.enable()
+            code = cli.main(args=args, prog_name="postgen", standalone_mode=False)
+            profiler.disable()
+            seconds = time.perf_counter() - start
+    finally:
+        os.chdir(previous)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return Profiled(code, seconds, sink.getvalue(), profiler, gc_time)
 
 
 class _GcTimer:

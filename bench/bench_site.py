@@ -33,9 +33,6 @@ cumulative time, and how long the garbage collector ran).
 
 from __future__ import annotations
 
-import contextlib
-import cProfile
-import io
 import json
 import os
 import pstats
@@ -53,7 +50,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from bench_check import _GcTimer, child_env, parse_sizes, postgen_src, size_parser, timed
+from bench_check import child_env, parse_sizes, postgen_src, profile_cli, size_parser, timed
 from synthetic import TIMEZONE, make_calendar
 
 CHANNELS_PER_POST = 4
@@ -277,26 +274,9 @@ def profile_build(sites: Sites, src: Path | None, top: int = 30) -> None:
     from postgen.cli import cli  # imported outside the profile: start-up is measured above
 
     shutil.rmtree(sites.postgen_out, ignore_errors=True)
-    previous_dir, previous_now = Path.cwd(), os.environ.get("POSTGEN_NOW")
-    os.environ["POSTGEN_NOW"] = POSTGEN_NOW
-    os.chdir(sites.calendar)
-    gc_time = _GcTimer()
-    profiler = cProfile.Profile()
-    sink = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), gc_time:
-            start = time.perf_counter()
-            profiler.enable()
-            cli.main(args=["build", "-d", str(sites.postgen_out)], prog_name="postgen",
-                     standalone_mode=False)
-            profiler.disable()
-            elapsed = time.perf_counter() - start
-    finally:
-        os.chdir(previous_dir)
-        if previous_now is None:
-            os.environ.pop("POSTGEN_NOW", None)
-        else:
-            os.environ["POSTGEN_NOW"] = previous_now
+    run = profile_cli(cli, sites.calendar, ["build", "-d", str(sites.postgen_out)],
+                      {"POSTGEN_NOW": POSTGEN_NOW})
+    profiler, gc_time, elapsed = run.profiler, run.gc_time, run.seconds
     print(f"\nin-process cold postgen build of {sites.n_posts:,} posts under cProfile: "
           f"{elapsed:.2f} s (profiling overhead included); garbage collector: "
           f"{gc_time.collections} collections ({gc_time.full} full), {gc_time.seconds:.2f} s")
