@@ -27,14 +27,15 @@ import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from postgen import diagnostics as diag
-from postgen.models import CalendarConfig, Channel, Post
+from postgen.models import CalendarConfig, Channel, PostRef
 
 if TYPE_CHECKING:
-    from postgen.render.model import Variant
+    from postgen.render.model import Variant, VariantRef
 
 FILE = "approvals.jsonl"
 APPROVE, CHANGES = "approved", "changes-requested"
@@ -80,7 +81,15 @@ class Book:
     problems: tuple[diag.Diagnostic, ...] = ()
 
     def of(self, post: str, channel: str) -> tuple[Decision, ...]:
-        return tuple(d for d in self.decisions if d.post == post and d.channel == channel)
+        return self._by_variant.get((post, channel), ())
+
+    @cached_property
+    def _by_variant(self) -> dict[tuple[str, str], tuple[Decision, ...]]:
+        """Decisions by (post, channel), oldest first: the site asks for every variant."""
+        found: dict[tuple[str, str], list[Decision]] = {}
+        for d in self.decisions:
+            found.setdefault((d.post, d.channel), []).append(d)
+        return {k: tuple(v) for k, v in found.items()}
 
 
 def path_of(config: CalendarConfig) -> Path:
@@ -139,10 +148,10 @@ def allowed(config: CalendarConfig, reviewer: str) -> bool:
     return not reviewers or reviewer.lower() in {r.lower() for r in reviewers}
 
 
-PublishState = Callable[["Variant"], "str | None"]  # "published" | "failed" | "unknown" | None
+PublishState = Callable[["VariantRef"], "str | None"]  # "published" | "failed" | "unknown" | None
 
 
-def state(config: CalendarConfig, book: Book, post: Post, variant: Variant, now: datetime,
+def state(config: CalendarConfig, book: Book, post: PostRef, variant: VariantRef, now: datetime,
           published: PublishState | None = None) -> State:
     """Where one variant stands."""
     sent = published(variant) if published else None
@@ -181,7 +190,7 @@ def state(config: CalendarConfig, book: Book, post: Post, variant: Variant, now:
     return State("in-review", "In review", detail, granted)
 
 
-def _ready(variant: Variant, now: datetime, detail: str,
+def _ready(variant: VariantRef, now: datetime, detail: str,
            granted: tuple[Decision, ...]) -> State:
     if variant.date > now:
         return State("scheduled", "Scheduled", detail, granted)
@@ -209,7 +218,7 @@ class Line:
     number: int  # where it stood in the message
 
 
-def approval_line(decision: str, variant: Variant, by: str, note: str | None = None) -> str:
+def approval_line(decision: str, variant: VariantRef, by: str, note: str | None = None) -> str:
     verb = "approve" if decision == APPROVE else "request-changes"
     line = (f"{LINE_MARK} {verb} post={variant.post_id} channel={variant.channel} "
             f"hash={variant.hash} by={shlex.quote(by)}")

@@ -6,8 +6,10 @@ Library errors become messages and exit codes here, in one place:
 
 from __future__ import annotations
 
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -248,13 +250,23 @@ def _mkdocs_config(ctx: click.Context, **overrides: Any) -> Any:
 @click.option("-d", "--site-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where to write the site (default: site_dir in mkdocs.yml).")
 @click.option("--strict", is_flag=True, help="Fail on any problem in the posts (warnings too).")
+@click.option("--clean", is_flag=True,
+              help="Empty the site folder and render every post again, ignoring the build "
+              "cache.")
 @click.pass_context
-def build(ctx: click.Context, site_dir: Path | None, strict: bool) -> None:
-    """Build the approval site: the same as `mkdocs build` on this calendar.
+def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) -> None:
+    """Build the approval site: what `mkdocs build` builds, redoing only what changed.
 
     Every calendar page, post page, .ics feed and posts.json comes from the
-    same variants `postgen render` prints. Set POSTGEN_NOW (ISO 8601) to fix
-    the build's "now" (the overview's next 7 days).
+    same variants `postgen render` prints. Posts whose files (and images) did
+    not change since the last build come from the build cache
+    (.postgen-cache/site.pickle) instead of being loaded and rendered again;
+    pages that would come out the same are not written again; files of posts
+    that are gone are removed. `--clean` (or plain `mkdocs build`) starts
+    from an empty site folder and renders everything.
+
+    Set POSTGEN_NOW (ISO 8601) to fix the build's "now" (the overview's next
+    7 days, what is scheduled and what is past).
     """
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
@@ -264,10 +276,30 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool) -> None:
         overrides["site_dir"] = str(site_dir.resolve())
     try:
         config = _mkdocs_config(ctx, **overrides)
-        mkdocs_build(config)
+        if clean:
+            from postgen.site.cache import FILE
+
+            (Path(config.config_file_path).parent / FILE).unlink(missing_ok=True)
+        with _dirty_builds_expected():
+            mkdocs_build(config, dirty=not clean)
     except MkDocsException as exc:
         raise PostgenError(str(exc)) from None
     click.echo(f"built {config.site_dir}", err=True)
+
+
+@contextmanager
+def _dirty_builds_expected() -> Iterator[None]:
+    """MkDocs warns that a dirty build may leave stale navigation and links (and
+    `--strict` fails on it); the plugin rebuilds whatever depends on what changed."""
+    def drop(record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+    logger = logging.getLogger("mkdocs.commands.build")
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
 
 
 @cli.command(context_settings=CONTEXT)

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from postgen.errors import PostgenError
-from postgen.render.model import Variant
+from postgen.render.model import VariantRef
 
 FILE = "publish-ledger.jsonl"
 EVENTS = ("intent", "sent", "failed", "unknown", "resolved")
@@ -57,7 +57,7 @@ def key_of(post: str, channel: str, content_hash: str) -> str:
     return hashlib.sha256(f"{post}\n{channel}\n{content_hash}".encode()).hexdigest()[:32]
 
 
-def key_for(variant: Variant) -> str:
+def key_for(variant: VariantRef) -> str:
     return key_of(variant.post_id, variant.channel, variant.hash)
 
 
@@ -254,7 +254,7 @@ class Ledger:
         """Every key the ledger holds, in the order first seen."""
         return tuple(self._status)
 
-    def published(self, variant: Variant) -> str | None:
+    def published(self, variant: VariantRef) -> str | None:
         """For `approvals.state(published=...)`: published | failed | unknown | None."""
         status = self.status(key_for(variant))
         if status is None:

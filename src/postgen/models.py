@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from postgen.diagnostics import Diagnostic
@@ -201,6 +202,15 @@ class Post:
 
     def date_for(self, channel: str) -> datetime:
         return self.override(channel).date or self.date
+
+
+class PostRef(Protocol):
+    """What a variant's state needs of its post: a `Post`, or the site's light `PostInfo`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def draft(self) -> bool: ...
 
 
 @dataclass(frozen=True)

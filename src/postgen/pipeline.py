@@ -35,10 +35,10 @@ def load_calendar(start: Path | None = None, config_file: Path | None = None) ->
     if config is None:
         raise ConfigInvalid(diag.sort(problems))
     media = MediaLookup(config.root)
-    with _collector_paused():
+    with collector_paused():
         files = [load_file(config, path, media) for path in discover(config.content_dir)]
     problems.extend(d for f in files for d in f.diagnostics)
-    problems.extend(_duplicate_ids(files))
+    problems.extend(duplicate_ids(files))
     duplicated = {d.path for d in problems if d.rule == "id-duplicate"}
     posts = sorted(
         (f.post for f in files if f.post is not None and f.path not in duplicated),
@@ -64,7 +64,7 @@ def problems(calendar: Calendar, cache: CheckCache | None = None) -> tuple[diag.
     renderer: Renderer | None = None
 
     found: list[diag.Diagnostic] = []
-    with _collector_paused():
+    with collector_paused():
         for post in calendar.posts:
             known = cache.get(post)
             if known is None:
@@ -81,7 +81,7 @@ def problems(calendar: Calendar, cache: CheckCache | None = None) -> tuple[diag.
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Bulk work builds many objects that all live on: the cyclic garbage collector
     would scan them again and again for nothing (a quarter of the time at 10,000
     posts). It waits, and the survivors are then frozen out of its view (they hold
@@ -100,7 +100,7 @@ def _post_order(post: Post) -> tuple[object, ...]:
     return (post.date, post.id)
 
 
-def _duplicate_ids(files: list[LoadedFile]) -> list[diag.Diagnostic]:
+def duplicate_ids(files: list[LoadedFile]) -> list[diag.Diagnostic]:
     by_id: dict[str, list[LoadedFile]] = defaultdict(list)
     for f in files:
         if f.raw_id is not None and f.source is not None:

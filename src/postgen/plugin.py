@@ -17,6 +17,7 @@ fails on them. Config errors stop the build.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -30,14 +31,14 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
-from postgen import approvals, pipeline
+from postgen import approvals
 from postgen import diagnostics as diag
+from postgen.config import load_config
 from postgen.errors import ConfigInvalid
 from postgen.ledger import Ledger
-from postgen.models import Post
-from postgen.render.model import Variant
-from postgen.site.model import SiteData, build_site_data
-from postgen.site.pages import site_files
+from postgen.site.cache import BuildCache, Collected, SiteFolder, collect, content_key, remove
+from postgen.site.model import PostInfo, SiteData, VariantInfo, assemble
+from postgen.site.pages import Fragments, site_files
 
 log = logging.getLogger("mkdocs.plugins.postgen")
 _HEADING = re.compile(r"^#\s+(.+)$", re.MULTILINE)
@@ -66,23 +67,34 @@ def build_now(tz: Any) -> datetime:
 
 class PostgenPlugin(BasePlugin[PostgenConfig]):
     site: SiteData | None = None
+    collected: Collected | None = None
+    cache: BuildCache | None = None
+    folder: SiteFolder | None = None
+    written: dict[str, str]  # path -> key, for the files handed to MkDocs
 
     def on_config(self, config: Any) -> Any:
         try:
-            calendar = pipeline.load_calendar(config_file=Path(config.config_file_path))
+            calendar_config, config_problems = load_config(Path(config.config_file_path))
         except ConfigInvalid as exc:
             raise PluginError("postgen:\n" + diag.format_text(exc.diagnostics)) from None
-        calendar, rendered, problems = pipeline.check(calendar)
+        if calendar_config is None:
+            raise PluginError("postgen:\n" + diag.format_text(diag.sort(config_problems)))
+        self.cache = BuildCache.load(calendar_config)
+        self.collected = collect(calendar_config, self.cache)
+        book = approvals.load(calendar_config)
+        problems = tuple(diag.sort([*config_problems, *self.collected.problems,
+                                    *book.problems]))
         for d in problems:
             log.warning(d.text())
-        now = build_now(calendar.config.timezone)
-        book = approvals.load(calendar.config)
-        sent = Ledger.load(calendar.config.root)
+        now = build_now(calendar_config.timezone)
+        sent = Ledger.load(calendar_config.root)
 
-        def status(post: Post, variant: Variant) -> approvals.State:
-            return approvals.state(calendar.config, book, post, variant, now, sent.published)
+        def status(post: PostInfo, variant: VariantInfo) -> approvals.State:
+            return approvals.state(calendar_config, book, post, variant, now, sent.published)
 
-        self.site = build_site_data(calendar, rendered.variants, problems, now, status)
+        self.site = assemble(calendar_config, self.collected.posts, problems, now, status)
+        log.debug(f"postgen: {self.collected.rendered} of {len(self.collected.posts)} posts "
+                  "loaded and rendered, the rest from the build cache")
         return config
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
@@ -95,7 +107,8 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
         return server
 
     def on_files(self, files: Files, config: Any) -> Files:
-        assert self.site is not None
+        assert self.site is not None and self.collected is not None and self.cache is not None
+        site_dir = Path(config.site_dir)
         extra = []
         for f in files.documentation_pages():
             if f.src_uri in ("index.md", "README.md"):
@@ -104,10 +117,40 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
             heading = _HEADING.search(f.content_string)
             title = heading.group(1).strip() if heading else Path(f.src_uri).stem.title()
             extra.append((title, f.url))
-        for out in site_files(self.site, tuple(extra)):
+            # A dirty build (postgen build) renders only pages older than their source;
+            # these few follow the config and theme too, so they are always rendered.
+            with contextlib.suppress(OSError):
+                Path(f.abs_dest_path).unlink()
+        self.folder = SiteFolder(site_dir, self.cache.sites.get(str(site_dir), {}))
+        fragments = Fragments(self.cache.fragments)
+        global_key = content_key(f"{self.cache.digest}\0{extra!r}")
+        self.written = {}
+        for out in site_files(self.site, tuple(extra), details=self.collected.details,
+                              fresh=self.folder.fresh, fragments=fragments,
+                              global_key=global_key):
+            if out.unchanged:
+                continue
             if out.source is not None:
                 files.append(File.generated(config, out.path, abs_src_path=str(out.source)))
-            else:
-                assert out.content is not None
-                files.append(File.generated(config, out.path, content=out.content))
+                self.written[out.path] = out.key or ""
+                continue
+            assert out.content is not None
+            key = out.key or content_key(out.content)
+            if out.key is None and self.folder.fresh(out.path, key):
+                continue
+            files.append(File.generated(config, out.path, content=out.content))
+            self.written[out.path] = key
+        self.cache.fragments = fragments.used
         return files
+
+    def on_post_build(self, config: Any) -> None:
+        """Record what the site folder now holds; remove what it no longer should."""
+        if self.cache is None or self.folder is None:
+            return
+        for path, key in self.written.items():
+            self.folder.written(path, key)
+        removed = remove(self.folder.stale(), self.folder.root)
+        if removed:
+            log.debug(f"postgen: removed {removed} files the calendar no longer has")
+        self.cache.sites[str(self.folder.root)] = self.folder.now
+        self.cache.save()

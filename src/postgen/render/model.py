@@ -14,8 +14,25 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import Protocol
 
 from postgen.platforms.counting import Count
+
+
+class VariantRef(Protocol):
+    """One version of one post on one channel: what approvals and the ledger name.
+
+    A `Variant` is one; so is the site's light `VariantInfo`.
+    """
+
+    @property
+    def post_id(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def date(self) -> datetime: ...
 
 
 @dataclass(frozen=True)

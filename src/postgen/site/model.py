@@ -1,22 +1,28 @@
 """What the approval site shows, gathered before any page is written.
 
-`SiteData` holds the calendar, its rendered variants and every grouping the
-pages need (months, weeks, campaigns, channels, funnel coverage, statuses),
-built once from the pipeline's output. Templates only read it.
+`SiteData` holds every post as an `Entry` and every grouping the pages need
+(months, weeks, campaigns, channels, funnel coverage, statuses), built once
+from the pipeline's output. Templates only read it.
+
+An entry is light: `PostInfo` and `VariantInfo` hold what the calendar pages
+(grid, agenda, lists, feeds) show, so a rebuild can take unchanged posts from
+the build cache (`site/cache.py`) without loading or rendering them again.
+A post's own page gets the whole `Post` and its `Variant`s.
 """
 
 from __future__ import annotations
 
 import calendar as calendar_module
+import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from postgen import diagnostics as diag
 from postgen.approvals import State
 from postgen.models import Calendar, CalendarConfig, Funnel, Post
-from postgen.render.model import Variant
+from postgen.render.model import MediaFile, Variant
 
 STAGES = tuple(Funnel)
 
@@ -31,7 +37,49 @@ PREVIEW_ASPECT: Mapping[str, float | None] = {
 Status = State  # a variant's review state, as approvals.state gives it
 
 
-def default_status(post: Post, variant: Variant) -> Status:
+@dataclass(frozen=True)
+class PostInfo:
+    """What the calendar pages show of a post."""
+
+    id: str
+    path: str
+    title: str
+    date: datetime
+    funnel: Funnel
+    channels: tuple[str, ...]
+    campaign: str | None = None
+    owner: str | None = None
+    draft: bool = False
+
+    @classmethod
+    def of(cls, post: Post) -> PostInfo:
+        return cls(post.id, post.path, post.title, post.date, post.funnel, post.channels,
+                   post.campaign, post.owner, post.draft)
+
+
+@dataclass(frozen=True)
+class VariantInfo:
+    """What the calendar pages and feeds show of a variant: its exact text, by part."""
+
+    post_id: str
+    channel: str
+    platform: str
+    date: datetime
+    hash: str
+    parts: tuple[str, ...]
+    media: tuple[MediaFile, ...] = ()
+
+    @classmethod
+    def of(cls, v: Variant) -> VariantInfo:
+        return cls(v.post_id, v.channel, v.platform, v.date, v.hash,
+                   tuple(p.text for p in v.parts), v.media)
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(self.parts)
+
+
+def default_status(post: PostInfo, variant: VariantInfo) -> Status:
     if post.draft:
         return Status("draft", "Draft", "Not ready for review yet")
     return Status("in-review", "In review", "Waiting for the client's approval")
@@ -41,10 +89,12 @@ def default_status(post: Post, variant: Variant) -> Status:
 class Entry:
     """One post on the calendar, with its variants and how it stands."""
 
-    post: Post
-    variants: tuple[Variant, ...]
+    post: PostInfo
+    variants: tuple[VariantInfo, ...]
     statuses: Mapping[str, Status]  # by channel
     problems: tuple[diag.Diagnostic, ...]
+    #: Everything the entry shows, hashed: equal keys, equal pages.
+    key: str = ""
 
     @property
     def status(self) -> Status:
@@ -90,7 +140,7 @@ class Month:
 
 @dataclass(frozen=True)
 class SiteData:
-    calendar: Calendar
+    config: CalendarConfig
     entries: tuple[Entry, ...]
     now: datetime
     broken: tuple[tuple[str, tuple[diag.Diagnostic, ...]], ...]  # files with errors
@@ -98,10 +148,6 @@ class SiteData:
     weeks: tuple[Week, ...] = ()
     campaigns: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
     channels: Mapping[str, tuple[Entry, ...]] = field(default_factory=dict)
-
-    @property
-    def config(self) -> CalendarConfig:
-        return self.calendar.config
 
     def entry(self, post_id: str) -> Entry | None:
         return next((e for e in self.entries if e.post.id == post_id), None)
@@ -145,25 +191,39 @@ class SiteData:
 
 def build_site_data(
     calendar: Calendar,
-    variants: tuple[Variant, ...],
+    variants: Iterable[Variant],
     problems: tuple[diag.Diagnostic, ...],
     now: datetime,
-    status: Callable[[Post, Variant], Status] = default_status,
+    status: Callable[[PostInfo, VariantInfo], Status] = default_status,
 ) -> SiteData:
-    tz = calendar.config.timezone
-    by_post: dict[str, list[Variant]] = defaultdict(list)
+    """The site of a loaded and rendered calendar."""
+    by_post: dict[str, list[VariantInfo]] = defaultdict(list)
     for v in variants:
-        by_post[v.post_id].append(v)
+        by_post[v.post_id].append(VariantInfo.of(v))
+    posts = [(PostInfo.of(p), tuple(by_post[p.id])) for p in calendar.posts]
+    return assemble(calendar.config, posts, problems, now, status)
+
+
+def assemble(
+    config: CalendarConfig,
+    posts: Iterable[tuple[PostInfo, tuple[VariantInfo, ...]]],
+    problems: Iterable[diag.Diagnostic],
+    now: datetime,
+    status: Callable[[PostInfo, VariantInfo], Status] = default_status,
+) -> SiteData:
+    """The site of `posts` (in calendar order), each with its variants."""
+    tz = config.timezone
     by_path: dict[str, list[diag.Diagnostic]] = defaultdict(list)
     for d in problems:
         by_path[d.path].append(d)
-    entries = tuple(
-        Entry(post, tuple(by_post[post.id]),
-              {v.channel: status(post, v) for v in by_post[post.id]},
-              tuple(by_path.get(post.path, ())))
-        for post in calendar.posts
-    )
-    valid_paths = {p.path for p in calendar.posts}
+    entries = []
+    valid_paths = set()
+    for post, variants in posts:
+        valid_paths.add(post.path)
+        statuses = {v.channel: status(post, v) for v in variants}
+        found = tuple(by_path.get(post.path, ()))
+        entries.append(Entry(post, variants, statuses, found,
+                             entry_key(post, variants, statuses, found)))
     broken = tuple((path, tuple(ds)) for path, ds in sorted(by_path.items())
                    if path not in valid_paths and any(d.severity == "error" for d in ds))
     by_day: dict[date, list[Entry]] = defaultdict(list)
@@ -172,17 +232,25 @@ def build_site_data(
     days = sorted(by_day)
     months, weeks = _months(days, by_day), _weeks(days, by_day)
     campaigns: dict[str, list[Entry]] = defaultdict(list)
-    channels: dict[str, list[Entry]] = {name: [] for name in calendar.config.channels}
+    channels: dict[str, list[Entry]] = {name: [] for name in config.channels}
     for e in entries:
         if e.post.campaign:
             campaigns[e.post.campaign].append(e)
         for name in e.post.channels:
             channels[name].append(e)
     return SiteData(
-        calendar=calendar, entries=entries, now=now, broken=broken, months=months,
+        config=config, entries=tuple(entries), now=now, broken=broken, months=months,
         weeks=weeks, campaigns={k: tuple(v) for k, v in sorted(campaigns.items())},
         channels={k: tuple(v) for k, v in channels.items()},
     )
+
+
+def entry_key(post: PostInfo, variants: tuple[VariantInfo, ...],
+              statuses: Mapping[str, Status], problems: tuple[diag.Diagnostic, ...]) -> str:
+    """A digest of everything an entry shows (the variants' hashes cover their content)."""
+    shown = repr((post, [(v.channel, v.platform, v.date, v.hash) for v in variants],
+                  sorted(statuses.items()), problems))
+    return hashlib.blake2b(shown.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _grid_days(first: date, last: date, by_day: Mapping[date, list[Entry]]

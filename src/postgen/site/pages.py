@@ -3,17 +3,26 @@
 Pages come from Jinja2 templates (`site/*.html.j2`: the calendar's
 `theme/site/` first, the built-ins behind), autoescaped: whatever a post
 says shows as text. Media files are served under their content hash.
+
+Work that repeats is done once per entry and kept in `fragments` (the build
+cache carries it from one build to the next): a post's card, which shows on
+its month, week, campaign, channel and review pages; its events in the
+`.ics` feed; its object in `posts.json`. A post's page is rendered only when
+`fresh(path, key)` says the site does not hold it already: its key covers
+everything the page shows.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import html
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from importlib.resources import files as resource_files
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -24,8 +33,9 @@ from markupsafe import Markup
 from postgen import __version__
 from postgen.approvals import APPROVE, CHANGES, approval_line
 from postgen.diagnostics import Diagnostic
+from postgen.models import Post
 from postgen.render.links import find_urls
-from postgen.render.model import MediaFile, Part, Variant
+from postgen.render.model import MediaFile, Part, Variant, VariantRef
 from postgen.render.templating import BUILTIN
 from postgen.site.model import PREVIEW_ASPECT, STAGES, Entry, SiteData
 
@@ -42,13 +52,44 @@ STATUS_CHOICES = (
 ASSETS = ("postgen.css", "postgen.js")
 
 
+#: Stands for a card's link prefix (`root`) in a cached card: pages sit at several depths.
+_ROOT = "\x00root\x00"
+
+
 @dataclass(frozen=True)
 class Output:
-    """One file of the site: `content`, or a copy of `source`."""
+    """One file of the site: `content`, a copy of `source`, or (neither) the file the
+    site already holds under `key`."""
 
     path: str  # relative to the site root, '/'-separated
     content: str | bytes | None = None
     source: Path | None = None
+    #: For pages decided by their inputs alone: a digest of them.
+    key: str | None = None
+
+    @property
+    def unchanged(self) -> bool:
+        return self.content is None and self.source is None
+
+
+class Fragments:
+    """Pieces of pages, by key: those of earlier builds, and the ones this build used."""
+
+    def __init__(self, known: dict[str, str] | None = None) -> None:
+        self.known = known or {}
+        self.used: dict[str, str] = {}
+
+    def get(self, key: str, make: Callable[[], str]) -> str:
+        found = self.used.get(key)
+        if found is None:
+            found = self.known.get(key)
+            self.used[key] = found = make() if found is None else found
+        return found
+
+
+#: What a post's own page needs besides its entry: the whole post and its variants.
+Details = Callable[[str], tuple[Post, tuple[Variant, ...]]]
+Fresh = Callable[[str, str], bool]
 
 
 def environment(root: Path) -> jinja2.Environment:
@@ -68,24 +109,39 @@ def environment(root: Path) -> jinja2.Environment:
     return env
 
 
-def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = ()) -> Iterator[Output]:
-    """Every file of the site, pages first (read everything, then write)."""
+def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
+               details: Details, fresh: Fresh | None = None,
+               fragments: Fragments | None = None, global_key: str = "") -> Iterator[Output]:
+    """Every file of the site, pages first (read everything, then write).
+
+    `details(post_id)` gives a post's page what it shows beyond its entry;
+    `fresh(path, key)` says whether the site already holds the page for `key`
+    (`global_key` joins every post page's key: what all of them show);
+    `fragments` holds per-entry pieces from earlier builds and gains this one's.
+    """
     config = site.config
     env = environment(config.root)
     tz = config.timezone
     current = site.now if site.entries else datetime.now(UTC)
-    month_keys = [m.key for m in site.months]
-    week_keys = [w.key for w in site.weeks]
     now_month = current.astimezone(tz).strftime("%Y-%m")
     iso = current.astimezone(tz).isocalendar()
     now_week = f"{iso.year}-W{iso.week:02d}"
     common = {
         "site": site, "brand": config.brand, "tz": str(tz), "now": site.now.astimezone(tz),
         "channels": config.channels, "local": lambda d: d.astimezone(tz),
-        "current_month": _nearest(month_keys, now_month),
-        "current_week": _nearest(week_keys, now_week),
         "extra_pages": [{"title": t, "url": u} for t, u in extra_pages],
     }
+    pieces = fragments or Fragments()
+    macros = env.get_template("site/macros.html.j2").make_module({**common, "root": _ROOT})
+    chip = macros.chip  # type: ignore[attr-defined]  # a macro of the template
+
+    def card(entry: Entry, root: str, show_date: bool = False) -> Markup:
+        """The entry's card (macros.html.j2 `chip`), rendered once per entry."""
+        html_text = pieces.get(f"card:{int(show_date)}:{entry.key}",
+                               lambda: str(chip(entry, _ROOT, show_date)))
+        return Markup(html_text.replace(_ROOT, root))
+
+    env.globals["card"] = card
 
     def page(path: str, template: str, **context: object) -> Output:
         depth = path.count("/")
@@ -93,6 +149,12 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = ()) ->
         return Output(path, html_text)
 
     yield page("index.html", "site/home.html.j2", kind="home", title="Overview")
+    # The navigation's Month and Week lead here, to the month and week of "now",
+    # so that no other page changes when the date does.
+    yield page("month/index.html", "site/redirect.html.j2", kind="month", title="This month",
+               target=f"{_nearest([m.key for m in site.months], now_month)}/")
+    yield page("week/index.html", "site/redirect.html.j2", kind="week", title="This week",
+               target=f"{_nearest([w.key for w in site.weeks], now_week)}/")
     queue = site.review_queue()
     yield page("review/index.html", "site/list.html.j2", kind="review", title="Review queue",
                intro=f"{len(queue)} posts wait for a decision: open each one, read every "
@@ -129,19 +191,24 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = ()) ->
     yield page("funnel/index.html", "site/funnel.html.j2", kind="funnel",
                title="Funnel coverage")
     for entry in site.entries:
+        path = f"posts/{entry.post.id}/index.html"
+        key = hashlib.blake2b(f"{global_key}\0{entry.key}".encode(), digest_size=16).hexdigest()
+        if fresh is not None and fresh(path, key):
+            yield Output(path, key=key)
+            continue
+        post, variants = details(entry.post.id)
         day = entry.post.date.astimezone(tz).isocalendar()
-        yield page(f"posts/{entry.post.id}/index.html", "site/post.html.j2", kind="post",
-                   title=entry.post.title, entry=entry,
-                   week_key=f"{day.year}-W{day.week:02d}")
-    yield Output("calendar.ics", ics(site))
-    yield Output("posts.json", posts_json(site))
-    seen: set[str] = set()
-    for entry in site.entries:
-        for v in entry.variants:
-            for m in v.media:
-                if m.sha256 not in seen:
-                    seen.add(m.sha256)
-                    yield Output(media_url(m), source=m.path)
+        yield replace(page(path, "site/post.html.j2", kind="post", title=post.title,
+                           entry=entry, post=post, variants=variants,
+                           week_key=f"{day.year}-W{day.week:02d}"), key=key)
+    yield Output("calendar.ics", ics(site, pieces))
+    yield Output("posts.json", posts_json(site, pieces))
+    media = {media_url(m): m for e in site.entries for v in e.variants for m in v.media}
+    for url, m in sorted(media.items()):
+        if fresh is not None and fresh(url, m.sha256):
+            yield Output(url, key=m.sha256)
+        else:
+            yield Output(url, source=m.path, key=m.sha256)
     assets = resource_files("postgen") / "templates" / "site" / "assets"
     for name in ASSETS:
         override = config.root / "theme" / "site" / "assets" / name
@@ -165,7 +232,7 @@ def reviewers(site: SiteData) -> tuple[str, ...]:
     return site.config.approval.reviewers or ("YOUR-NAME",)
 
 
-def action_url(site: SiteData, variants: list[Variant], decision: str, reviewer: str,
+def action_url(site: SiteData, variants: list[VariantRef], decision: str, reviewer: str,
                subject: str) -> str:
     """The link that opens a message carrying one approval line per variant."""
     lines = [approval_line(decision, v, reviewer,
@@ -266,8 +333,13 @@ def rich_text(part: Part, platform: str) -> Markup:
 # -- feeds -----------------------------------------------------------------------
 
 
-def ics(site: SiteData) -> bytes:
-    """One event per post and channel, with UIDs stable across builds (RFC 5545)."""
+def ics(site: SiteData, fragments: Fragments | None = None) -> bytes:
+    """One event per post and channel, with UIDs stable across builds (RFC 5545).
+
+    An entry's events are made once and kept in `fragments` while the entry
+    stays the same, so their DTSTAMP is when that version first showed.
+    """
+    pieces = fragments or Fragments()
     stamp = _ics_time(site.now)
     lines = [
         "BEGIN:VCALENDAR", "VERSION:2.0",
@@ -276,24 +348,32 @@ def ics(site: SiteData) -> bytes:
         _ics_line("X-WR-TIMEZONE", str(site.config.timezone)),
     ]
     for entry in site.entries:
-        categories = ",".join(_ics_text(c) for c in (entry.post.funnel.value,
-                                                     entry.post.campaign) if c)
-        for v in entry.variants:
-            start = v.date.astimezone(UTC)
-            lines += [
-                "BEGIN:VEVENT",
-                _ics_line("UID", f"{v.post_id}.{v.channel}@postgen"),
-                f"DTSTAMP:{stamp}",
-                f"DTSTART:{_ics_time(start)}",
-                f"DTEND:{_ics_time(start + timedelta(minutes=15))}",
-                _ics_line("SUMMARY", f"[{v.channel}] {entry.post.title}"),
-                _ics_line("DESCRIPTION", f"{entry.statuses[v.channel].label}\n\n{v.text}"),
-                _ics_line("URL", f"posts/{v.post_id}/", escape=False),
-                _fold(f"CATEGORIES:{categories}"),
-                "END:VEVENT",
-            ]
+        events = pieces.get(f"ics:{entry.key}", partial(_ics_events, entry, stamp))
+        if events:
+            lines.append(events)
     lines.append("END:VCALENDAR")
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+def _ics_events(entry: Entry, stamp: str) -> str:
+    categories = ",".join(_ics_text(c) for c in (entry.post.funnel.value,
+                                                 entry.post.campaign) if c)
+    lines: list[str] = []
+    for v in entry.variants:
+        start = v.date.astimezone(UTC)
+        lines += [
+            "BEGIN:VEVENT",
+            _ics_line("UID", f"{v.post_id}.{v.channel}@postgen"),
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{_ics_time(start)}",
+            f"DTEND:{_ics_time(start + timedelta(minutes=15))}",
+            _ics_line("SUMMARY", f"[{v.channel}] {entry.post.title}"),
+            _ics_line("DESCRIPTION", f"{entry.statuses[v.channel].label}\n\n{v.text}"),
+            _ics_line("URL", f"posts/{v.post_id}/", escape=False),
+            _fold(f"CATEGORIES:{categories}"),
+            "END:VEVENT",
+        ]
+    return "\r\n".join(lines)
 
 
 def _ics_time(moment: datetime) -> str:
@@ -326,17 +406,22 @@ def _fold(line: str) -> str:
     return b"\r\n ".join(parts).decode("utf-8")
 
 
-def posts_json(site: SiteData) -> str:
+def posts_json(site: SiteData, fragments: Fragments | None = None) -> str:
+    """Every post with its variants' exact parts, as JSON; one entry's object a line."""
+    pieces = fragments or Fragments()
     tz = site.config.timezone
-    return json.dumps([
-        {
-            "id": e.post.id, "title": e.post.title, "date": e.post.date.astimezone(tz).isoformat(),
-            "funnel": e.post.funnel.value, "campaign": e.post.campaign, "owner": e.post.owner,
-            "status": e.status.key, "url": f"posts/{e.post.id}/",
+
+    def obj(e: Entry) -> str:
+        return json.dumps({
+            "id": e.post.id, "title": e.post.title,
+            "date": e.post.date.astimezone(tz).isoformat(), "funnel": e.post.funnel.value,
+            "campaign": e.post.campaign, "owner": e.post.owner, "status": e.status.key,
+            "url": f"posts/{e.post.id}/",
             "variants": [{"channel": v.channel, "platform": v.platform, "hash": v.hash,
-                          "date": v.date.astimezone(tz).isoformat(), "status":
-                          e.statuses[v.channel].key, "parts": [p.text for p in v.parts]}
+                          "date": v.date.astimezone(tz).isoformat(),
+                          "status": e.statuses[v.channel].key, "parts": list(v.parts)}
                          for v in e.variants],
-        }
-        for e in site.entries
-    ], indent=1, ensure_ascii=False)
+        }, ensure_ascii=False)
+
+    objects = [pieces.get(f"json:{e.key}", partial(obj, e)) for e in site.entries]
+    return "[\n" + ",\n".join(objects) + "\n]\n" if objects else "[]\n"
