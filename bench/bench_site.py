@@ -14,7 +14,8 @@ with TOML front matter. Four builds are timed, each a fresh subprocess:
 
   hugo cold      `hugo --quiet -d OUT` after removing OUT, `resources/` and
                  Hugo's cache folder (cacheDir, set inside the Hugo site);
-  postgen cold   `python -m postgen build -d OUT` after removing OUT;
+  postgen cold   `python -m postgen build -d OUT` after removing OUT and the
+                 build cache (.postgen-cache/);
   postgen warm   the same command again, nothing changed;
   one edit       one post's body changed (a different sentence each time),
                  then the same command; the post's page must show the change.
@@ -218,8 +219,9 @@ def hugo_cold(sites: Sites, env: dict[str, str]) -> float:
 
 
 def postgen_build(sites: Sites, env: dict[str, str], *, clean: bool) -> float:
-    if clean:
+    if clean:  # nothing kept from earlier builds: no site folder, no build cache
         shutil.rmtree(sites.postgen_out, ignore_errors=True)
+        shutil.rmtree(sites.calendar / ".postgen-cache", ignore_errors=True)
     cmd = [sys.executable, "-m", "postgen", "build", "-d", str(sites.postgen_out)]
     seconds, _ = timed(cmd, sites.calendar, env)
     return seconds

@@ -19,8 +19,8 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from importlib.resources import files as resource_files
@@ -143,66 +143,101 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
 
     env.globals["card"] = card
 
-    def page(path: str, template: str, **context: object) -> Output:
+    # Each page's key: what every page shows (templates, config, the campaigns in the
+    # filters), the entries it shows and anything else it shows. An equal key, an
+    # equal page: a page the site folder holds under its key is not rendered again.
+    site_key = f"{global_key}\0{list(site.campaigns)!r}"
+
+    def key(path: str, shown: Iterable[Entry], *more: object) -> str:
+        h = hashlib.blake2b(f"{site_key}\0{path}\0{more!r}".encode(), digest_size=16)
+        for e in shown:
+            h.update(e.key.encode())
+        return h.hexdigest()
+
+    def page(path: str, template: str, page_key: str, **context: object) -> Output:
+        if fresh is not None and fresh(path, page_key):
+            return Output(path, key=page_key)
         depth = path.count("/")
         html_text = env.get_template(template).render(root="../" * depth, **common, **context)
-        return Output(path, html_text)
+        return Output(path, html_text, key=page_key)
 
-    yield page("index.html", "site/home.html.j2", kind="home", title="Overview")
+    upcoming = site.upcoming(7)
+    yield page("index.html", "site/home.html.j2",
+               key("index.html", site.entries, [e.key for e in upcoming], site.broken,
+                   site.now.astimezone(tz).date()),
+               kind="home", title="Overview", upcoming=upcoming)
     # The navigation's Month and Week lead here, to the month and week of "now",
     # so that no other page changes when the date does.
-    yield page("month/index.html", "site/redirect.html.j2", kind="month", title="This month",
-               target=f"{_nearest([m.key for m in site.months], now_month)}/")
-    yield page("week/index.html", "site/redirect.html.j2", kind="week", title="This week",
-               target=f"{_nearest([w.key for w in site.weeks], now_week)}/")
+    for kind, target in (("month", _nearest([m.key for m in site.months], now_month)),
+                         ("week", _nearest([w.key for w in site.weeks], now_week))):
+        path = f"{kind}/index.html"
+        yield page(path, "site/redirect.html.j2", key(path, (), target), kind=kind,
+                   title=f"This {kind}", target=f"{target}/")
     queue = site.review_queue()
-    yield page("review/index.html", "site/list.html.j2", kind="review", title="Review queue",
+    yield page("review/index.html", "site/list.html.j2", key("review/index.html", queue),
+               kind="review", title="Review queue",
                intro=f"{len(queue)} posts wait for a decision: open each one, read every "
                "channel's version, then approve it or ask for changes.",
                entries=queue, links=None, empty="Nothing waits for review.")
     for i, month in enumerate(site.months):
+        prev = site.months[i - 1] if i else None
+        after = site.months[i + 1] if i + 1 < len(site.months) else None
+        shown = [e for row in month.weeks for _day, entries in row for e in entries]
         batch = [v for row in month.weeks for day, entries in row if day.month == month.month
                  for e in entries for v in e.variants if e.statuses[v.channel].key in WAITING]
-        yield page(f"month/{month.key}/index.html", "site/month.html.j2", kind="month",
-                   title=month.title, month=month, batch=batch,
-                   prev=site.months[i - 1] if i else None,
-                   next=site.months[i + 1] if i + 1 < len(site.months) else None)
+        path = f"month/{month.key}/index.html"
+        yield page(path, "site/month.html.j2",
+                   key(path, shown, prev and prev.key, after and after.key),
+                   kind="month", title=month.title, month=month, batch=batch, prev=prev,
+                   next=after)
     for i, week in enumerate(site.weeks):
-        yield page(f"week/{week.key}/index.html", "site/week.html.j2", kind="week",
-                   title=f"Week {week.number}", week=week,
-                   prev=site.weeks[i - 1] if i else None,
-                   next=site.weeks[i + 1] if i + 1 < len(site.weeks) else None)
-    yield page("campaigns/index.html", "site/list.html.j2", kind="campaign", title="Campaigns",
-               intro="", entries=None, empty="",
-               links=[(c, f"campaigns/{c}/", len(es)) for c, es in site.campaigns.items()])
+        prev_week = site.weeks[i - 1] if i else None
+        next_week = site.weeks[i + 1] if i + 1 < len(site.weeks) else None
+        path = f"week/{week.key}/index.html"
+        yield page(path, "site/week.html.j2",
+                   key(path, (e for _day, entries in week.days for e in entries),
+                       prev_week and prev_week.key, next_week and next_week.key),
+                   kind="week", title=f"Week {week.number}", week=week, prev=prev_week,
+                   next=next_week)
+    links = [(c, f"campaigns/{c}/", len(es)) for c, es in site.campaigns.items()]
+    yield page("campaigns/index.html", "site/list.html.j2", key("campaigns/", (), links),
+               kind="campaign", title="Campaigns", intro="", entries=None, empty="",
+               links=links)
     for name, entries in site.campaigns.items():
-        yield page(f"campaigns/{name}/index.html", "site/list.html.j2", kind="campaign",
+        path = f"campaigns/{name}/index.html"
+        yield page(path, "site/list.html.j2", key(path, entries), kind="campaign",
                    title=f"Campaign: {name}", intro="", entries=entries, links=None,
                    empty="No posts.")
-    yield page("channels/index.html", "site/list.html.j2", kind="channel", title="Channels",
-               intro="", entries=None, empty="",
-               links=[(f"{n} ({PLATFORM_NAMES[c.platform]}, {c.account})", f"channels/{n}/",
-                       len(site.channels.get(n, ()))) for n, c in config.channels.items()])
+    links = [(f"{n} ({PLATFORM_NAMES[c.platform]}, {c.account})", f"channels/{n}/",
+              len(site.channels.get(n, ()))) for n, c in config.channels.items()]
+    yield page("channels/index.html", "site/list.html.j2", key("channels/", (), links),
+               kind="channel", title="Channels", intro="", entries=None, empty="", links=links)
     for name, entries in site.channels.items():
         channel = config.channels[name]
-        yield page(f"channels/{name}/index.html", "site/list.html.j2", kind="channel",
+        path = f"channels/{name}/index.html"
+        yield page(path, "site/list.html.j2", key(path, entries), kind="channel",
                    title=f"Channel: {name}", intro=f"{PLATFORM_NAMES[channel.platform]} · "
                    f"{channel.account}", entries=entries, links=None, empty="No posts.")
-    yield page("funnel/index.html", "site/funnel.html.j2", kind="funnel",
-               title="Funnel coverage")
+    yield page("funnel/index.html", "site/funnel.html.j2", key("funnel/", site.entries),
+               kind="funnel", title="Funnel coverage")
     for entry in site.entries:
         path = f"posts/{entry.post.id}/index.html"
-        key = hashlib.blake2b(f"{global_key}\0{entry.key}".encode(), digest_size=16).hexdigest()
-        if fresh is not None and fresh(path, key):
-            yield Output(path, key=key)
+        page_key = hashlib.blake2b(f"{global_key}\0{entry.key}".encode(),
+                                   digest_size=16).hexdigest()
+        if fresh is not None and fresh(path, page_key):
+            yield Output(path, key=page_key)
             continue
         post, variants = details(entry.post.id)
         day = entry.post.date.astimezone(tz).isocalendar()
-        yield replace(page(path, "site/post.html.j2", kind="post", title=post.title,
-                           entry=entry, post=post, variants=variants,
-                           week_key=f"{day.year}-W{day.week:02d}"), key=key)
-    yield Output("calendar.ics", ics(site, pieces))
-    yield Output("posts.json", posts_json(site, pieces))
+        yield page(path, "site/post.html.j2", page_key, kind="post", title=post.title,
+                   entry=entry, post=post, variants=variants,
+                   week_key=f"{day.year}-W{day.week:02d}")
+    for path, make in (("calendar.ics", ics), ("posts.json", posts_json)):
+        feed_key = key(path, site.entries)
+        if fresh is not None and fresh(path, feed_key):
+            yield Output(path, key=feed_key)
+        else:
+            yield Output(path, make(site, pieces), key=feed_key)
     media = {media_url(m): m for e in site.entries for v in e.variants for m in v.media}
     for url, m in sorted(media.items()):
         if fresh is not None and fresh(url, m.sha256):

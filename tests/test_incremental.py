@@ -1,0 +1,220 @@
+"""`postgen build` redoes only what changed, and ends with the site a clean build makes.
+
+Each test builds a small calendar with the real CLI (MkDocs through the
+plugin), changes something, builds again, and checks both what was rewritten
+(file modification times) and that the result equals a `--clean` build of
+the same calendar, file for file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from tests.conftest import CONFIG, MakeCalendar, image
+
+NOW = "2027-03-01T09:00"
+Run = Callable[..., Result]
+
+
+def post(post_id: str, day: int, body: str = "Body text.", extra: str = "") -> str:
+    return (f"---\nid: {post_id}\ntitle: Post {post_id}\ndate: 2027-03-{day:02d} 09:30\n"
+            f"channels: [x, linkedin]\nfunnel: awareness\ncampaign: spring\n{extra}---\n"
+            f"{body}\n")
+
+
+FILES = {"docs/welcome.md": "# Welcome\n",
+         **{f"content/{i}.md": post(f"p{i}", i) for i in range(1, 7)}}
+
+
+@pytest.fixture
+def build(run: Run, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+    monkeypatch.setenv("POSTGEN_NOW", NOW)
+
+    def go(root: Path, *args: str) -> Path:
+        result = run(root, "build", *args)
+        assert result.exit_code == 0, result.output
+        return root / "site"
+
+    return go
+
+
+def snapshot(site: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of the site: modification time and bytes."""
+    return {p.relative_to(site).as_posix(): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def touched(before: dict[str, tuple[int, bytes]], after: dict[str, tuple[int, bytes]]
+            ) -> set[str]:
+    """Files written (or removed, or added) between two snapshots; MkDocs' own pages aside."""
+    own = {"sitemap.xml", "sitemap.xml.gz", "404.html", "welcome/index.html",
+           "search/search_index.json"}
+    return {p for p in set(before) | set(after)
+            if p not in own and before.get(p, (0,))[0] != after.get(p, (0,))[0]}
+
+
+def same_as_clean(root: Path, build: Callable[..., Path]) -> None:
+    """The incremental site holds exactly what a clean build of the calendar holds."""
+    site = root / "site"
+    incremental = {p: data for p, (_t, data) in snapshot(site).items()}
+    build(root, "--clean", "-d", str(root / "clean"))
+    clean = {p: data for p, (_t, data) in snapshot(root / "clean").items()}
+    assert sorted(incremental) == sorted(clean)
+    differing = [p for p in clean if clean[p] != incremental[p] and not p.startswith("sitemap")]
+    assert differing == []
+
+
+def rendered_posts(root: Path) -> int:
+    """How many post files the last build loaded and rendered (from its log line)."""
+    with (root / ".postgen-cache" / "site.pickle").open("rb") as f:
+        return len(pickle.load(f)["records"])
+
+
+def test_a_build_with_nothing_changed_writes_nothing(make_calendar: MakeCalendar,
+                                                     build: Callable[..., Path]) -> None:
+    root = make_calendar(FILES)
+    site = build(root)
+    first = snapshot(site)
+    assert "posts/p3/index.html" in first and "calendar.ics" in first
+    again = snapshot(build(root))
+    assert touched(first, again) == set()
+
+
+def test_one_edit_rewrites_that_post_and_the_pages_that_show_it(
+        make_calendar: MakeCalendar, build: Callable[..., Path]) -> None:
+    root = make_calendar(FILES)
+    site = build(root)
+    before = snapshot(site)
+    (root / "content/3.md").write_text(post("p3", 3, "A brand new sentence."), encoding="utf-8")
+    after = snapshot(build(root))
+    assert "A brand new sentence." in (site / "posts/p3/index.html").read_text()
+    changed = touched(before, after)
+    assert "posts/p3/index.html" in changed
+    assert {"calendar.ics", "posts.json"} <= changed
+    assert not {f"posts/p{i}/index.html" for i in (1, 2, 4, 5, 6)} & changed
+    feed = json.loads((site / "posts.json").read_text())
+    # Pages that list the post are rendered again (the month's "approve all" link
+    # names the new hashes).
+    assert "month/2027-03/index.html" in changed
+    month = (site / "month/2027-03/index.html").read_text()
+    new_hashes = {v["hash"] for p in feed if p["id"] == "p3" for v in p["variants"]}
+    assert all(h in month for h in new_hashes)
+    assert [p["variants"][0]["parts"] for p in feed if p["id"] == "p3"] == [
+        ["A brand new sentence."]]
+    same_as_clean(root, build)
+
+
+def test_a_new_title_reaches_every_page_that_lists_the_post(
+        make_calendar: MakeCalendar, build: Callable[..., Path]) -> None:
+    root = make_calendar(FILES)
+    site = build(root)
+    before = snapshot(site)
+    (root / "content/2.md").write_text(post("p2", 2).replace("Post p2", "Renamed"),
+                                       encoding="utf-8")
+    changed = touched(before, snapshot(build(root)))
+    for page in ("posts/p2/index.html", "month/2027-03/index.html", "week/2027-W09/index.html",
+                 "campaigns/spring/index.html", "channels/x/index.html", "review/index.html"):
+        assert page in changed
+        assert "Renamed" in (site / page).read_text(), page
+    same_as_clean(root, build)
+
+
+def test_removed_and_added_posts(make_calendar: MakeCalendar, build: Callable[..., Path]) -> None:
+    root = make_calendar(FILES)
+    site = build(root)
+    (root / "content/4.md").unlink()
+    (root / "content/new.md").write_text(post("fresh", 20), encoding="utf-8")
+    build(root)
+    assert not (site / "posts/p4").exists()
+    assert (site / "posts/fresh/index.html").is_file()
+    assert "posts/p4/" not in (site / "month/2027-03/index.html").read_text()
+    same_as_clean(root, build)
+
+
+def test_an_approval_changes_the_post_without_rendering_any(
+        make_calendar: MakeCalendar, build: Callable[..., Path], run: Run) -> None:
+    root = make_calendar(FILES)
+    site = build(root)
+    before = snapshot(site)
+    assert run(root, "approve", "p5", "-c", "x", "--by", "dana").exit_code == 0
+    changed = touched(before, snapshot(build(root)))
+    page = (site / "posts/p5/index.html").read_text()
+    assert "Approved by dana" in page
+    assert "posts/p5/index.html" in changed
+    assert not {f"posts/p{i}/index.html" for i in (1, 2, 3, 4, 6)} & changed
+    same_as_clean(root, build)
+
+
+def test_a_changed_image_under_the_same_name_is_shown(
+        make_calendar: MakeCalendar, build: Callable[..., Path]) -> None:
+    media = "media:\n  - src: assets/a.png\n    alt: A square\n"
+    root = make_calendar({**FILES, "content/1.md": post("p1", 1, extra=media),
+                          "assets/a.png": image(40, 40)})
+    site = build(root)
+    first = {p.name for p in (site / "media").iterdir()}
+    (root / "assets/a.png").write_bytes(image(80, 40))
+    build(root)
+    now = {p.name for p in (site / "media").iterdir()}
+    assert len(now) == 1 and now != first  # served under its new hash; the old file is gone
+    assert f"media/{now.pop()}" in (site / "posts/p1/index.html").read_text()
+    same_as_clean(root, build)
+
+
+def test_a_config_change_rebuilds_everything(make_calendar: MakeCalendar,
+                                            build: Callable[..., Path]) -> None:
+    root = make_calendar(FILES)
+    site = build(root)
+    before = snapshot(site)
+    (root / "mkdocs.yml").write_text(CONFIG.replace("name: Acme", "name: Acme Roasters"),
+                                     encoding="utf-8")
+    changed = touched(before, snapshot(build(root)))
+    assert {f"posts/p{i}/index.html" for i in range(1, 7)} <= changed
+    assert "Acme Roasters" in (site / "posts/p1/index.html").read_text()
+    same_as_clean(root, build)
+
+
+def test_errors_stay_reported_on_every_build(make_calendar: MakeCalendar,
+                                             build: Callable[..., Path], run: Run) -> None:
+    root = make_calendar({**FILES, "content/bad.md": post("bad", 9).replace("awareness", "hype"),
+                          "content/twin.md": post("p1", 10)})
+    for _ in range(2):
+        site = build(root)
+        home = (site / "index.html").read_text()
+        assert "content/bad.md" in home and "is not a funnel" in home
+        assert "content/twin.md" in home and "also used by" in home
+        result = run(root, "build", "--strict")
+        assert result.exit_code != 0
+    # Fixing the duplicate brings both posts back.
+    (root / "content/twin.md").write_text(post("p1b", 10), encoding="utf-8")
+    build(root)
+    assert (site / "posts/p1/index.html").is_file() and (site / "posts/p1b/index.html").is_file()
+    same_as_clean(root, build)
+
+
+def test_only_changed_posts_are_loaded(make_calendar: MakeCalendar, build: Callable[..., Path],
+                                       caplog: pytest.LogCaptureFixture) -> None:
+    root = make_calendar(FILES)
+    build(root)
+    (root / "content/6.md").write_text(post("p6", 6, "Changed."), encoding="utf-8")
+    os.utime(root / "content/5.md")  # touched, not changed: its bytes are compared
+    with caplog.at_level("DEBUG", logger="mkdocs.plugins.postgen"):
+        build(root)
+    assert "postgen: 1 of 6 posts loaded and rendered" in caplog.text
+    assert rendered_posts(root) == 6
+
+
+def test_a_broken_cache_is_ignored(make_calendar: MakeCalendar,
+                                   build: Callable[..., Path]) -> None:
+    root = make_calendar(FILES)
+    build(root)
+    (root / ".postgen-cache" / "site.pickle").write_bytes(b"not a pickle")
+    site = build(root)
+    assert (site / "posts/p1/index.html").is_file()
+    same_as_clean(root, build)
