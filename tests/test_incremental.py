@@ -218,3 +218,51 @@ def test_a_broken_cache_is_ignored(make_calendar: MakeCalendar,
     site = build(root)
     assert (site / "posts/p1/index.html").is_file()
     same_as_clean(root, build)
+
+
+# -- the up-to-date check: nothing loaded when nothing changed --------------------------
+
+
+def test_an_unchanged_calendar_is_up_to_date(make_calendar: MakeCalendar,
+                                             build: Callable[..., Path], run: Run) -> None:
+    root = make_calendar(FILES)
+    site = build(root)
+    before = snapshot(site)
+    result = run(root, "build")
+    assert result.exit_code == 0 and "the site is up to date" in result.output
+    assert snapshot(site) == before  # MkDocs did not even run: its sitemap is untouched
+    # Any input that changes makes it a real build again.
+    for change in (lambda: os.utime(root / "content/1.md"),
+                   lambda: (root / "docs/welcome.md").write_text("# Hello\n"),
+                   lambda: (site / "posts/p2/index.html").unlink(),
+                   lambda: run(root, "approve", "p3", "--by", "dana")):
+        change()
+        result = run(root, "build")
+        assert result.exit_code == 0 and "the site is up to date" not in result.output
+        assert "the site is up to date" in run(root, "build").output
+    assert (site / "posts/p2/index.html").is_file()
+    assert "Hello" in (site / "welcome/index.html").read_text()
+
+
+def test_time_passing_rebuilds_when_a_page_would_change(
+        make_calendar: MakeCalendar, build: Callable[..., Path], run: Run,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_calendar(FILES)
+    monkeypatch.setenv("POSTGEN_NOW", "2027-02-20T09:00")
+    site = build(root)
+    assert "posts/p1/" not in (site / "index.html").read_text().split("Next 7 days")[1]
+    monkeypatch.setenv("POSTGEN_NOW", "2027-02-20T18:00")  # same day, nothing due
+    assert "the site is up to date" in run(root, "build").output
+    monkeypatch.setenv("POSTGEN_NOW", "2027-02-23T10:00")  # p1 (1 March) is now 6 days off
+    assert "the site is up to date" not in run(root, "build").output
+    assert "posts/p1/" in (site / "index.html").read_text().split("Next 7 days")[1]
+
+
+def test_strict_builds_fail_every_time_on_warnings(make_calendar: MakeCalendar,
+                                                   build: Callable[..., Path], run: Run) -> None:
+    long_sms = post("p9", 9).replace("[x, linkedin]", "[sms]") + "word " * 60 + "\n"
+    root = make_calendar({**FILES, "content/9.md": long_sms})
+    build(root)
+    again = run(root, "build")
+    assert "the site is up to date" in again.output and "warning[sms-segments]" in again.output
+    assert run(root, "build", "--strict").exit_code != 0

@@ -6,29 +6,40 @@ Library errors become messages and exit codes here, in one place:
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from postgen import __version__, pipeline
+from postgen import __version__
 from postgen import diagnostics as diag
-from postgen.checkcache import CheckCache
-from postgen.cli_publish import ledger, publish
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
-from postgen.models import Calendar
-from postgen.pipeline import load_calendar
-from postgen.render.model import Variant
+
+if TYPE_CHECKING:  # the library loads when a command runs: `postgen build` often needs none
+    from postgen.models import Calendar
+    from postgen.render.model import Variant
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+#: Commands defined in other modules, imported when asked for.
+LAZY_COMMANDS = {"publish": "postgen.cli_publish:publish", "ledger": "postgen.cli_publish:ledger"}
 
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, name = LAZY_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -57,6 +68,8 @@ def cli(ctx: click.Context, config_file: Path | None) -> None:
 
 
 def _calendar(ctx: click.Context) -> Calendar:
+    from postgen.pipeline import load_calendar
+
     config_file: Path | None = ctx.find_root().obj
     return load_calendar(config_file=config_file)
 
@@ -86,6 +99,9 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool,
       postgen check content/2027-03 --strict
       postgen check --format github      # in CI: annotations on the PR
     """
+    from postgen import pipeline
+    from postgen.checkcache import CheckCache
+
     calendar: Calendar | None = None
     problems: Sequence[diag.Diagnostic]
     try:
@@ -240,7 +256,7 @@ def render(ctx: click.Context, post: str | None, channels: tuple[str, ...], fmt:
 def _mkdocs_config(ctx: click.Context, **overrides: Any) -> Any:
     from mkdocs.config import load_config
 
-    from postgen.config import find_config
+    from postgen.configfile import find_config
 
     path = find_config(Path.cwd(), ctx.find_root().obj)
     return load_config(str(path), **overrides)
@@ -265,25 +281,46 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
     that are gone are removed. `--clean` (or plain `mkdocs build`) starts
     from an empty site folder and renders everything.
 
+    When nothing the site is made from changed since the last build (posts,
+    images, pages, theme, config, approvals, ledger, the site folder itself)
+    and no post became due or entered the overview's next 7 days meanwhile,
+    it says so and stops without loading anything.
+
     Set POSTGEN_NOW (ISO 8601) to fix the build's "now" (the overview's next
     7 days, what is scheduled and what is past).
     """
+    from postgen.configfile import find_config
+    from postgen.site import stamp
+
+    config_file = find_config(Path.cwd(), ctx.find_root().obj)
+    option = str(site_dir.resolve()) if site_dir is not None else ""
+    if not clean:
+        problems = stamp.up_to_date(config_file, option, strict)
+        if problems is not None:
+            for text in problems:
+                click.echo(f"WARNING -  {text}", err=True)
+            click.echo("the site is up to date: nothing changed since the last build", err=True)
+            return
+
     from mkdocs.commands.build import build as mkdocs_build
     from mkdocs.exceptions import MkDocsException
 
     overrides: dict[str, Any] = {"strict": strict}
     if site_dir is not None:
-        overrides["site_dir"] = str(site_dir.resolve())
+        overrides["site_dir"] = option
     try:
         config = _mkdocs_config(ctx, **overrides)
         if clean:
             from postgen.site.cache import FILE
 
-            (Path(config.config_file_path).parent / FILE).unlink(missing_ok=True)
+            (config_file.parent / FILE).unlink(missing_ok=True)
         with _dirty_builds_expected():
             mkdocs_build(config, dirty=not clean)
     except MkDocsException as exc:
         raise PostgenError(str(exc)) from None
+    plugin = config.plugins.get("postgen")
+    if plugin is not None:
+        plugin.record_build(config_file, option)
     click.echo(f"built {config.site_dir}", err=True)
 
 
@@ -313,7 +350,7 @@ def serve(ctx: click.Context, dev_addr: str) -> None:
     """
     from mkdocs.commands.serve import serve as mkdocs_serve
 
-    from postgen.config import find_config
+    from postgen.configfile import find_config
 
     path = find_config(Path.cwd(), ctx.find_root().obj)
     mkdocs_serve(str(path), dev_addr=dev_addr, livereload=True)
@@ -322,6 +359,8 @@ def serve(ctx: click.Context, dev_addr: str) -> None:
 def _variants_of(ctx: click.Context, post: str | None,
                  channels: tuple[str, ...]) -> tuple[Calendar, list[Variant]]:
     """The current variants of POST (all posts if None), only CHANNELS if given."""
+    from postgen import pipeline
+
     calendar, rendered, _problems = pipeline.check(_calendar(ctx))
     variants = list(rendered.variants)
     if post is not None:
@@ -499,10 +538,6 @@ def _missing_post(calendar: Calendar, ref: str) -> str:
         return f"{ref} has errors, so it cannot be rendered:\n" + "\n".join(
             d.text() for d in problems)
     return f"no post with id or file '{ref}' (postgen check lists the posts' problems)"
-
-
-cli.add_command(publish)
-cli.add_command(ledger)
 
 
 def main() -> None:

@@ -19,7 +19,8 @@ import click
 
 from postgen import approvals, pipeline
 from postgen import diagnostics as diag
-from postgen.config import find_config, load_config
+from postgen.config import load_config
+from postgen.configfile import find_config
 from postgen.dates import DateProblem, parse_datetime
 from postgen.errors import ConfigInvalid, PostgenError
 from postgen.ledger import FILE, Entry, Ledger, Status

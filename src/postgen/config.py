@@ -42,7 +42,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from postgen import platforms
 from postgen.dates import parse_duration
 from postgen.diagnostics import Diagnostic, error
-from postgen.errors import CalendarNotFound
 from postgen.fields import Fields
 from postgen.models import (
     ApprovalPolicy,
@@ -54,7 +53,6 @@ from postgen.models import (
 )
 from postgen.yamlsource import parse
 
-CONFIG_NAMES = ("mkdocs.yml", "mkdocs.yaml")
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
@@ -64,23 +62,6 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|credential|private", re.I)
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
-
-
-def find_config(start: Path, explicit: Path | None = None) -> Path:
-    """The calendar's mkdocs.yml: `explicit`, or the first in `start` and its parents."""
-    if explicit is not None:
-        if not explicit.is_file():
-            raise CalendarNotFound(f"{explicit}: no such config file")
-        return explicit.resolve()
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        for name in CONFIG_NAMES:
-            if (folder / name).is_file():
-                return folder / name
-    raise CalendarNotFound(
-        f"no mkdocs.yml in {start} or any folder above it: run postgen inside a calendar "
-        "repository, pass -f PATH/mkdocs.yml, or create one with `postgen init DIR`"
-    )
 
 
 def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnostic]]:

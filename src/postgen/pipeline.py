@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from postgen import approvals
 from postgen import diagnostics as diag
 from postgen.checkcache import CheckCache
-from postgen.config import find_config, load_config
+from postgen.config import load_config
+from postgen.configfile import find_config
 from postgen.errors import ConfigInvalid
 from postgen.loader import LoadedFile, discover, load_file
 from postgen.models import Calendar, Post

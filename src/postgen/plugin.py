@@ -21,7 +21,7 @@ import contextlib
 import logging
 import os
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,9 @@ from postgen import approvals
 from postgen import diagnostics as diag
 from postgen.config import load_config
 from postgen.errors import ConfigInvalid
+from postgen.ledger import FILE as LEDGER_FILE
 from postgen.ledger import Ledger
+from postgen.site import stamp
 from postgen.site.cache import BuildCache, Collected, SiteFolder, collect, content_key, remove
 from postgen.site.model import PostInfo, SiteData, VariantInfo, assemble
 from postgen.site.pages import Fragments, site_files
@@ -71,6 +73,12 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
     cache: BuildCache | None = None
     folder: SiteFolder | None = None
     written: dict[str, str]  # path -> key, for the files handed to MkDocs
+    problems: list[str]
+    # For postgen build's up-to-date check (site/stamp.py):
+    inputs: stamp.Stats
+    stamp_files: list[Path]
+    stamp_folders: list[Path]
+    until: datetime
 
     def on_config(self, config: Any) -> Any:
         try:
@@ -79,13 +87,24 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
             raise PluginError("postgen:\n" + diag.format_text(exc.diagnostics)) from None
         if calendar_config is None:
             raise PluginError("postgen:\n" + diag.format_text(diag.sort(config_problems)))
+        root = calendar_config.root
+        self.stamp_files = [root / approvals.FILE, root / LEDGER_FILE]
+        self.stamp_folders = [calendar_config.content_dir, Path(config.docs_dir), root / "theme",
+                              *stamp.package_folders()]
+        self.inputs = stamp.stats([calendar_config.config_path, *self.stamp_files],
+                                  self.stamp_folders)  # as they are before anything is read
         self.cache = BuildCache.load(calendar_config)
         self.collected = collect(calendar_config, self.cache)
+        for record in self.cache.records.values():  # checked against the files by collect
+            for path, st in record.media:
+                self.inputs[path] = list(st) if st else None
+                self.stamp_files.append(Path(path))
         book = approvals.load(calendar_config)
         problems = tuple(diag.sort([*config_problems, *self.collected.problems,
                                     *book.problems]))
-        for d in problems:
-            log.warning(d.text())
+        self.problems = [d.text() for d in problems]
+        for text in self.problems:
+            log.warning(text)
         now = build_now(calendar_config.timezone)
         sent = Ledger.load(calendar_config.root)
 
@@ -154,3 +173,16 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
             log.debug(f"postgen: removed {removed} files the calendar no longer has")
         self.cache.sites[str(self.folder.root)] = self.folder.now
         self.cache.save()
+        assert self.site is not None
+        now = self.site.now
+        self.until = stamp.valid_until(now, (moment for e in self.site.entries for moment in (
+            e.post.date, e.post.date - timedelta(days=7), *(v.date for v in e.variants))))
+
+    def record_build(self, config_file: Path, option: str) -> None:
+        """Remember this finished build for `postgen build`'s up-to-date check."""
+        assert self.site is not None
+        stamp.record(config_file, option, timezone=str(self.site.config.timezone),
+                     now=self.site.now, until=self.until, inputs=self.inputs,
+                     files=self.stamp_files, folders=self.stamp_folders,
+                     site_dir=self.folder.root if self.folder else Path(),
+                     problems=self.problems)

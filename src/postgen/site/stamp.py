@@ -1,0 +1,143 @@
+"""The up-to-date check: a `postgen build` whose inputs are as the last build left them
+does nothing.
+
+After a build, `postgen build` records (`.postgen-cache/stamp.json`, one
+record per site folder option) the size and modification time of everything
+the site is made from: `mkdocs.yml`, every file under the content folder,
+the hand-written pages (`docs_dir`), `theme/`, the images posts show,
+`approvals.jsonl`, `publish-ledger.jsonl`, postgen's own templates and
+rules (and its version), and every file in the site folder as written; the
+problems the build reported; and the window of "now" in which no page could
+change: from the build's now to the first moment after it at which a post
+becomes due, enters or leaves the overview's next seven days, or the date
+changes.
+
+The next build compares before importing MkDocs or loading any post. When
+everything matches it reports the same problems and stops; otherwise the
+real build runs (and redoes only what changed, see `site/cache.py`). This
+module reads no YAML and imports nothing heavy: it is on the path of every
+`postgen build`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from postgen import __version__
+
+FILE = Path(".postgen-cache") / "stamp.json"
+FORMAT = 1
+
+Stats = dict[str, list[int] | None]
+
+
+def stats(files: Iterable[Path] = (), folders: Iterable[Path] = ()) -> Stats:
+    """Size and modification time of each file, and of every file under each folder."""
+    out: Stats = {}
+    for path in files:
+        try:
+            st = os.stat(path)
+            out[str(path)] = [st.st_size, st.st_mtime_ns]
+        except OSError:
+            out[str(path)] = None
+    for folder in folders:
+        out[f"{folder}{os.sep}"] = [1] if os.path.isdir(folder) else None
+        for base, dirs, names in os.walk(folder):
+            dirs.sort()
+            for name in names:
+                file = os.path.join(base, name)
+                try:
+                    st = os.stat(file)
+                except OSError:
+                    continue
+                out[file] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
+def package_folders() -> list[Path]:
+    """postgen's own templates and platform rules (an editable install changes them)."""
+    package = Path(__file__).resolve().parent.parent
+    return [package / "templates", package / "platforms"]
+
+
+def now_for(timezone: str) -> datetime:
+    """The build's "now", as the plugin takes it (POSTGEN_NOW, else the clock)."""
+    tz = ZoneInfo(timezone)
+    fixed = os.environ.get("POSTGEN_NOW")
+    if fixed:
+        moment = datetime.fromisoformat(fixed)
+        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return datetime.now(tz)
+
+
+def valid_until(now: datetime, moments: Iterable[datetime]) -> datetime:
+    """The first of `moments` after `now`, and never later than the next midnight."""
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(),
+                                tzinfo=now.tzinfo)
+    return min([midnight, *(m for m in moments if m > now)])
+
+
+def _records(root: Path) -> dict[str, dict[str, object]]:
+    try:
+        data = json.loads((root / FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {}
+    records = data.get("builds")
+    return records if isinstance(records, dict) else {}
+
+
+def up_to_date(config_file: Path, option: str, strict: bool) -> list[str] | None:
+    """The problems the last build reported, if the site it built for `option` (the
+    site folder given on the command line, or '') is still current; else None."""
+    root = config_file.parent
+    record = _records(root).get(option)
+    if not isinstance(record, dict) or record.get("version") != __version__:
+        return None
+    problems = record.get("problems")
+    if not isinstance(problems, list) or (strict and problems):
+        return None
+    try:
+        now = now_for(str(record["timezone"]))
+        since = datetime.fromisoformat(str(record["now"]))
+        until = datetime.fromisoformat(str(record["until"]))
+        files = [Path(p) for p in record["files"]]  # type: ignore[attr-defined]
+        folders = [Path(p) for p in record["folders"]]  # type: ignore[attr-defined]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not since <= now < until:
+        return None
+    if stats([config_file, *files], folders) != record["inputs"]:
+        return None
+    site = Path(str(record["site_dir"]))
+    if stats((), [site]) != record["site"]:
+        return None
+    return [str(p) for p in problems]
+
+
+def record(config_file: Path, option: str, *, timezone: str, now: datetime, until: datetime,
+           inputs: Stats, files: list[Path], folders: list[Path], site_dir: Path,
+           problems: list[str]) -> None:
+    """Remember a finished build (inputs as they were when it started)."""
+    root = config_file.parent
+    builds = _records(root)
+    builds[option] = {
+        "version": __version__, "timezone": timezone, "now": now.isoformat(),
+        "until": until.isoformat(), "files": [str(p) for p in files],
+        "folders": [str(p) for p in folders], "inputs": inputs, "site_dir": str(site_dir),
+        "site": stats((), [site_dir]), "problems": problems,
+    }
+    path = root / FILE
+    temp = path.with_suffix(".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_text(json.dumps({"format": FORMAT, "builds": builds}), encoding="utf-8")
+        os.replace(temp, path)
+    except OSError:
+        pass  # a read-only checkout: every build is a real one
