@@ -438,6 +438,13 @@ def count(text: str, rules: PlatformRules, *, content_warning: str = "",
     ``content_warning`` counts on Mastodon; ``subject`` is the email subject, or
     the pin title on Pinterest (``title_limit``).
     """
+    return _count(text, rules, content_warning, subject)
+
+
+# Memoised: splitting a thread counts each candidate part, and rendering counts the
+# parts it settled on again. A Count is frozen, so one can be shared.
+@functools.lru_cache(maxsize=1024)
+def _count(text: str, rules: PlatformRules, content_warning: str, subject: str) -> Count:
     how = rules.counting
     name = rules.display_name
     details: dict[str, object] = {}
