@@ -33,6 +33,8 @@ Graphemes are the ``regex`` package's ``\\X`` (current Unicode).
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import unicodedata
 from collections.abc import Mapping
@@ -41,7 +43,7 @@ from types import MappingProxyType
 
 import regex
 
-from postgen.platforms import PlatformRules, SmsRules, get_platform
+from postgen.platforms import PlatformRules, SmsRules, Weighting, get_platform
 from postgen.platforms.urls import Entity, extract_mentions, extract_urls, remove_overlapping
 
 _GRAPHEME = regex.compile(r"\X")
@@ -59,6 +61,8 @@ _LINE_BREAK = regex.compile(r"\r\n|\r|\n")
 
 def graphemes(text: str) -> int:
     """Extended grapheme clusters (``regex`` ``\\X``, current Unicode)."""
+    if text.isascii():  # in ASCII only CR LF is one cluster of two: no scan needed
+        return len(text) - text.count("\r\n")
     return len(_GRAPHEME.findall(text))
 
 
@@ -112,47 +116,149 @@ def twitter_weighted_length(text: str, rules: PlatformRules | None = None, *,
     max_length = rules.text_limit if rules.text_limit is not None else 280
     url_weight = (rules.url_length or 0) * w.scale
     norm = unicodedata.normalize("NFC", text)
-    urls = {e.start: e.end for e in extract_urls(norm)}
-    emojis = {e.start: e.end for e in emoji_sequences(norm)} if emoji else {}
-
-    def weight(cp: int) -> int:
-        if cp > 0xFFFF:  # twitter-text weighs the low surrogate
-            cp = 0xDC00 + ((cp - 0x10000) & 0x3FF)
-        for r in w.ranges:
-            if r.start <= cp <= r.end:
-                return r.weight
-        return w.default_weight
-
-    total = 0
-    valid = True
-    valid_end = 0
-    i = u16 = 0
-    while i < len(norm):
-        if i in urls:
-            end = urls[i]
-            total += url_weight
-        elif i in emojis:
-            end = emojis[i]
-            total += w.default_weight
-        else:
-            end = i + 1
-            total += weight(ord(norm[i]))
-        u16 += utf16_length(norm[i:end])
-        if valid:
-            valid = norm[end - 1] not in _INVALID
-        if valid and total <= max_length * w.scale:
-            valid_end = u16 - 1
-        i = end
-    weighted = total // w.scale
+    # twitter-text steps over the text a URL, an emoji sequence or a code point at a
+    # time, URLs first; an entity starting inside one already stepped over is skipped.
+    entities = {e.start: (e.end, w.default_weight) for e in emoji_sequences(norm)} if emoji \
+        else {}
+    entities.update({e.start: (e.end, url_weight) for e in extract_urls(norm)})
+    tally = _Tally(norm, _weights(w), max_length * w.scale)
+    for start in sorted(entities):
+        if start >= tally.at:
+            end, weight = entities[start]
+            tally.code_points(start)
+            tally.step(end, weight, utf16_length(norm[start:end]))
+    tally.code_points(len(norm))
+    weighted = tally.total // w.scale
     return TwitterParse(
         weighted_length=weighted,
-        valid=valid and 0 < weighted <= max_length,
-        permillage=math.floor(total / w.scale / max_length * 1000),
+        valid=tally.valid and 0 < weighted <= max_length,
+        permillage=math.floor(tally.total / w.scale / max_length * 1000),
         display_range_start=0,
         display_range_end=max(utf16_length(text) - 1, 0),
         valid_range_start=0,
-        valid_range_end=valid_end + utf16_length(text) - utf16_length(norm),
+        valid_range_end=tally.valid_end + utf16_length(text) - utf16_length(norm),
     )
+
+
+_ASTRAL = regex.compile("[\U00010000-\U0010ffff]")
+_INVALID_CHAR = regex.compile("[\ufffe\ufeff\uffff]")
+
+
+@dataclass(frozen=True)
+class _Weights:
+    """A :class:`Weighting` compiled to weigh a run of code points with a few regex scans
+    instead of one Python call per code point."""
+
+    weighting: Weighting
+    #: (runs of BMP code points of one weight other than the default, weight - default)
+    classes: tuple[tuple[regex.Pattern[str], int], ...]
+    #: An astral code point weighs as its low surrogate: False if all of those weigh
+    #: the default (twitter-text's ranges), so astral code points need no look.
+    astral_varies: bool
+    lightest: int
+    heaviest: int
+
+    def weigh(self, text: str, start: int, end: int) -> int:
+        """The summed weight of the code points ``text[start:end]``."""
+        default = self.weighting.default_weight
+        total = default * (end - start)
+        for runs, extra in self.classes:
+            total += extra * sum(map(len, runs.findall(text, start, end)))
+        if self.astral_varies:
+            total += sum(_weight(self.weighting, ord(ch)) - default
+                         for ch in _ASTRAL.findall(text, start, end))
+        return total
+
+
+def _weight(w: Weighting, cp: int) -> int:
+    """One code point's weight, as twitter-text finds it."""
+    if cp > 0xFFFF:  # twitter-text weighs the low surrogate
+        cp = 0xDC00 + ((cp - 0x10000) & 0x3FF)
+    for r in w.ranges:
+        if r.start <= cp <= r.end:
+            return r.weight
+    return w.default_weight
+
+
+@functools.lru_cache(maxsize=8)
+def _weights(w: Weighting) -> _Weights:
+    # Between two range edges every BMP code point weighs the same.
+    edges = sorted({0, 0x10000} | {min(max(x, 0), 0x10000) for r in w.ranges
+                                    for x in (r.start, r.end + 1)})
+    spans: dict[int, list[str]] = {}
+    low_surrogates: set[int] = set()
+    for a, b in itertools.pairwise(edges):
+        weight = _weight(w, a)
+        spans.setdefault(weight, []).append(f"\\U{a:08x}-\\U{b - 1:08x}")
+        if a <= 0xDFFF and b > 0xDC00:
+            low_surrogates.add(weight)
+    classes = tuple((regex.compile(f"[{''.join(s)}]+"), weight - w.default_weight)
+                    for weight, s in spans.items() if weight != w.default_weight)
+    return _Weights(w, classes, low_surrogates != {w.default_weight},
+                    min(spans), max(spans))
+
+
+class _Tally:
+    """twitter-text's running state while it steps over a text; lives for one count.
+
+    ``valid_end`` is the UTF-16 end of the last step that left the text valid and
+    within ``limit``: only steps near the limit or an invalid character need to be
+    taken one at a time, the rest go in bulk.
+    """
+
+    def __init__(self, text: str, weights: _Weights, limit: int) -> None:
+        self.text = text
+        self.weights = weights
+        self.limit = limit
+        self.at = 0  # where the next step starts
+        self.total = 0
+        self.u16 = 0
+        self.valid = True
+        self.valid_end = 0
+
+    def step(self, end: int, weight: int, u16: int) -> None:
+        """One step: a URL, an emoji sequence or a code point, ending at ``end``."""
+        self.total += weight
+        self.u16 += u16
+        if self.valid:
+            self.valid = self.text[end - 1] not in _INVALID
+        if self.valid and self.total <= self.limit:
+            self.valid_end = self.u16 - 1
+        self.at = end
+
+    def code_points(self, end: int) -> None:
+        """Steps of one code point each up to ``end``."""
+        text, weights = self.text, self.weights
+        while self.at < end:
+            if not self.valid or (self.total > self.limit and weights.lightest >= 0):
+                self._bulk(end)  # no step can be valid and within the limit again
+                return
+            # Steps that stay within the limit whatever they weigh, before any
+            # invalid character: only the last of them sets valid_end.
+            if self.total > self.limit:
+                room = 0
+            elif weights.heaviest <= 0:
+                room = end - self.at
+            else:
+                room = (self.limit - self.total) // weights.heaviest
+            safe = min(end, self.at + room)
+            invalid = _INVALID_CHAR.search(text, self.at, safe)
+            if invalid is not None:
+                safe = invalid.start()
+            if safe > self.at:
+                self._bulk(safe)
+                self.valid_end = self.u16 - 1
+            else:
+                cp = ord(text[self.at])
+                self.step(self.at + 1, _weight(weights.weighting, cp), 2 if cp > 0xFFFF else 1)
+
+    def _bulk(self, end: int) -> None:
+        """Steps up to ``end`` at once, leaving ``valid_end`` to the caller."""
+        if self.valid and _INVALID_CHAR.search(self.text, self.at, end):
+            self.valid = False
+        self.total += self.weights.weigh(self.text, self.at, end)
+        self.u16 += utf16_length(self.text[self.at:end])
+        self.at = end
 
 
 # --- Mastodon, Bluesky, Threads -----------------------------------------------------
@@ -332,6 +438,13 @@ def count(text: str, rules: PlatformRules, *, content_warning: str = "",
     ``content_warning`` counts on Mastodon; ``subject`` is the email subject, or
     the pin title on Pinterest (``title_limit``).
     """
+    return _count(text, rules, content_warning, subject)
+
+
+# Memoised: splitting a thread counts each candidate part, and rendering counts the
+# parts it settled on again. A Count is frozen, so one can be shared.
+@functools.lru_cache(maxsize=1024)
+def _count(text: str, rules: PlatformRules, content_warning: str, subject: str) -> Count:
     how = rules.counting
     name = rules.display_name
     details: dict[str, object] = {}
@@ -343,10 +456,10 @@ def count(text: str, rules: PlatformRules, *, content_warning: str = "",
         parsed = twitter_weighted_length(text, rules)
         length = parsed.weighted_length
         details.update(parsed.as_dict())
-        bad = next((ch for ch in unicodedata.normalize("NFC", text) if ch in _INVALID), None)
+        bad = _INVALID_CHAR.search(unicodedata.normalize("NFC", text))
         if bad is not None:
             ok = False
-            problems.append(f"contains U+{ord(bad):04X}, which {name} does not accept")
+            problems.append(f"contains U+{ord(bad.group()):04X}, which {name} does not accept")
     elif how == "graphemes-mastodon":
         length = mastodon_length(text, content_warning, rules)
     elif how == "bluesky":

@@ -15,6 +15,9 @@ Indices are code point offsets into the text given, end exclusive.
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Literal
@@ -94,6 +97,29 @@ _ASCII_LABEL = (frozenset("-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP
                 | _char_set(_LATIN_ACCENTS))
 _NOT_AFTER_TLD = frozenset("@+-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _PUNYCODE = regex.compile(r"xn--[\-0-9a-z]+", regex.IGNORECASE)
+# What a subdomain label / a domain name label may not hold: _NOT_DOMAIN, except
+# that a subdomain may hold "_" and "-", a domain name "-".
+_NOT_SUBDOMAIN = _NOT_DOMAIN - frozenset("_-")
+_NOT_DOMAIN_NAME = _NOT_DOMAIN - frozenset("-")
+
+
+def _prefix_counts(flags: Iterable[bool]) -> list[int]:
+    """``[0, f0, f0 + f1, ...]``: how many flags are true before each index."""
+    return list(itertools.accumulate(flags, initial=0))
+
+
+def _next_dots(text: str) -> list[int]:
+    """For each index 0..len(text), the index of the first "." at or after it (else
+    len(text)); filled a run at a time, as a token has few dots."""
+    found: list[int] = []
+    at = 0
+    dot = text.find(".")
+    while dot >= 0:
+        found.extend([dot] * (dot - at + 1))
+        at = dot + 1
+        dot = text.find(".", at)
+    found.extend([len(text)] * (len(text) - at + 1))
+    return found
 
 
 class _Domains:
@@ -107,19 +133,12 @@ class _Domains:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        n = len(text)
-        self.next_dot = [n] * (n + 1)
-        bad_sub = [0] * (n + 1)  # prefix counts of characters a label may not hold
-        bad_name = [0] * (n + 1)
-        bad_ascii = [0] * (n + 1)
-        for i in range(n - 1, -1, -1):
-            self.next_dot[i] = i if text[i] == "." else self.next_dot[i + 1]
-        for i, ch in enumerate(text):
-            dc = ch not in _NOT_DOMAIN
-            bad_sub[i + 1] = bad_sub[i] + (not (dc or ch in "_-"))
-            bad_name[i + 1] = bad_name[i] + (not (dc or ch == "-"))
-            bad_ascii[i + 1] = bad_ascii[i] + (ch not in _ASCII_LABEL)
-        self.bad_sub, self.bad_name, self.bad_ascii = bad_sub, bad_name, bad_ascii
+        self.next_dot = _next_dots(text)
+        # Prefix counts of characters a label may not hold, built by C-level iteration
+        # (a Python loop per character was most of the cost of finding URLs).
+        self.bad_sub = _prefix_counts(map(_NOT_SUBDOMAIN.__contains__, text))
+        self.bad_name = _prefix_counts(map(_NOT_DOMAIN_NAME.__contains__, text))
+        self.bad_ascii = _prefix_counts(map(operator.not_, map(_ASCII_LABEL.__contains__, text)))
         self._best: dict[int, int | None] = {}
         self._best_ascii: dict[int, int | None] = {}
         self._tld: dict[int, int] = {}
@@ -282,9 +301,29 @@ def _match(text: str, q: int, domains: _Domains, scheme_re: regex.Pattern[str],
     return q, rest.end(), scheme, end, rest.group(1) or ""
 
 
-_TOKEN = regex.compile(r"\S+")
-#: A TLD starts with a letter right after a dot ("coffee." or "3.5" cannot hold one).
-_URLISH = regex.compile(r"\.\p{L}")
+# What a white-space-separated token needs to hold a URL: without a scheme, a TLD,
+# which starts with a letter right after a dot ("coffee." or "3.5" cannot hold one);
+# with a scheme, the scheme's "://".
+_MARKS = {True: regex.compile(r"\.\p{L}"), False: regex.compile("://")}
+_NON_SPACE = regex.compile(r"\S*")
+_NON_SPACE_BEFORE = regex.compile(r"\S*", regex.REVERSE)
+
+
+def _candidate_tokens(text: str, without_scheme: bool) -> Iterator[tuple[int, str]]:
+    """(offset, token) of each white-space-separated token that can hold a URL.
+
+    Found from the mark outwards: one anchored regex over the whole text was as slow
+    as the token scan it replaced, and the marks are rare.
+    """
+    end = 0
+    for mark in _MARKS[without_scheme].finditer(text):
+        if mark.start() < end:
+            continue  # a second mark in a token already given
+        before = _NON_SPACE_BEFORE.match(text, 0, mark.start())
+        after = _NON_SPACE.match(text, mark.start())
+        assert before is not None and after is not None  # \S* always matches
+        end = after.end()
+        yield before.start(), text[before.start():end]
 
 
 def extract_urls(text: str, *, without_scheme: bool = True,
@@ -295,20 +334,24 @@ def extract_urls(text: str, *, without_scheme: bool = True,
     preceded by ``-_./``), as X counts them; Mastodon counts only URLs with a scheme.
 
     A URL never holds white space and always holds a dot (its TLD), and white
-    space may precede one, so only the space-separated tokens with a dot are
-    scanned, each on its own: the scan is per character in Python, and most of
-    a post is words.
+    space may precede one, so only the space-separated tokens that can hold one
+    are scanned, each on its own: the scan is per character in Python, and most
+    of a post is words. A token's URLs are memoised: splitting a thread counts
+    the same tokens again in every candidate part.
     """
-    mark = "." if without_scheme else ":"
-    if not text or mark not in text:
-        return []
     found: list[Entity] = []
-    for token in _TOKEN.finditer(text):
-        if mark in token.group() and (not without_scheme or _URLISH.search(token.group())):
-            offset = token.start()
-            found.extend(Entity(e.text, e.start + offset, e.end + offset)
-                         for e in _extract_urls(token.group(), without_scheme, flavour))
+    if not text or ("." if without_scheme else "://") not in text:
+        return found
+    for offset, token in _candidate_tokens(text, without_scheme):
+        found.extend(Entity(e.text, e.start + offset, e.end + offset)
+                     for e in _token_urls(token, without_scheme, flavour))
     return found
+
+
+@functools.lru_cache(maxsize=8192)
+def _token_urls(token: str, without_scheme: bool, flavour: Flavour) -> tuple[Entity, ...]:
+    """The URLs in one white-space-free token (offsets into the token)."""
+    return tuple(_extract_urls(token, without_scheme, flavour))
 
 
 def _extract_urls(text: str, without_scheme: bool, flavour: Flavour) -> list[Entity]:

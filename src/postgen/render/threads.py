@@ -22,6 +22,7 @@ Fits = Callable[[str], bool]
 
 _PARAGRAPH_BREAK = regex.compile(r"\n[^\S\n]*\n\s*")
 _WORD = regex.compile(r"\S+")
+_LAST_NON_SPACE = regex.compile(r"\S", regex.REVERSE)
 _GRAPHEME = regex.compile(r"\X")
 _SENTENCE_END = regex.compile(r"[.!?…][\"'”’»)\]]*$")
 # A URL, a @mention or a #hashtag, possibly in brackets or quotes: never cut.
@@ -97,9 +98,13 @@ def _paragraphs(text: str) -> Iterator[_Span]:
 
 
 def _stripped(text: str, start: int, end: int) -> Iterator[_Span]:
-    words = list(_words(text, _Span(start, end)))
-    if words:
-        yield _Span(words[0].start, words[-1].end)
+    """``text[start:end]`` without white space around it, if anything is left: from
+    its first word to the end of its last, found without walking the words between."""
+    first = _WORD.search(text, start, end)
+    if first is not None:
+        last = _LAST_NON_SPACE.search(text, start, end)
+        assert last is not None  # there is a word
+        yield _Span(first.start(), last.end())
 
 
 def _words(text: str, span: _Span) -> Iterator[_Span]:
