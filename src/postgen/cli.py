@@ -297,8 +297,7 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
     if not clean:
         problems = stamp.up_to_date(config_file, option, strict)
         if problems is not None:
-            for text in problems:
-                click.echo(f"WARNING -  {text}", err=True)
+            click.echo("".join(f"WARNING -  {text}\n" for text in problems), err=True, nl=False)
             click.echo("the site is up to date: nothing changed since the last build", err=True)
             return
 

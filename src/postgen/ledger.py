@@ -256,6 +256,8 @@ class Ledger:
 
     def published(self, variant: VariantRef) -> str | None:
         """For `approvals.state(published=...)`: published | failed | unknown | None."""
+        if not self._status:  # nothing sent yet: no key to compute (the site asks for all)
+            return None
         status = self.status(key_for(variant))
         if status is None:
             return None

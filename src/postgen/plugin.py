@@ -95,10 +95,10 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
                                   self.stamp_folders)  # as they are before anything is read
         self.cache = BuildCache.load(calendar_config)
         self.collected = collect(calendar_config, self.cache)
-        for record in self.cache.records.values():  # checked against the files by collect
-            for path, st in record.media:
-                self.inputs[path] = list(st) if st else None
-                self.stamp_files.append(Path(path))
+        media = {path: st for r in self.cache.records.values() for path, st in r.media}
+        for path, st in media.items():  # as collect found them
+            self.inputs[path] = list(st) if st else None
+            self.stamp_files.append(Path(path))
         book = approvals.load(calendar_config)
         problems = tuple(diag.sort([*config_problems, *self.collected.problems,
                                     *book.problems]))

@@ -44,7 +44,7 @@ from postgen.site.model import PostInfo, VariantInfo
 
 FILE = Path(".postgen-cache") / "site.pickle"
 #: Bump when what the cache holds changes shape.
-FORMAT = 1
+FORMAT = 2
 
 Stat = tuple[int, int]  # size, st_mtime_ns
 

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from postgen import diagnostics as diag
 from postgen.approvals import State
 from postgen.models import Calendar, CalendarConfig, Funnel, Post
-from postgen.render.model import MediaFile, Variant
+from postgen.render.model import Variant
 
 STAGES = tuple(Funnel)
 
@@ -58,6 +58,15 @@ class PostInfo:
 
 
 @dataclass(frozen=True)
+class ServedMedia:
+    """A media file as the site serves it (under its content hash)."""
+
+    src: str  # as the writer wrote it (its suffix names the served file)
+    path: str  # the file to copy
+    sha256: str
+
+
+@dataclass(frozen=True)
 class VariantInfo:
     """What the calendar pages and feeds show of a variant: its exact text, by part."""
 
@@ -67,12 +76,13 @@ class VariantInfo:
     date: datetime
     hash: str
     parts: tuple[str, ...]
-    media: tuple[MediaFile, ...] = ()
+    media: tuple[ServedMedia, ...] = ()
 
     @classmethod
     def of(cls, v: Variant) -> VariantInfo:
         return cls(v.post_id, v.channel, v.platform, v.date, v.hash,
-                   tuple(p.text for p in v.parts), v.media)
+                   tuple(p.text for p in v.parts),
+                   tuple(ServedMedia(m.src, str(m.path), m.sha256) for m in v.media))
 
     @property
     def text(self) -> str:

@@ -18,6 +18,7 @@ import difflib
 import hashlib
 import html
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -37,7 +38,7 @@ from postgen.models import Post
 from postgen.render.links import find_urls
 from postgen.render.model import MediaFile, Part, Variant, VariantRef
 from postgen.render.templating import BUILTIN
-from postgen.site.model import PREVIEW_ASPECT, STAGES, Entry, SiteData
+from postgen.site.model import PREVIEW_ASPECT, STAGES, Entry, ServedMedia, SiteData
 
 PLATFORM_NAMES = {
     "x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "threads": "Threads",
@@ -243,7 +244,7 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         if fresh is not None and fresh(url, m.sha256):
             yield Output(url, key=m.sha256)
         else:
-            yield Output(url, source=m.path, key=m.sha256)
+            yield Output(url, source=Path(m.path), key=m.sha256)
     assets = resource_files("postgen") / "templates" / "site" / "assets"
     for name in ASSETS:
         override = config.root / "theme" / "site" / "assets" / name
@@ -302,8 +303,8 @@ def word_diff(old: str, new: str) -> tuple[Markup, Markup]:
 
 
 
-def media_url(m: MediaFile) -> str:
-    return f"media/{m.sha256[:16]}{Path(m.src).suffix.lower()}"
+def media_url(m: MediaFile | ServedMedia) -> str:
+    return f"media/{m.sha256[:16]}{os.path.splitext(m.src)[1].lower()}"
 
 
 def crop(platform: str, m: MediaFile) -> str:

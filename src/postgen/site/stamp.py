@@ -21,6 +21,7 @@ module reads no YAML and imports nothing heavy: it is on the path of every
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -36,7 +37,15 @@ FORMAT = 1
 Stats = dict[str, list[int] | None]
 
 
-def stats(files: Iterable[Path] = (), folders: Iterable[Path] = ()) -> Stats:
+def digest(found: Stats) -> str:
+    """One digest for many files' sizes and times: the stamp keeps that, not the list."""
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(found):
+        h.update(f"{path}\0{found[path]}\n".encode())
+    return h.hexdigest()
+
+
+def stats(files: Iterable[Path | str] = (), folders: Iterable[Path] = ()) -> Stats:
     """Size and modification time of each file, and of every file under each folder."""
     out: Stats = {}
     for path in files:
@@ -113,10 +122,11 @@ def up_to_date(config_file: Path, option: str, strict: bool) -> list[str] | None
         return None
     if not since <= now < until:
         return None
-    if stats([config_file, *files], folders) != record["inputs"]:
+    if digest(stats([config_file, *files], folders)) != record["inputs"]:
         return None
-    site = Path(str(record["site_dir"]))
-    if stats((), [site]) != record["site"]:
+    site = str(record["site_dir"])
+    written = [os.path.join(site, p) for p in record["written"]]  # type: ignore[attr-defined]
+    if digest(stats(written)) != record["site"]:
         return None
     return [str(p) for p in problems]
 
@@ -127,11 +137,13 @@ def record(config_file: Path, option: str, *, timezone: str, now: datetime, unti
     """Remember a finished build (inputs as they were when it started)."""
     root = config_file.parent
     builds = _records(root)
+    written = [p for p in stats((), [site_dir]) if not p.endswith(os.sep)]
     builds[option] = {
         "version": __version__, "timezone": timezone, "now": now.isoformat(),
         "until": until.isoformat(), "files": [str(p) for p in files],
-        "folders": [str(p) for p in folders], "inputs": inputs, "site_dir": str(site_dir),
-        "site": stats((), [site_dir]), "problems": problems,
+        "folders": [str(p) for p in folders], "inputs": digest(inputs),
+        "site_dir": str(site_dir), "written": [os.path.relpath(p, site_dir) for p in written],
+        "site": digest(stats(written)), "problems": problems,
     }
     path = root / FILE
     temp = path.with_suffix(".tmp")
