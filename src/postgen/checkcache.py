@@ -47,6 +47,14 @@ def calendar_digest(config: CalendarConfig) -> str:
     return h.hexdigest()
 
 
+def media_paths(post: Post) -> set[Path]:
+    """Every media file the post shows, on any channel."""
+    paths = {m.path for m in post.media}
+    for override in post.overrides.values():
+        paths.update(m.path for m in override.media or ())
+    return paths
+
+
 def _stat(path: Path) -> list[object]:
     try:
         st = path.stat()
@@ -64,11 +72,8 @@ class CheckCache:
     _stats: dict[Path, list[object]] = field(default_factory=dict)  # one stat per file a run
 
     def media_stats(self, post: Post) -> list[list[object]]:
-        paths = {m.path for m in post.media}
-        for override in post.overrides.values():
-            paths.update(m.path for m in override.media or ())
         out = []
-        for path in sorted(paths):
+        for path in sorted(media_paths(post)):
             if path not in self._stats:
                 self._stats[path] = _stat(path)
             out.append(self._stats[path])

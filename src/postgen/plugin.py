@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,7 +33,6 @@ from mkdocs.structure.files import File, Files
 from postgen import approvals
 from postgen import diagnostics as diag
 from postgen.config import load_config
-from postgen.errors import ConfigInvalid
 from postgen.ledger import FILE as LEDGER_FILE
 from postgen.ledger import Ledger
 from postgen.site import stamp
@@ -58,15 +56,6 @@ class PostgenConfig(base.Config):
     publish = c.Optional(c.Type(dict))
 
 
-def build_now(tz: Any) -> datetime:
-    """The build's "now": POSTGEN_NOW (ISO 8601) for reproducible builds, else the clock."""
-    fixed = os.environ.get("POSTGEN_NOW")
-    if fixed:
-        moment = datetime.fromisoformat(fixed)
-        return moment if moment.tzinfo else moment.replace(tzinfo=tz)
-    return datetime.now(tz)
-
-
 class PostgenPlugin(BasePlugin[PostgenConfig]):
     site: SiteData | None = None
     collected: Collected | None = None
@@ -81,10 +70,7 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
     until: datetime
 
     def on_config(self, config: Any) -> Any:
-        try:
-            calendar_config, config_problems = load_config(Path(config.config_file_path))
-        except ConfigInvalid as exc:
-            raise PluginError("postgen:\n" + diag.format_text(exc.diagnostics)) from None
+        calendar_config, config_problems = load_config(Path(config.config_file_path))
         if calendar_config is None:
             raise PluginError("postgen:\n" + diag.format_text(diag.sort(config_problems)))
         root = calendar_config.root
@@ -105,7 +91,7 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
         self.problems = [d.text() for d in problems]
         for text in self.problems:
             log.warning(text)
-        now = build_now(calendar_config.timezone)
+        now = stamp.now_for(calendar_config.timezone)
         sent = Ledger.load(calendar_config.root)
 
         def status(post: PostInfo, variant: VariantInfo) -> approvals.State:

@@ -33,7 +33,7 @@ from importlib.resources import files as resource_files
 from pathlib import Path
 
 from postgen import pipeline
-from postgen.checkcache import _digest_tree, calendar_digest
+from postgen.checkcache import _digest_tree, calendar_digest, media_paths
 from postgen.diagnostics import Diagnostic
 from postgen.loader import LoadedFile, discover, load_file
 from postgen.models import CalendarConfig, Post
@@ -197,16 +197,9 @@ def collect(config: CalendarConfig, cache: BuildCache) -> Collected:
         rendered=len(loaded) + len(failed))
 
 
-def _media_paths(post: Post) -> set[Path]:
-    paths = {m.path for m in post.media}
-    for override in post.overrides.values():
-        paths.update(m.path for m in override.media or ())
-    return paths
-
-
 def _media_stats(post: Post, stats: dict[str, Stat | None]) -> tuple[tuple[str, Stat | None], ...]:
     out = []
-    for path in sorted(str(p) for p in _media_paths(post)):
+    for path in sorted(str(p) for p in media_paths(post)):
         if path not in stats:
             stats[path] = _stat(Path(path))
         out.append((path, stats[path]))

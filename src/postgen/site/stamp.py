@@ -25,7 +25,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -74,9 +74,8 @@ def package_folders() -> list[Path]:
     return [package / "templates", package / "platforms"]
 
 
-def now_for(timezone: str) -> datetime:
-    """The build's "now", as the plugin takes it (POSTGEN_NOW, else the clock)."""
-    tz = ZoneInfo(timezone)
+def now_for(tz: tzinfo) -> datetime:
+    """The build's "now": POSTGEN_NOW (ISO 8601) for reproducible builds, else the clock."""
     fixed = os.environ.get("POSTGEN_NOW")
     if fixed:
         moment = datetime.fromisoformat(fixed)
@@ -113,7 +112,7 @@ def up_to_date(config_file: Path, option: str, strict: bool) -> list[str] | None
     if not isinstance(problems, list) or (strict and problems):
         return None
     try:
-        now = now_for(str(record["timezone"]))
+        now = now_for(ZoneInfo(str(record["timezone"])))
         since = datetime.fromisoformat(str(record["now"]))
         until = datetime.fromisoformat(str(record["until"]))
         files = [Path(p) for p in record["files"]]  # type: ignore[attr-defined]
