@@ -60,12 +60,23 @@ def touched(before: dict[str, tuple[int, bytes]], after: dict[str, tuple[int, by
             if p not in own and before.get(p, (0,))[0] != after.get(p, (0,))[0]}
 
 
-def same_as_clean(root: Path, build: Callable[..., Path]) -> None:
-    """The incremental site holds exactly what a clean build of the calendar holds."""
+def same_as_clean(root: Path, build: Callable[..., Path], *, stamps: bool = True) -> None:
+    """The incremental site holds exactly what a clean build of the calendar holds
+    (`stamps=False`: but for the .ics events' DTSTAMP, when their version first showed)."""
     site = root / "site"
-    incremental = {p: data for p, (_t, data) in snapshot(site).items()}
+
+    def unstamped(data: bytes) -> bytes:
+        return b"\n".join(line for line in data.split(b"\n") if not line.startswith(b"DTSTAMP"))
+
+    def files(folder: Path) -> dict[str, bytes]:
+        found = {p: data for p, (_t, data) in snapshot(folder).items()}
+        if not stamps:
+            found["calendar.ics"] = unstamped(found["calendar.ics"])
+        return found
+
+    incremental = files(site)
     build(root, "--clean", "-d", str(root / "clean"))
-    clean = {p: data for p, (_t, data) in snapshot(root / "clean").items()}
+    clean = files(root / "clean")
     assert sorted(incremental) == sorted(clean)
     differing = [p for p in clean if clean[p] != incremental[p] and not p.startswith("sitemap")]
     assert differing == []
@@ -73,8 +84,11 @@ def same_as_clean(root: Path, build: Callable[..., Path]) -> None:
 
 def rendered_posts(root: Path) -> int:
     """How many post files the last build loaded and rendered (from its log line)."""
-    with (root / ".postgen-cache" / "site.pickle").open("rb") as f:
-        return len(pickle.load(f)["records"])
+    records = 0
+    for part in (root / ".postgen-cache" / "site").glob("posts-*.pickle"):
+        with part.open("rb") as f:
+            records += len(pickle.load(f)["part"].get("records", {}))
+    return records
 
 
 def test_a_build_with_nothing_changed_writes_nothing(make_calendar: MakeCalendar,
@@ -152,6 +166,63 @@ def test_an_approval_changes_the_post_without_rendering_any(
     same_as_clean(root, build)
 
 
+def test_a_variant_whose_time_passes_turns_from_scheduled_to_approved(
+        make_calendar: MakeCalendar, build: Callable[..., Path], run: Run,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_calendar(FILES)
+    assert run(root, "approve", "p5", "-c", "x", "--by", "dana").exit_code == 0
+
+    def status() -> str:
+        feed = json.loads((root / "site/posts.json").read_text())
+        return next(v["status"] for p in feed if p["id"] == "p5" for v in p["variants"]
+                    if v["channel"] == "x")
+
+    build(root)
+    assert status() == "scheduled"
+    monkeypatch.setenv("POSTGEN_NOW", "2027-03-05T10:00")  # p5 went out at 09:30
+    build(root)
+    assert status() == "approved"
+    assert "Approved" in (root / "site/posts/p5/index.html").read_text()
+    same_as_clean(root, build, stamps=False)
+
+
+def test_a_post_edit_leaves_mkdocs_pages_alone_a_page_edit_rebuilds_them(
+        make_calendar: MakeCalendar, build: Callable[..., Path]) -> None:
+    """Only the calendar changed: postgen rebuilds its pages without MkDocs, which
+    always renders the hand-written pages again when it runs."""
+    root = make_calendar(FILES)
+    site = build(root)
+    welcome = site / "welcome/index.html"
+    first = welcome.stat().st_mtime_ns
+    (root / "content/3.md").write_text(post("p3", 3, "Edited."), encoding="utf-8")
+    build(root)
+    assert "Edited." in (site / "posts/p3/index.html").read_text()
+    assert welcome.stat().st_mtime_ns == first
+    same_as_clean(root, build)
+    (root / "docs/welcome.md").write_text("# Welcome\n\nHello, client.\n", encoding="utf-8")
+    build(root)
+    assert "Hello, client." in welcome.read_text()
+    welcome.unlink()  # the site folder lost one of MkDocs' pages: MkDocs runs again
+    build(root)
+    assert "Hello, client." in welcome.read_text()
+    same_as_clean(root, build)
+
+
+def test_one_edit_rewrites_one_part_of_the_cache(make_calendar: MakeCalendar,
+                                                 build: Callable[..., Path]) -> None:
+    root = make_calendar(FILES)
+    build(root)
+    folder = root / ".postgen-cache" / "site"
+    before = {p.name: p.stat().st_mtime_ns for p in folder.glob("posts-*.pickle")}
+    assert len(before) > 1
+    (root / "content/3.md").write_text(post("p3", 3, "Edited."), encoding="utf-8")
+    build(root)
+    after = {p.name: p.stat().st_mtime_ns for p in folder.glob("posts-*.pickle")}
+    assert after.keys() == before.keys()
+    assert len([n for n in after if after[n] != before[n]]) == 1
+    assert rendered_posts(root) == 6
+
+
 def test_a_changed_image_under_the_same_name_is_shown(
         make_calendar: MakeCalendar, build: Callable[..., Path]) -> None:
     media = "media:\n  - src: assets/a.png\n    alt: A square\n"
@@ -214,7 +285,9 @@ def test_a_broken_cache_is_ignored(make_calendar: MakeCalendar,
                                    build: Callable[..., Path]) -> None:
     root = make_calendar(FILES)
     build(root)
-    (root / ".postgen-cache" / "site.pickle").write_bytes(b"not a pickle")
+    parts = sorted((root / ".postgen-cache" / "site").glob("*.pickle"))
+    assert len(parts) > 2
+    parts[1].write_bytes(b"not a pickle")
     site = build(root)
     assert (site / "posts/p1/index.html").is_file()
     same_as_clean(root, build)

@@ -320,3 +320,19 @@ def test_the_email_html_version_is_escaped_too(nasty_site: tuple[Path, Path]) ->
     assert not email.attrs("b"), "the subject is not escaped in the email's HTML"
     assert email.text_of("h1") == [NASTY]
     assert email.text_of("p")[0] == f"Body {NASTY} end"
+
+
+def test_the_fast_url_quoting_is_urllib_quote() -> None:
+    """Approval links quote thousands of lines; the fast path must equal `quote`."""
+    import random
+    from urllib.parse import quote
+
+    from postgen.site.pages import _quote
+
+    rng = random.Random(4)
+    alphabet = [chr(i) for i in range(128)] + ["é", "☕", "\u2028", "%", "%25"]
+    samples = ["", "%", "%41", "a b=c:d\n", "by='o''neil'"]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+                for _ in range(3000)]
+    for text in samples:
+        assert _quote(text) == quote(text), repr(text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -276,7 +277,7 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
     Every calendar page, post page, .ics feed and posts.json comes from the
     same variants `postgen render` prints. Posts whose files (and images) did
     not change since the last build come from the build cache
-    (.postgen-cache/site.pickle) instead of being loaded and rendered again;
+    (.postgen-cache/site/) instead of being loaded and rendered again;
     pages that would come out the same are not written again; files of posts
     that are gone are removed. `--clean` (or plain `mkdocs build`) starts
     from an empty site folder and renders everything.
@@ -284,7 +285,10 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
     When nothing the site is made from changed since the last build (posts,
     images, pages, theme, config, approvals, ledger, the site folder itself)
     and no post became due or entered the overview's next 7 days meanwhile,
-    it says so and stops without loading anything.
+    it says so and stops without loading anything. When only the calendar
+    changed (posts, images, approvals, ledger, time) and not mkdocs.yml, the
+    hand-written pages or the theme, it rebuilds the calendar's pages without
+    starting MkDocs, whose pages stay as they are.
 
     Set POSTGEN_NOW (ISO 8601) to fix the build's "now" (the overview's next
     7 days, what is scheduled and what is past).
@@ -294,11 +298,22 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
 
     config_file = find_config(Path.cwd(), ctx.find_root().obj)
     option = str(site_dir.resolve()) if site_dir is not None else ""
+    global _EXIT_NOW
     if not clean:
         problems = stamp.up_to_date(config_file, option, strict)
         if problems is not None:
-            click.echo("".join(f"WARNING -  {text}\n" for text in problems), err=True, nl=False)
+            click.echo("".join(f"{text}\n" for text in problems), err=True, nl=False)
             click.echo("the site is up to date: nothing changed since the last build", err=True)
+            return
+        shell = None if strict else stamp.shell_current(config_file, option)
+        if shell is not None:  # only the calendar changed: MkDocs' pages are as they were
+            from postgen.site.build import SiteBuild, write_site
+
+            site = SiteBuild(config_file, shell.docs_dir)
+            write_site(site, shell.site_dir, shell.extra)
+            site.record(config_file, option, shell)
+            click.echo(f"built {shell.site_dir}", err=True)
+            _EXIT_NOW = True
             return
 
     from mkdocs.commands.build import build as mkdocs_build
@@ -310,9 +325,11 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
     try:
         config = _mkdocs_config(ctx, **overrides)
         if clean:
-            from postgen.site.cache import FILE
+            import shutil
 
-            (config_file.parent / FILE).unlink(missing_ok=True)
+            from postgen.site.cache import FOLDER
+
+            shutil.rmtree(config_file.parent / FOLDER, ignore_errors=True)
         with _dirty_builds_expected():
             mkdocs_build(config, dirty=not clean)
     except MkDocsException as exc:
@@ -321,6 +338,7 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
     if plugin is not None:
         plugin.record_build(config_file, option)
     click.echo(f"built {config.site_dir}", err=True)
+    _EXIT_NOW = True
 
 
 @contextmanager
@@ -539,6 +557,10 @@ def _missing_post(calendar: Calendar, ref: str) -> str:
     return f"no post with id or file '{ref}' (postgen check lists the posts' problems)"
 
 
+#: Set by a finished `postgen build`: exit without freeing what it loaded.
+_EXIT_NOW = False
+
+
 def main() -> None:
     """Console entry point: a friendly last line instead of a traceback."""
     try:
@@ -546,3 +568,13 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("postgen: interrupted", err=True)
         sys.exit(130)
+    except SystemExit as exc:
+        if _EXIT_NOW and not exc.code:
+            # Freeing a big calendar's million objects one by one at exit takes longer
+            # than a small rebuild; the operating system reclaims them at once (as mypy
+            # does). Everything was written and closed; only output needs flushing.
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+        raise

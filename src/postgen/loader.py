@@ -38,11 +38,16 @@ class LoadedFile:
 
 def discover(content_dir: Path) -> Iterator[Path]:
     """Every post file: `**/*.md`, skipping hidden entries and `_`-prefixed files."""
+    return map(Path, discover_names(content_dir))
+
+
+def discover_names(content_dir: Path) -> Iterator[str]:
+    """`discover`'s files as strings (cheaper where 10,000 files are only looked at)."""
     for folder, dirs, files in os.walk(content_dir):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
         for name in sorted(files):
             if name.endswith(".md") and not name.startswith((".", "_")):
-                yield Path(folder, name)
+                yield os.path.join(folder, name)
 
 
 def decode(data: bytes, shown: str) -> str | Diagnostic:

@@ -1,12 +1,16 @@
 """The site's build cache: what the last build knew, so the next does only what changed.
 
-`.postgen-cache/site.pickle` keeps, from one build to the next:
+`.postgen-cache/site/` keeps, from one build to the next:
 
 - for each post file that loaded: its size and modification time, a digest
   of its bytes, the size and time of each media file it shows, its problems,
   and what the calendar pages show of it (`PostInfo`, `VariantInfo`). A file
   whose size and time (or, failing those, bytes) and media are unchanged is
   neither parsed nor rendered again. Files with errors are always read again.
+- each post's entry (`site/model.py`: its review states and keys) with what
+  its states were read from: the decisions and ledger states of its variants
+  and the time; the next build reuses it while none of that changed and no
+  variant's time came to pass;
 - the per-entry fragments the pages are assembled from (`site/pages.py`);
 - per site folder, a manifest: each file written there, under the key of
   what it holds (a page's inputs, or its bytes' digest), with its size and
@@ -23,35 +27,40 @@ that cannot be read or written only makes the build slower.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import pickle
+import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from importlib.resources import files as resource_files
 from pathlib import Path
 
 from postgen import pipeline
 from postgen.checkcache import _digest_tree, calendar_digest, media_paths
 from postgen.diagnostics import Diagnostic
-from postgen.loader import LoadedFile, discover, load_file
+from postgen.loader import LoadedFile, discover_names, load_file
 from postgen.models import CalendarConfig, Post
 from postgen.render.model import Variant
 from postgen.render.variants import Renderer
 from postgen.schema import MediaLookup
-from postgen.site.model import PostInfo, VariantInfo
+from postgen.site.model import Entry, PostInfo, Status, VariantInfo, make_entry
 
-FILE = Path(".postgen-cache") / "site.pickle"
+FOLDER = Path(".postgen-cache") / "site"
 #: Bump when what the cache holds changes shape.
-FORMAT = 2
+FORMAT = 3
+#: How many files the posts (and the fragments) are spread over.
+PARTS = 32
 
 Stat = tuple[int, int]  # size, st_mtime_ns
 
 
-def _stat(path: Path) -> Stat | None:
+def _stat(path: Path | str) -> Stat | None:
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return st.st_size, st.st_mtime_ns
@@ -82,40 +91,121 @@ class Written:
     stat: Stat
 
 
+Known = tuple[Entry, tuple[object, ...], datetime]  # entry, what its states read, when
+
+
 @dataclass
 class BuildCache:
-    path: Path
+    """The cache, stored as files of `FOLDER`: `index.pickle` (the site folders'
+    manifests), `posts-NN.pickle` (records and entries) and `fragments-NN.pickle`,
+    each post or fragment in the part its path's or key's hash names. A build
+    rewrites only the parts whose contents changed: after one edit, two of them."""
+
+    folder: Path
     digest: str
     records: dict[str, Record] = field(default_factory=dict)  # by post path
+    entries: dict[str, Known] = field(default_factory=dict)  # by post path
     fragments: dict[str, str] = field(default_factory=dict)
     sites: dict[str, dict[str, Written]] = field(default_factory=dict)  # by site folder
+    #: Each file's contents as read or last written: a part that is the same is kept.
+    stored: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, config: CalendarConfig) -> BuildCache:
-        digest = site_digest(config)
-        path = config.root / FILE
+        cache = cls(config.root / FOLDER, site_digest(config))
         try:
-            with path.open("rb") as f:
-                data = pickle.load(f)
-            if data.get("format") == FORMAT and data.get("digest") == digest:
-                return cls(path, digest, data["records"], data["fragments"], data["sites"])
+            with gc_paused():
+                index = cache._read("index")
+                if index is None:
+                    return cache
+                for path in sorted(cache.folder.glob("*-*.pickle")):
+                    part = cache._read(path.stem)
+                    if part is None:
+                        raise ValueError(f"{path}: from another build")
+                # Long-lived: no later collection need walk it (nor the first one after
+                # the pause, which would walk every object just read).
+                gc.freeze()
         except Exception:  # noqa: BLE001 - no cache, or one from another version: start afresh
-            pass
-        return cls(path, digest)
+            return cls(cache.folder, cache.digest)
+        for part in cache.stored.values():
+            for attr, items in part.items():
+                getattr(cache, attr).update(items)
+        return cache
+
+    def _read(self, name: str) -> dict[str, dict[str, object]] | None:
+        with (self.folder / f"{name}.pickle").open("rb") as f:
+            data = pickle.load(f)
+        if data.get("format") != FORMAT or data.get("digest") != self.digest:
+            return None
+        part: dict[str, dict[str, object]] = data["part"]
+        self.stored[name] = part
+        return part
+
+    def parts(self) -> dict[str, dict[str, dict[str, object]]]:
+        """The cache as its files hold it: file name -> attribute -> key -> value."""
+        parts: dict[str, dict[str, dict[str, object]]] = {"index": {"sites": dict(self.sites)}}
+        for attr, items in (("records", self.records), ("entries", self.entries),
+                            ("fragments", self.fragments)):
+            prefix = "fragments" if attr == "fragments" else "posts"
+            for key, value in items.items():
+                name = f"{prefix}-{zlib.crc32(key.encode()) % PARTS:02d}"
+                parts.setdefault(name, {}).setdefault(attr, {})[key] = value
+        return parts
 
     def save(self) -> None:
-        """Write the cache atomically; a read-only checkout just builds slower next time."""
-        data = {"format": FORMAT, "digest": self.digest, "records": self.records,
-                "fragments": self.fragments, "sites": self.sites}
-        temp = self.path.with_suffix(".tmp")
+        """Write the parts that changed, each atomically; a read-only checkout just
+        builds slower next time."""
+        parts = self.parts()
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with temp.open("wb") as f:
-                pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, self.path)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with gc_paused():
+                for name, part in parts.items():
+                    if not _same(self.stored.get(name), part):
+                        _write_pickle(self.folder / f"{name}.pickle",
+                                      {"format": FORMAT, "digest": self.digest, "part": part})
+                        self.stored[name] = part
+            for path in self.folder.glob("*.pickle"):  # parts now empty, or of other builds
+                if path.stem not in parts:
+                    path.unlink()
+                    self.stored.pop(path.stem, None)
         except OSError:
-            with contextlib.suppress(OSError):
-                temp.unlink()
+            pass
+
+
+def _same(old: dict[str, dict[str, object]] | None, new: dict[str, dict[str, object]]) -> bool:
+    """Both hold the very same objects under the same keys (what was read and kept)."""
+    if old is None or old.keys() != new.keys():
+        return False
+    for attr, items in new.items():
+        known = old[attr]
+        if known.keys() != items.keys() or any(known[k] is not v for k, v in items.items()):
+            return False
+    return True
+
+
+def _write_pickle(path: Path, data: object) -> None:
+    temp = path.with_suffix(".tmp")
+    try:
+        with temp.open("wb") as f:
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while (un)pickling: hundreds of thousands of new
+    objects would set off many collections that find nothing to free."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def site_digest(config: CalendarConfig) -> str:
@@ -137,13 +227,13 @@ class Collected:
     posts: list[tuple[PostInfo, tuple[VariantInfo, ...]]]
     problems: list[Diagnostic]
     loaded: dict[str, tuple[Post, tuple[Variant, ...]]]  # by post id
-    paths: dict[str, Path]  # post id -> file
+    paths: dict[str, str]  # post id -> file, relative to the calendar's root
     rendered: int = 0  # how many posts were loaded and rendered
 
     def details(self, post_id: str) -> tuple[Post, tuple[Variant, ...]]:
         """A post and its variants in full (for its page): loaded again if it was not."""
         if post_id not in self.loaded:
-            loaded = load_file(self.config, self.paths[post_id])
+            loaded = load_file(self.config, self.config.root / self.paths[post_id])
             if loaded.post is None:  # changed since the build began
                 raise LookupError(f"{self.paths[post_id]}: the post changed during the build")
             variants, _ = Renderer(self.config).post(loaded.post)
@@ -159,15 +249,19 @@ def collect(config: CalendarConfig, cache: BuildCache) -> Collected:
     records: dict[str, Record] = {}
     failed: list[LoadedFile] = []
     loaded: dict[str, tuple[Post, tuple[Variant, ...]]] = {}
+    root = f"{config.root}{os.sep}"
     with pipeline.collector_paused():
-        for file in discover(config.content_dir):
-            shown = config.rel(file)
-            stat = _stat(file)
+        for name in discover_names(config.content_dir):
+            shown = (name.removeprefix(root) if name.startswith(root)
+                     else config.rel(Path(name))).replace(os.sep, "/")
+            stat = _stat(name)
             old = cache.records.get(shown)
+            if old is not None and stat is not None and old.stat == stat \
+                    and _media_unchanged(old, stats):
+                records[shown] = old
+                continue
+            file = Path(name)
             if old is not None and stat is not None and _media_unchanged(old, stats):
-                if old.stat == stat:
-                    records[shown] = old
-                    continue
                 with contextlib.suppress(OSError):
                     if _digest(file.read_bytes()) == old.digest:
                         records[shown] = replace(old, stat=stat)
@@ -193,7 +287,7 @@ def collect(config: CalendarConfig, cache: BuildCache) -> Collected:
     return Collected(
         config, [(r.info, r.variants) for r in valid], problems,
         {k: v for k, v in loaded.items() if k not in duplicated},
-        {r.info.id: config.root / r.info.path for r in valid},
+        {r.info.id: r.info.path for r in valid},
         rendered=len(loaded) + len(failed))
 
 
@@ -233,6 +327,39 @@ def _duplicates(config: CalendarConfig, records: dict[str, Record], failed: list
     return {d.path for d in found}
 
 
+# -- entries: review states and keys -------------------------------------------------
+
+
+@dataclass
+class Entries:
+    """Makes each post's entry (`site.model.EntryMaker`), reusing the last build's while
+    the post, its variants and problems, what `reads` gives for each variant (its
+    decisions, its ledger state) are the same and no variant's time fell between that
+    build's "now" and this one's: its review states would come out the same."""
+
+    known: dict[str, Known]
+    status: Callable[[PostInfo, VariantInfo], Status]
+    reads: Callable[[PostInfo, VariantInfo], object]
+    now: datetime
+    made: dict[str, Known] = field(default_factory=dict)
+
+    def __call__(self, post: PostInfo, variants: tuple[VariantInfo, ...],
+                 problems: tuple[Diagnostic, ...]) -> Entry:
+        reads = tuple(self.reads(post, v) for v in variants)
+        old = self.known.get(post.path)
+        if old is not None:
+            entry, old_reads, then = old
+            if ((entry.post is post or entry.post == post) and entry.variants == variants
+                    and entry.problems == problems and old_reads == reads
+                    and all((v.date > then) == (v.date > self.now) for v in variants)):
+                self.made[post.path] = old
+                return entry
+        entry = make_entry(post, variants, {v.channel: self.status(post, v) for v in variants},
+                           problems)
+        self.made[post.path] = (entry, reads, self.now)
+        return entry
+
+
 # -- the site folder ----------------------------------------------------------------
 
 
@@ -247,7 +374,13 @@ class SiteFolder:
     def fresh(self, path: str, key: str) -> bool:
         """The folder holds `path` as built for `key`, untouched since."""
         known = self.manifest.get(path)
-        if known is None or known.key != key or _stat(self.root / path) != known.stat:
+        if known is None or known.key != key:
+            return False
+        try:
+            st = os.stat(os.path.join(self.root, path))  # not pathlib: 10,000 pages and more
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns) != known.stat:
             return False
         self.now[path] = known
         return True

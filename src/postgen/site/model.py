@@ -95,6 +95,18 @@ def default_status(post: PostInfo, variant: VariantInfo) -> Status:
     return Status("in-review", "In review", "Waiting for the client's approval")
 
 
+_PROGRESS = ("changed", "changes-requested", "in-review", "draft", "approved", "scheduled",
+             "published", "failed")
+
+
+def overall_status(statuses: Mapping[str, Status]) -> Status:
+    """The least advanced of a post's channels' states (what still needs doing)."""
+    if not statuses:
+        return Status("draft", "Draft")
+    return min(statuses.values(),
+               key=lambda s: _PROGRESS.index(s.key) if s.key in _PROGRESS else 0)
+
+
 @dataclass(frozen=True)
 class Entry:
     """One post on the calendar, with its variants and how it stands."""
@@ -103,18 +115,16 @@ class Entry:
     variants: tuple[VariantInfo, ...]
     statuses: Mapping[str, Status]  # by channel
     problems: tuple[diag.Diagnostic, ...]
-    #: Everything the entry shows, hashed: equal keys, equal pages.
+    #: Digests of what the entry shows (equal keys, equal pages): everything (its own
+    #: page, its feed events), its card (lists, grid, agenda), its card and problems
+    #: (the overview). See `make_entry`.
     key: str = ""
+    card_key: str = ""
+    summary_key: str = ""
 
     @property
     def status(self) -> Status:
-        """The least advanced of its channels' states (what still needs doing)."""
-        order = ["changed", "changes-requested", "in-review", "draft", "approved", "scheduled",
-                 "published", "failed"]
-        if not self.statuses:
-            return Status("draft", "Draft")
-        return min(self.statuses.values(),
-                   key=lambda s: order.index(s.key) if s.key in order else 0)
+        return overall_status(self.statuses)
 
     @property
     def local_date(self) -> datetime:
@@ -199,6 +209,34 @@ class SiteData:
         return matrix
 
 
+EntryMaker = Callable[[PostInfo, tuple[VariantInfo, ...], tuple[diag.Diagnostic, ...]], Entry]
+
+
+def make_entry(post: PostInfo, variants: tuple[VariantInfo, ...], statuses: Mapping[str, Status],
+               problems: tuple[diag.Diagnostic, ...]) -> Entry:
+    """An entry with its keys (the variants' hashes cover their content)."""
+    overall = overall_status(statuses)
+    # The card shows the post and its overall state; the funnel page its variants' times.
+    card = _digest(repr((post, overall.key, overall.label,
+                         [(v.channel, v.date) for v in variants])))
+    return Entry(post, variants, statuses, problems,
+                 key=_digest(repr((card, [(v.channel, v.platform, v.date, v.hash)
+                                          for v in variants],
+                                   sorted(statuses.items()), problems))),
+                 card_key=card,
+                 summary_key=_digest(repr((card, [(c, s.key, s.label) for c, s in
+                                                  sorted(statuses.items())], problems))))
+
+
+def entries_by(status: Callable[[PostInfo, VariantInfo], Status]) -> EntryMaker:
+    """Entries whose variants stand as `status` says."""
+    def make(post: PostInfo, variants: tuple[VariantInfo, ...],
+             problems: tuple[diag.Diagnostic, ...]) -> Entry:
+        return make_entry(post, variants, {v.channel: status(post, v) for v in variants},
+                          problems)
+    return make
+
+
 def build_site_data(
     calendar: Calendar,
     variants: Iterable[Variant],
@@ -211,7 +249,7 @@ def build_site_data(
     for v in variants:
         by_post[v.post_id].append(VariantInfo.of(v))
     posts = [(PostInfo.of(p), tuple(by_post[p.id])) for p in calendar.posts]
-    return assemble(calendar.config, posts, problems, now, status)
+    return assemble(calendar.config, posts, problems, now, entries_by(status))
 
 
 def assemble(
@@ -219,9 +257,11 @@ def assemble(
     posts: Iterable[tuple[PostInfo, tuple[VariantInfo, ...]]],
     problems: Iterable[diag.Diagnostic],
     now: datetime,
-    status: Callable[[PostInfo, VariantInfo], Status] = default_status,
+    entry: EntryMaker | None = None,
 ) -> SiteData:
-    """The site of `posts` (in calendar order), each with its variants."""
+    """The site of `posts` (in calendar order), each with its variants; `entry` makes
+    each post's entry from it, its variants and its problems (default: not reviewed)."""
+    entry = entry or entries_by(default_status)
     tz = config.timezone
     by_path: dict[str, list[diag.Diagnostic]] = defaultdict(list)
     for d in problems:
@@ -230,10 +270,7 @@ def assemble(
     valid_paths = set()
     for post, variants in posts:
         valid_paths.add(post.path)
-        statuses = {v.channel: status(post, v) for v in variants}
-        found = tuple(by_path.get(post.path, ()))
-        entries.append(Entry(post, variants, statuses, found,
-                             entry_key(post, variants, statuses, found)))
+        entries.append(entry(post, variants, tuple(by_path.get(post.path, ()))))
     broken = tuple((path, tuple(ds)) for path, ds in sorted(by_path.items())
                    if path not in valid_paths and any(d.severity == "error" for d in ds))
     by_day: dict[date, list[Entry]] = defaultdict(list)
@@ -255,12 +292,8 @@ def assemble(
     )
 
 
-def entry_key(post: PostInfo, variants: tuple[VariantInfo, ...],
-              statuses: Mapping[str, Status], problems: tuple[diag.Diagnostic, ...]) -> str:
-    """A digest of everything an entry shows (the variants' hashes cover their content)."""
-    shown = repr((post, [(v.channel, v.platform, v.date, v.hash) for v in variants],
-                  sorted(statuses.items()), problems))
-    return hashlib.blake2b(shown.encode("utf-8"), digest_size=16).hexdigest()
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def _grid_days(first: date, last: date, by_day: Mapping[date, list[Entry]]

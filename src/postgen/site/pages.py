@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from importlib.resources import files as resource_files
+from operator import attrgetter
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import jinja2
@@ -133,26 +135,31 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         "extra_pages": [{"title": t, "url": u} for t, u in extra_pages],
     }
     pieces = fragments or Fragments()
-    macros = env.get_template("site/macros.html.j2").make_module({**common, "root": _ROOT})
-    chip = macros.chip  # type: ignore[attr-defined]  # a macro of the template
+    macros: Any = env.get_template("site/macros.html.j2").make_module({**common, "root": _ROOT})
 
     def card(entry: Entry, root: str, show_date: bool = False) -> Markup:
-        """The entry's card (macros.html.j2 `chip`), rendered once per entry."""
-        html_text = pieces.get(f"card:{int(show_date)}:{entry.key}",
-                               lambda: str(chip(entry, _ROOT, show_date)))
+        """The entry's card (macros.html.j2 `chip`), rendered once per entry version."""
+        html_text = pieces.get(f"card:{int(show_date)}:{entry.card_key}",
+                               lambda: str(macros.chip(entry, _ROOT, show_date)))
         return Markup(html_text.replace(_ROOT, root))
 
-    env.globals["card"] = card
+    def flagged_item(entry: Entry, root: str) -> Markup:
+        """The entry's problems on the overview (`flagged`), rendered once per version."""
+        html_text = pieces.get(f"flagged:{entry.summary_key}",
+                               lambda: str(macros.flagged(entry, _ROOT)))
+        return Markup(html_text.replace(_ROOT, root))
+
+    env.globals.update(card=card, flagged_item=flagged_item)
 
     # Each page's key: what every page shows (templates, config, the campaigns in the
-    # filters), the entries it shows and anything else it shows. An equal key, an
-    # equal page: a page the site folder holds under its key is not rendered again.
+    # filters), what it shows of each entry (by default its card) and anything else
+    # it shows. An equal key, an equal page: a page the site folder holds under its
+    # key is not rendered again.
     site_key = f"{global_key}\0{list(site.campaigns)!r}"
 
-    def key(path: str, shown: Iterable[Entry], *more: object) -> str:
+    def key(path: str, shown: Iterable[Entry], *more: object, of: str = "card_key") -> str:
         h = hashlib.blake2b(f"{site_key}\0{path}\0{more!r}".encode(), digest_size=16)
-        for e in shown:
-            h.update(e.key.encode())
+        h.update("".join(map(attrgetter(of), shown)).encode())
         return h.hexdigest()
 
     def page(path: str, template: str, page_key: str, **context: object) -> Output:
@@ -164,8 +171,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
 
     upcoming = site.upcoming(7)
     yield page("index.html", "site/home.html.j2",
-               key("index.html", site.entries, [e.key for e in upcoming], site.broken,
-                   site.now.astimezone(tz).date()),
+               key("index.html", site.entries, [e.card_key for e in upcoming], site.broken,
+                   site.now.astimezone(tz).date(), of="summary_key"),
                kind="home", title="Overview", upcoming=upcoming)
     # The navigation's Month and Week lead here, to the month and week of "now",
     # so that no other page changes when the date does.
@@ -188,7 +195,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                  for e in entries for v in e.variants if e.statuses[v.channel].key in WAITING]
         path = f"month/{month.key}/index.html"
         yield page(path, "site/month.html.j2",
-                   key(path, shown, prev and prev.key, after and after.key),
+                   key(path, shown, prev and prev.key, after and after.key,
+                       [(v.post_id, v.channel, v.hash) for v in batch]),
                    kind="month", title=month.title, month=month, batch=batch, prev=prev,
                    next=after)
     for i, week in enumerate(site.weeks):
@@ -234,12 +242,13 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                    entry=entry, post=post, variants=variants,
                    week_key=f"{day.year}-W{day.week:02d}")
     for path, make in (("calendar.ics", ics), ("posts.json", posts_json)):
-        feed_key = key(path, site.entries)
+        feed_key = key(path, site.entries, of="key")
         if fresh is not None and fresh(path, feed_key):
             yield Output(path, key=feed_key)
         else:
             yield Output(path, make(site, pieces), key=feed_key)
-    media = {media_url(m): m for e in site.entries for v in e.variants for m in v.media}
+    served = {(m.sha256, m.src): m for e in site.entries for v in e.variants for m in v.media}
+    media = {media_url(m): m for m in served.values()}
     for url, m in sorted(media.items()):
         if fresh is not None and fresh(url, m.sha256):
             yield Output(url, key=m.sha256)
@@ -271,17 +280,52 @@ def reviewers(site: SiteData) -> tuple[str, ...]:
 def action_url(site: SiteData, variants: list[VariantRef], decision: str, reviewer: str,
                subject: str) -> str:
     """The link that opens a message carrying one approval line per variant."""
-    lines = [approval_line(decision, v, reviewer,
-                           "WRITE WHAT SHOULD CHANGE" if decision == CHANGES else None)
-             for v in variants]
     verb = "approve" if decision == APPROVE else "ask for changes to"
-    body = (f"I {verb} the following, exactly as shown on the calendar site.\n"
+    head = (f"I {verb} the following, exactly as shown on the calendar site.\n"
             + ("Replace WRITE WHAT SHOULD CHANGE with your comment.\n"
-               if decision == CHANGES else "") + "\n" + "\n".join(lines) + "\n")
+               if decision == CHANGES else "") + "\n")
+    # Quoting is per character, so the body's quoted lines can be quoted once each
+    # (a month's "approve all" repeats every line its posts' pages carry).
+    body = _quote(head) + "".join(
+        _quoted_line(decision, v, reviewer) for v in variants)
     template = site.config.approval.action_url
     if template is None:
-        return "data:text/plain;charset=utf-8," + quote(body)
-    return template.replace("{subject}", quote(subject)).replace("{body}", quote(body))
+        return "data:text/plain;charset=utf-8," + body
+    return template.replace("{subject}", quote(subject)).replace("{body}", body)
+
+
+_QUOTED: dict[tuple[str, str, str, str, str], str] = {}
+
+
+def _quoted_line(decision: str, variant: VariantRef, reviewer: str) -> str:
+    """One approval line and its newline, URL-quoted (remembered: pages repeat them)."""
+    key = (decision, variant.post_id, variant.channel, variant.hash, reviewer)
+    found = _QUOTED.get(key)
+    if found is None:
+        if len(_QUOTED) > 200_000:  # `postgen serve` rebuilds for hours
+            _QUOTED.clear()
+        line = approval_line(decision, variant, reviewer,
+                             "WRITE WHAT SHOULD CHANGE" if decision == CHANGES else None)
+        _QUOTED[key] = found = _quote(line + "\n")
+    return found
+
+
+#: What `urllib.parse.quote` makes of each ASCII character it does not keep (it keeps
+#: letters, digits, "_.-~" and "/").
+_QUOTE_ASCII = {chr(i): f"%{i:02X}" for i in range(128)
+                if not (chr(i).isalnum() or chr(i) in "_.-~/")}
+
+
+def _quote(text: str) -> str:
+    """`urllib.parse.quote(text)`, several times faster on ASCII text: one `replace`
+    per character that needs quoting ("%" first, as the others bring more)."""
+    if not text.isascii():
+        return quote(text)
+    text = text.replace("%", "%25")
+    for ch in _QUOTE_ASCII.keys() & set(text):
+        if ch != "%":
+            text = text.replace(ch, _QUOTE_ASCII[ch])
+    return text
 
 
 def word_diff(old: str, new: str) -> tuple[Markup, Markup]:

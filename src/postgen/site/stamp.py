@@ -6,7 +6,8 @@ record per site folder option) the size and modification time of everything
 the site is made from: `mkdocs.yml`, every file under the content folder,
 the hand-written pages (`docs_dir`), `theme/`, the images posts show,
 `approvals.jsonl`, `publish-ledger.jsonl`, postgen's own templates and
-rules (and its version), and every file in the site folder as written; the
+rules (and its version), and every file the build wrote to the site folder
+(the plugin's manifest and the files MkDocs wrote); the
 problems the build reported; and the window of "now" in which no page could
 change: from the build's now to the first moment after it at which a post
 becomes due, enters or leaves the overview's next seven days, or the date
@@ -25,8 +26,10 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from postgen import __version__
@@ -130,19 +133,73 @@ def up_to_date(config_file: Path, option: str, strict: bool) -> list[str] | None
     return [str(p) for p in problems]
 
 
+@dataclass(frozen=True)
+class Shell:
+    """What MkDocs made of the site: the hand-written pages in the navigation (title,
+    URL), the folder they come from, the site folder and the files it wrote there
+    (relative path -> size and time)."""
+
+    docs_dir: Path
+    extra: tuple[tuple[str, str], ...]
+    site_dir: Path
+    files: Stats
+
+    @classmethod
+    def of(cls, docs_dir: Path, extra: tuple[tuple[str, str], ...], site_dir: Path,
+           files: Iterable[str]) -> Shell:
+        found = stats(os.path.join(site_dir, p) for p in files)
+        return cls(docs_dir, extra, site_dir,
+                   {os.path.relpath(p, site_dir): st for p, st in found.items()})
+
+
+def shell_inputs(config_file: Path, docs_dir: Path) -> Stats:
+    """What MkDocs' part of the site is made from: the config, the hand-written pages,
+    the theme folder and postgen's MkDocs theme."""
+    theme = Path(__file__).resolve().parent / "theme"
+    return stats([config_file], [docs_dir, config_file.parent / "theme", theme])
+
+
+def shell_current(config_file: Path, option: str) -> Shell | None:
+    """MkDocs' part of the last build for `option`, if nothing it is made from changed
+    since and the site folder still holds its files as written; else None."""
+    record = _records(config_file.parent).get(option)
+    if not isinstance(record, dict) or record.get("version") != __version__:
+        return None
+    try:
+        shell: Any = record["shell"]
+        site_dir = str(record["site_dir"])
+        docs_dir = Path(shell["docs_dir"])
+        extra = tuple((str(t), str(u)) for t, u in shell["extra"])
+        files = [str(p) for p in shell["files"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if digest(shell_inputs(config_file, docs_dir)) != shell["inputs"]:
+        return None
+    found = Shell.of(docs_dir, extra, Path(site_dir), files)
+    if digest(found.files) != shell["site"]:
+        return None
+    return found
+
+
 def record(config_file: Path, option: str, *, timezone: str, now: datetime, until: datetime,
            inputs: Stats, files: list[Path], folders: list[Path], site_dir: Path,
-           problems: list[str]) -> None:
-    """Remember a finished build (inputs as they were when it started)."""
+           written: Stats, shell: Shell, shell_inputs: str, problems: list[str]) -> None:
+    """Remember a finished build: its inputs as they were when it started, the files
+    it left in `site_dir` (relative path -> size and time: the plugin's and MkDocs'),
+    and MkDocs' part (`shell_inputs`: the digest of `shell_inputs()` when it started)."""
     root = config_file.parent
     builds = _records(root)
-    written = [p for p in stats((), [site_dir]) if not p.endswith(os.sep)]
+    written = {**written, **shell.files}
     builds[option] = {
         "version": __version__, "timezone": timezone, "now": now.isoformat(),
         "until": until.isoformat(), "files": [str(p) for p in files],
         "folders": [str(p) for p in folders], "inputs": digest(inputs),
-        "site_dir": str(site_dir), "written": [os.path.relpath(p, site_dir) for p in written],
-        "site": digest(stats(written)), "problems": problems,
+        "site_dir": str(site_dir), "written": sorted(written),
+        "site": digest({os.path.join(site_dir, p): st for p, st in written.items()}),
+        "shell": {"docs_dir": str(shell.docs_dir), "extra": [list(e) for e in shell.extra],
+                  "files": sorted(shell.files), "site": digest(shell.files),
+                  "inputs": shell_inputs},
+        "problems": problems,
     }
     path = root / FILE
     temp = path.with_suffix(".tmp")

@@ -1,0 +1,179 @@
+"""One build of the calendar's part of the site, with or without MkDocs.
+
+MkDocs builds the shell (the hand-written pages in `docs_dir`, the theme's
+files, its sitemap and 404 page); everything else comes from here. The
+plugin (`postgen.plugin`) runs a `SiteBuild` inside MkDocs' build and hands
+its files to MkDocs. When nothing the shell is made from changed since the
+last build, `postgen build` runs a `SiteBuild` alone and writes its files
+itself (`write_site`): the site comes out the same, without MkDocs' start-up
+and page pipeline (see `site/stamp.py` for how it knows).
+
+The steps follow MkDocs' events: `SiteBuild(...)` (on_config) loads the
+calendar, the build cache and the approvals and assembles the site;
+`outputs` (on_files) yields the files that must be written; `finish`
+(on_post_build) records them, removes what the site no longer has and
+saves the cache; `record` keeps the stamp for the next `postgen build`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from postgen import approvals
+from postgen import diagnostics as diag
+from postgen.config import load_config
+from postgen.errors import ConfigInvalid
+from postgen.ledger import FILE as LEDGER_FILE
+from postgen.ledger import Ledger
+from postgen.site import stamp
+from postgen.site.cache import (
+    BuildCache,
+    Collected,
+    Entries,
+    SiteFolder,
+    collect,
+    content_key,
+    remove,
+)
+from postgen.site.model import PostInfo, SiteData, VariantInfo, assemble
+from postgen.site.pages import Fragments, Output, site_files
+
+log = logging.getLogger("mkdocs.plugins.postgen")
+
+#: A hand-written page in the navigation: its title and URL.
+ExtraPage = tuple[str, str]
+
+
+class SiteBuild:
+    """The calendar loaded (from the build cache where unchanged) and assembled."""
+
+    site: SiteData
+    collected: Collected
+    cache: BuildCache
+    problems: list[str]  # every problem, as `path:line:col: severity[rule]: message`
+    folder: SiteFolder | None = None
+    written: dict[str, str]  # path -> key, of the files `outputs` gave to write
+    until: datetime
+    # For postgen build's up-to-date check (site/stamp.py):
+    inputs: stamp.Stats
+    shell_inputs: str
+    stamp_files: list[Path]
+    stamp_folders: list[Path]
+
+    def __init__(self, config_file: Path, docs_dir: Path) -> None:
+        self.docs_dir = docs_dir
+        calendar_config, config_problems = load_config(config_file)
+        if calendar_config is None:
+            raise ConfigInvalid(config_problems)
+        root = calendar_config.root
+        self.stamp_files = [root / approvals.FILE, root / LEDGER_FILE]
+        self.stamp_folders = [calendar_config.content_dir, docs_dir, root / "theme",
+                              *stamp.package_folders()]
+        # As they are before anything is read:
+        self.inputs = stamp.stats([calendar_config.config_path, *self.stamp_files],
+                                  self.stamp_folders)
+        self.shell_inputs = stamp.digest(stamp.shell_inputs(config_file, docs_dir))
+        self.cache = BuildCache.load(calendar_config)
+        self.collected = collect(calendar_config, self.cache)
+        media = {path: st for r in self.cache.records.values() for path, st in r.media}
+        for path, st in media.items():  # as collect found them
+            self.inputs[path] = list(st) if st else None
+            self.stamp_files.append(Path(path))
+        book = approvals.load(calendar_config)
+        problems = tuple(diag.sort([*config_problems, *self.collected.problems,
+                                    *book.problems]))
+        self.problems = [d.text() for d in problems]
+        for text in self.problems:
+            log.warning(text)
+        now = stamp.now_for(calendar_config.timezone)
+        sent = Ledger.load(calendar_config.root)
+        states: dict[approvals.State, approvals.State] = {}
+
+        def status(post: PostInfo, variant: VariantInfo) -> approvals.State:
+            found = approvals.state(calendar_config, book, post, variant, now, sent.published)
+            return states.setdefault(found, found)  # one object per state: a lighter cache
+
+        def reads(post: PostInfo, variant: VariantInfo) -> object:
+            return book.of(post.id, variant.channel), sent.published(variant)
+
+        entries = Entries(self.cache.entries, status, reads, now)
+        self.site = assemble(calendar_config, self.collected.posts, problems, now, entries)
+        self.cache.entries = entries.made
+        log.debug(f"postgen: {self.collected.rendered} of {len(self.collected.posts)} posts "
+                  "loaded and rendered, the rest from the build cache")
+
+    def outputs(self, site_dir: Path, extra: tuple[ExtraPage, ...]) -> Iterator[Output]:
+        """The files `site_dir` does not hold as they should be: each must be written."""
+        self.folder = SiteFolder(site_dir, self.cache.sites.get(str(site_dir), {}))
+        fragments = Fragments(self.cache.fragments)
+        global_key = content_key(f"{self.cache.digest}\0{extra!r}")
+        self.written = {}
+        for out in site_files(self.site, extra, details=self.collected.details,
+                              fresh=self.folder.fresh, fragments=fragments,
+                              global_key=global_key):
+            if out.unchanged:
+                continue
+            if out.content is not None:
+                key = out.key or content_key(out.content)
+                if out.key is None and self.folder.fresh(out.path, key):
+                    continue
+            else:
+                key = out.key or ""
+            self.written[out.path] = key
+            yield out
+        self.cache.fragments = fragments.used
+
+    def finish(self) -> None:
+        """Record what the site folder now holds; remove what it no longer should; save
+        the cache."""
+        assert self.folder is not None
+        for path, key in self.written.items():
+            self.folder.written(path, key)
+        removed = remove(self.folder.stale(), self.folder.root)
+        if removed:
+            log.debug(f"postgen: removed {removed} files the calendar no longer has")
+        self.cache.sites[str(self.folder.root)] = self.folder.now
+        self.cache.save()
+        now = self.site.now
+        self.until = stamp.valid_until(now, (moment for e in self.site.entries for moment in (
+            e.post.date, e.post.date - timedelta(days=7), *(v.date for v in e.variants))))
+
+    def record(self, config_file: Path, option: str, shell: stamp.Shell) -> None:
+        """Remember this finished build for the next `postgen build`."""
+        assert self.folder is not None
+        written: stamp.Stats = {path: list(w.stat) for path, w in self.folder.now.items()}
+        stamp.record(config_file, option, timezone=str(self.site.config.timezone),
+                     now=self.site.now, until=self.until, inputs=self.inputs,
+                     files=self.stamp_files, folders=self.stamp_folders,
+                     site_dir=self.folder.root, written=written, shell=shell,
+                     shell_inputs=self.shell_inputs, problems=self.problems)
+
+
+def write_site(build: SiteBuild, site_dir: Path, extra: tuple[ExtraPage, ...]) -> int:
+    """Write the build's files to `site_dir` (what MkDocs does with the plugin's files);
+    how many were written."""
+    n = 0
+    for out in build.outputs(site_dir, extra):
+        path = site_dir / out.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if out.source is not None:
+            shutil.copyfile(out.source, path)
+        else:
+            assert out.content is not None
+            data = out.content.encode("utf-8") if isinstance(out.content, str) else out.content
+            _write(path, data)
+        n += 1
+    build.finish()
+    return n
+
+
+def _write(path: Path, data: bytes) -> None:
+    """Replace the file at once: a reader (or a crash) sees the old page or the new one."""
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_bytes(data)
+    os.replace(temp, path)
