@@ -6,9 +6,10 @@ exactly the variants `postgen render` prints and `postgen publish` sends.
 
 MkDocs renders the hand-written pages in `calendar/` (theme `postgen`); every
 calendar page (overview, months, weeks, posts, campaigns, channels, funnel,
-review queue), the `.ics` feed, `posts.json`, the media and the assets are
-generated here with `File.generated` from our own Jinja templates, which is
-far cheaper than sending thousands of pages through Markdown and the nav.
+review queue), the `.ics` feed, `posts.json`, the media and the assets come
+from `site/build.py`'s `SiteBuild` (our own Jinja templates) and are handed
+to MkDocs with `File.generated`, which is far cheaper than sending thousands
+of pages through Markdown and the nav.
 
 Problems in posts do not stop the build: they show on the overview and on
 each post's page, and are logged as warnings, so `mkdocs build --strict`

@@ -88,8 +88,8 @@ class SiteBuild:
         problems = tuple(diag.sort([*config_problems, *self.collected.problems,
                                     *book.problems]))
         self.problems = [d.text() for d in problems]
-        for text in self.problems:
-            log.warning(text)
+        if self.problems:  # in one record: logging thousands one by one takes 0.1 s
+            log.warning("\n".join(self.problems))
         now = stamp.now_for(calendar_config.timezone)
         sent = Ledger.load(calendar_config.root)
         states: dict[approvals.State, approvals.State] = {}
