@@ -18,7 +18,6 @@ saves the cache; `record` keeps the stamp for the next `postgen build`.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -39,6 +38,7 @@ from postgen.site.cache import (
     collect,
     content_key,
     remove,
+    write_atomically,
 )
 from postgen.site.model import PostInfo, SiteData, VariantInfo, assemble
 from postgen.site.pages import Fragments, Output, site_files
@@ -166,14 +166,8 @@ def write_site(build: SiteBuild, site_dir: Path, extra: tuple[ExtraPage, ...]) -
         else:
             assert out.content is not None
             data = out.content.encode("utf-8") if isinstance(out.content, str) else out.content
-            _write(path, data)
+            write_atomically(path, data)
         n += 1
     build.finish()
     return n
 
-
-def _write(path: Path, data: bytes) -> None:
-    """Replace the file at once: a reader (or a crash) sees the old page or the new one."""
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_bytes(data)
-    os.replace(temp, path)

@@ -161,8 +161,9 @@ class BuildCache:
             with gc_paused():
                 for name, part in parts.items():
                     if not _same(self.stored.get(name), part):
-                        _write_pickle(self.folder / f"{name}.pickle",
-                                      {"format": FORMAT, "digest": self.digest, "part": part})
+                        data = {"format": FORMAT, "digest": self.digest, "part": part}
+                        write_atomically(self.folder / f"{name}.pickle",
+                                         pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
                         self.stored[name] = part
             for path in self.folder.glob("*.pickle"):  # parts now empty, or of other builds
                 if path.stem not in parts:
@@ -183,11 +184,11 @@ def _same(old: dict[str, dict[str, object]] | None, new: dict[str, dict[str, obj
     return True
 
 
-def _write_pickle(path: Path, data: object) -> None:
-    temp = path.with_suffix(".tmp")
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace the file at once: a reader (or a crash) sees the old bytes or the new."""
+    temp = path.with_name(f".{path.name}.tmp")
     try:
-        with temp.open("wb") as f:
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        temp.write_bytes(data)
         os.replace(temp, path)
     except OSError:
         with contextlib.suppress(OSError):
