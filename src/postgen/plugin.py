@@ -33,7 +33,6 @@ from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid
 from postgen.site import stamp
 from postgen.site.build import ExtraPage, SiteBuild
-from postgen.site.model import SiteData
 
 _HEADING = re.compile(r"^#\s+(.+)$", re.MULTILINE)
 
@@ -54,10 +53,6 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
     build: SiteBuild | None = None
     extra: tuple[ExtraPage, ...] = ()
     shell_files: list[str]  # what MkDocs writes to the site folder (not the plugin)
-
-    @property
-    def site(self) -> SiteData | None:
-        return self.build.site if self.build else None
 
     def on_config(self, config: Any) -> Any:
         try:

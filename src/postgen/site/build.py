@@ -79,7 +79,7 @@ class SiteBuild:
                                   self.stamp_folders)
         self.shell_inputs = stamp.digest(stamp.shell_inputs(config_file, docs_dir))
         self.cache = BuildCache.load(calendar_config)
-        self.collected = collect(calendar_config, self.cache)
+        self.collected = collect(calendar_config, self.cache, self.inputs)
         media = {path: st for r in self.cache.records.values() for path, st in r.media}
         for path, st in media.items():  # as collect found them
             self.inputs[path] = list(st) if st else None
@@ -154,10 +154,8 @@ class SiteBuild:
                      shell_inputs=self.shell_inputs, problems=self.problems)
 
 
-def write_site(build: SiteBuild, site_dir: Path, extra: tuple[ExtraPage, ...]) -> int:
-    """Write the build's files to `site_dir` (what MkDocs does with the plugin's files);
-    how many were written."""
-    n = 0
+def write_site(build: SiteBuild, site_dir: Path, extra: tuple[ExtraPage, ...]) -> None:
+    """Write the build's files to `site_dir` (what MkDocs does with the plugin's files)."""
     for out in build.outputs(site_dir, extra):
         path = site_dir / out.path
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +165,5 @@ def write_site(build: SiteBuild, site_dir: Path, extra: tuple[ExtraPage, ...]) -
             assert out.content is not None
             data = out.content.encode("utf-8") if isinstance(out.content, str) else out.content
             write_atomically(path, data)
-        n += 1
     build.finish()
-    return n
 

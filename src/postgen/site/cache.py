@@ -33,7 +33,7 @@ import os
 import pickle
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib.resources import files as resource_files
@@ -242,8 +242,13 @@ class Collected:
         return self.loaded[post_id]
 
 
-def collect(config: CalendarConfig, cache: BuildCache) -> Collected:
-    """Load and render the posts whose files (or media) changed; take the rest from `cache`."""
+def collect(config: CalendarConfig, cache: BuildCache,
+            seen: Mapping[str, list[int] | None] | None = None) -> Collected:
+    """Load and render the posts whose files (or media) changed; take the rest from `cache`.
+
+    `seen` holds files' sizes and times already taken this build (the stamp's walk of
+    the content folder, `site.stamp.stats`); other files are looked at here."""
+    seen = seen or {}
     media = MediaLookup(config.root)
     renderer: Renderer | None = None
     stats: dict[str, Stat | None] = {}
@@ -255,7 +260,8 @@ def collect(config: CalendarConfig, cache: BuildCache) -> Collected:
         for name in discover_names(config.content_dir):
             shown = (name.removeprefix(root) if name.startswith(root)
                      else config.rel(Path(name))).replace(os.sep, "/")
-            stat = _stat(name)
+            found = seen.get(name)
+            stat = (found[0], found[1]) if found else _stat(name)
             old = cache.records.get(shown)
             if old is not None and stat is not None and old.stat == stat \
                     and _media_unchanged(old, stats):
