@@ -76,7 +76,10 @@ def postgen_src(explicit: Path | None) -> Path | None:
 
 
 def child_env(src: Path | None) -> dict[str, str]:
+    """The environment of the timed commands. Python may keep compiled modules (as
+    `pip install` does for an installed postgen): the warm-up compiles them once."""
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if src is not None:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH")) if p)
     return env

@@ -251,6 +251,25 @@ def test_a_config_change_rebuilds_everything(make_calendar: MakeCalendar,
     same_as_clean(root, build)
 
 
+def test_an_edited_theme_template_shows_on_the_next_build(make_calendar: MakeCalendar,
+                                                         build: Callable[..., Path]) -> None:
+    """Compiled templates are kept between builds (.postgen-cache/jinja/); an edited
+    template is compiled again, a variant's or the site's."""
+    root = make_calendar({**FILES, "theme/variants/x.txt.j2": "{{ body }} (one)",
+                          "theme/site/redirect.html.j2": "first {{ target }}"})
+    site = build(root)
+    assert list((root / ".postgen-cache" / "jinja").iterdir())
+    assert "Body text. (one)" in (site / "posts/p1/index.html").read_text()
+    assert (site / "month/index.html").read_text().startswith("first ")
+    (root / "theme/variants/x.txt.j2").write_text("{{ body }} (two)", encoding="utf-8")
+    (root / "theme/site/redirect.html.j2").write_text("second {{ target }}", encoding="utf-8")
+    build(root)
+    assert "Body text. (two)" in (site / "posts/p1/index.html").read_text()
+    assert "(one)" not in (site / "posts/p1/index.html").read_text()
+    assert (site / "month/index.html").read_text().startswith("second ")
+    same_as_clean(root, build)
+
+
 def test_errors_stay_reported_on_every_build(make_calendar: MakeCalendar,
                                              build: Callable[..., Path], run: Run) -> None:
     root = make_calendar({**FILES, "content/bad.md": post("bad", 9).replace("awareness", "hype"),

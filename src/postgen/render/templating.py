@@ -8,11 +8,32 @@ Undefined names are errors (StrictUndefined), never empty strings.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import jinja2
+from jinja2.bccache import Bucket
 
 BUILTIN = jinja2.PackageLoader("postgen", "templates")
+#: Where compiled templates are kept between runs (under the calendar's root).
+BYTECODE = Path(".postgen-cache") / "jinja"
+
+
+class BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Templates compiled once, not on every run (compiling the site's templates takes
+    longer than rendering a page). Jinja checks each entry against its template's
+    source and the Python version; a folder that cannot be written only costs time."""
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def bytecode_cache(root: Path) -> BytecodeCache:
+    return BytecodeCache(str(root / BYTECODE))
 
 
 def environment(root: Path) -> jinja2.Environment:
@@ -27,6 +48,7 @@ def environment(root: Path) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
                                             default_for_string=False),
         keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
+        bytecode_cache=bytecode_cache(root),
     )
     return env
 

@@ -39,7 +39,7 @@ from postgen.diagnostics import Diagnostic
 from postgen.models import Post
 from postgen.render.links import find_urls
 from postgen.render.model import MediaFile, Part, Variant, VariantRef
-from postgen.render.templating import BUILTIN
+from postgen.render.templating import BUILTIN, bytecode_cache
 from postgen.site.model import PREVIEW_ASPECT, STAGES, Entry, ServedMedia, SiteData
 
 PLATFORM_NAMES = {
@@ -102,7 +102,8 @@ def environment(root: Path) -> jinja2.Environment:
         BUILTIN,
     ])
     env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=True,
-                             trim_blocks=True, lstrip_blocks=True)
+                             trim_blocks=True, lstrip_blocks=True,
+                             bytecode_cache=bytecode_cache(root))
     env.globals.update(
         stages=STAGES, statuses=STATUS_CHOICES, platform_names=PLATFORM_NAMES,
         rich=rich_text, crop=crop, media_url=media_url, utm=utm_pairs, host=host,
