@@ -300,16 +300,17 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
     option = str(site_dir.resolve()) if site_dir is not None else ""
     global _EXIT_NOW
     if not clean:
-        problems = stamp.up_to_date(config_file, option, strict)
+        walked: stamp.Walked = {}  # the folders are walked once, as they were at the start
+        problems = stamp.up_to_date(config_file, option, strict, walked)
         if problems is not None:
             click.echo("".join(f"{text}\n" for text in problems), err=True, nl=False)
             click.echo("the site is up to date: nothing changed since the last build", err=True)
             return
-        shell = None if strict else stamp.shell_current(config_file, option)
+        shell = None if strict else stamp.shell_current(config_file, option, walked)
         if shell is not None:  # only the calendar changed: MkDocs' pages are as they were
             from postgen.site.build import SiteBuild, write_site
 
-            site = SiteBuild(config_file, shell.docs_dir)
+            site = SiteBuild(config_file, shell.docs_dir, walked)
             write_site(site, shell.site_dir, shell.extra)
             site.record(config_file, option, shell)
             click.echo(f"built {shell.site_dir}", err=True)

@@ -65,7 +65,9 @@ class SiteBuild:
     stamp_files: list[Path]
     stamp_folders: list[Path]
 
-    def __init__(self, config_file: Path, docs_dir: Path) -> None:
+    def __init__(self, config_file: Path, docs_dir: Path,
+                 walked: stamp.Walked | None = None) -> None:
+        """`walked`: folders `postgen build`'s up-to-date check has just walked."""
         self.docs_dir = docs_dir
         calendar_config, config_problems = load_config(config_file)
         if calendar_config is None:
@@ -76,8 +78,8 @@ class SiteBuild:
                               *stamp.package_folders()]
         # As they are before anything is read:
         self.inputs = stamp.stats([calendar_config.config_path, *self.stamp_files],
-                                  self.stamp_folders)
-        self.shell_inputs = stamp.digest(stamp.shell_inputs(config_file, docs_dir))
+                                  self.stamp_folders, walked)
+        self.shell_inputs = stamp.digest(stamp.shell_inputs(config_file, docs_dir, walked))
         self.cache = BuildCache.load(calendar_config)
         self.collected = collect(calendar_config, self.cache, self.inputs)
         media = {path: st for r in self.cache.records.values() for path, st in r.media}

@@ -109,6 +109,8 @@ class BuildCache:
     sites: dict[str, dict[str, Written]] = field(default_factory=dict)  # by site folder
     #: Each file's contents as read or last written: a part that is the same is kept.
     stored: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict, repr=False)
+    #: The file each key was read from (its name comes from the key's hash).
+    where: dict[str, str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, config: CalendarConfig) -> BuildCache:
@@ -127,9 +129,11 @@ class BuildCache:
                 gc.freeze()
         except Exception:  # noqa: BLE001 - no cache, or one from another version: start afresh
             return cls(cache.folder, cache.digest)
-        for part in cache.stored.values():
+        for name, part in cache.stored.items():
             for attr, items in part.items():
                 getattr(cache, attr).update(items)
+                if name != "index":
+                    cache.where.update(dict.fromkeys(items, name))
         return cache
 
     def _read(self, name: str) -> dict[str, dict[str, object]] | None:
@@ -147,8 +151,9 @@ class BuildCache:
         for attr, items in (("records", self.records), ("entries", self.entries),
                             ("fragments", self.fragments)):
             prefix = "fragments" if attr == "fragments" else "posts"
+            where = self.where
             for key, value in items.items():
-                name = f"{prefix}-{zlib.crc32(key.encode()) % PARTS:02d}"
+                name = where.get(key) or f"{prefix}-{zlib.crc32(key.encode()) % PARTS:02d}"
                 parts.setdefault(name, {}).setdefault(attr, {})[key] = value
         return parts
 

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
 
 from postgen import diagnostics as diag
 from postgen.approvals import State
@@ -25,6 +26,7 @@ from postgen.models import Calendar, CalendarConfig, Funnel, Post
 from postgen.render.model import Variant
 
 STAGES = tuple(Funnel)
+T = TypeVar("T")
 
 #: How each platform's feed shows a single image (width / height), for the
 #: mockups' crops. Instagram keeps the image's own ratio within 4:5..1.91:1.
@@ -66,6 +68,15 @@ class ServedMedia:
     sha256: str
 
 
+_SHARED: dict[Any, Any] = {}
+
+
+def _shared(value: T) -> T:
+    """One object for equal values (the media of a post's variants, of posts showing the
+    same files): the build cache then stores and loads each once, not per variant."""
+    return _SHARED.setdefault(value, value)  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class VariantInfo:
     """What the calendar pages and feeds show of a variant: its exact text, by part."""
@@ -80,9 +91,10 @@ class VariantInfo:
 
     @classmethod
     def of(cls, v: Variant) -> VariantInfo:
+        media = _shared(tuple(_shared(ServedMedia(m.src, str(m.path), m.sha256))
+                              for m in v.media))
         return cls(v.post_id, v.channel, v.platform, v.date, v.hash,
-                   tuple(p.text for p in v.parts),
-                   tuple(ServedMedia(m.src, str(m.path), m.sha256) for m in v.media))
+                   tuple(p.text for p in v.parts), media)
 
     @property
     def text(self) -> str:

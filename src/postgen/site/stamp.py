@@ -35,21 +35,26 @@ from zoneinfo import ZoneInfo
 from postgen import __version__
 
 FILE = Path(".postgen-cache") / "stamp.json"
-FORMAT = 1
+FORMAT = 2
 
 Stats = dict[str, list[int] | None]
 
 
 def digest(found: Stats) -> str:
     """One digest for many files' sizes and times: the stamp keeps that, not the list."""
-    h = hashlib.blake2b(digest_size=16)
-    for path in sorted(found):
-        h.update(f"{path}\0{found[path]}\n".encode())
-    return h.hexdigest()
+    data = json.dumps(sorted(found.items()), separators=(",", ":"))
+    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
 
 
-def stats(files: Iterable[Path | str] = (), folders: Iterable[Path] = ()) -> Stats:
-    """Size and modification time of each file, and of every file under each folder."""
+#: Folders already walked in this run, by path: `up_to_date` and the build that
+#: follows it look at the same folders as they were before anything was read.
+Walked = dict[str, Stats]
+
+
+def stats(files: Iterable[Path | str] = (), folders: Iterable[Path] = (),
+          walked: Walked | None = None) -> Stats:
+    """Size and modification time of each file, and of every file under each folder
+    (taken from `walked` for a folder walked before, else walked and kept there)."""
     out: Stats = {}
     for path in files:
         try:
@@ -58,16 +63,26 @@ def stats(files: Iterable[Path | str] = (), folders: Iterable[Path] = ()) -> Sta
         except OSError:
             out[str(path)] = None
     for folder in folders:
-        out[f"{folder}{os.sep}"] = [1] if os.path.isdir(folder) else None
-        for base, dirs, names in os.walk(folder):
-            dirs.sort()
-            for name in names:
-                file = os.path.join(base, name)
-                try:
-                    st = os.stat(file)
-                except OSError:
-                    continue
-                out[file] = [st.st_size, st.st_mtime_ns]
+        found = walked.get(str(folder)) if walked is not None else None
+        if found is None:
+            found = _walk(folder)
+            if walked is not None:
+                walked[str(folder)] = found
+        out.update(found)
+    return out
+
+
+def _walk(folder: Path) -> Stats:
+    out: Stats = {f"{folder}{os.sep}": [1] if os.path.isdir(folder) else None}
+    for base, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in names:
+            file = os.path.join(base, name)
+            try:
+                st = os.stat(file)
+            except OSError:
+                continue
+            out[file] = [st.st_size, st.st_mtime_ns]
     return out
 
 
@@ -104,7 +119,8 @@ def _records(root: Path) -> dict[str, dict[str, object]]:
     return records if isinstance(records, dict) else {}
 
 
-def up_to_date(config_file: Path, option: str, strict: bool) -> list[str] | None:
+def up_to_date(config_file: Path, option: str, strict: bool,
+               walked: Walked | None = None) -> list[str] | None:
     """The problems the last build reported, if the site it built for `option` (the
     site folder given on the command line, or '') is still current; else None."""
     root = config_file.parent
@@ -124,7 +140,7 @@ def up_to_date(config_file: Path, option: str, strict: bool) -> list[str] | None
         return None
     if not since <= now < until:
         return None
-    if digest(stats([config_file, *files], folders)) != record["inputs"]:
+    if digest(stats([config_file, *files], folders, walked)) != record["inputs"]:
         return None
     site = str(record["site_dir"])
     written = [os.path.join(site, p) for p in record["written"]]  # type: ignore[attr-defined]
@@ -152,14 +168,15 @@ class Shell:
                    {os.path.relpath(p, site_dir): st for p, st in found.items()})
 
 
-def shell_inputs(config_file: Path, docs_dir: Path) -> Stats:
+def shell_inputs(config_file: Path, docs_dir: Path, walked: Walked | None = None) -> Stats:
     """What MkDocs' part of the site is made from: the config, the hand-written pages,
     the theme folder and postgen's MkDocs theme."""
     theme = Path(__file__).resolve().parent / "theme"
-    return stats([config_file], [docs_dir, config_file.parent / "theme", theme])
+    return stats([config_file], [docs_dir, config_file.parent / "theme", theme], walked)
 
 
-def shell_current(config_file: Path, option: str) -> Shell | None:
+def shell_current(config_file: Path, option: str, walked: Walked | None = None
+                  ) -> Shell | None:
     """MkDocs' part of the last build for `option`, if nothing it is made from changed
     since and the site folder still holds its files as written; else None."""
     record = _records(config_file.parent).get(option)
@@ -173,7 +190,7 @@ def shell_current(config_file: Path, option: str) -> Shell | None:
         files = [str(p) for p in shell["files"]]
     except (KeyError, TypeError, ValueError):
         return None
-    if digest(shell_inputs(config_file, docs_dir)) != shell["inputs"]:
+    if digest(shell_inputs(config_file, docs_dir, walked)) != shell["inputs"]:
         return None
     found = Shell.of(docs_dir, extra, Path(site_dir), files)
     if digest(found.files) != shell["site"]:
