@@ -49,6 +49,7 @@ def environment(root: Path) -> jinja2.Environment:
                                             default_for_string=False),
         keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
         bytecode_cache=bytecode_cache(root),
+        auto_reload=False,  # a renderer lives for one run: no need to stat templates per use
     )
     return env
 

@@ -103,7 +103,8 @@ def environment(root: Path) -> jinja2.Environment:
     ])
     env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=True,
                              trim_blocks=True, lstrip_blocks=True,
-                             bytecode_cache=bytecode_cache(root))
+                             bytecode_cache=bytecode_cache(root),
+                             auto_reload=False)  # one build: no need to stat templates per page
     env.globals.update(
         stages=STAGES, statuses=STATUS_CHOICES, platform_names=PLATFORM_NAMES,
         rich=rich_text, crop=crop, media_url=media_url, utm=utm_pairs, host=host,
