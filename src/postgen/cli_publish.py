@@ -70,7 +70,8 @@ def publish(ctx: click.Context, now_text: str | None, dry_run: bool, workers: in
       postgen publish --dry-run
       postgen publish --now "2026-12-01 09:05" --dry-run
     """
-    calendar, rendered, problems = pipeline.check(load_calendar(config_file=_config_file(ctx)))
+    calendar, rendered, problems = pipeline.check(load_calendar(config_file=_config_file(ctx)),
+                                                  keep_compiled=not dry_run)  # writes nothing
     config = calendar.config
     clock = datetime.now(UTC)
     now = clock if now_text is None else _now(now_text, config)

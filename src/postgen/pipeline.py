@@ -48,20 +48,22 @@ def load_calendar(start: Path | None = None, config_file: Path | None = None) ->
     return Calendar(config, tuple(posts), tuple(diag.sort(problems)))
 
 
-def check(calendar: Calendar) -> tuple[Calendar, Rendered, tuple[diag.Diagnostic, ...]]:
+def check(calendar: Calendar, keep_compiled: bool = True
+          ) -> tuple[Calendar, Rendered, tuple[diag.Diagnostic, ...]]:
     """Render every post and gather every problem: the content's and the variants'."""
     from postgen.render.variants import render_calendar
 
-    rendered = render_calendar(calendar)
+    rendered = render_calendar(calendar, keep_compiled=keep_compiled)
     book = approvals.load(calendar.config)
     return calendar, rendered, tuple(diag.sort([*calendar.diagnostics, *rendered.diagnostics,
                                                 *book.problems]))
 
 
 def problems(calendar: Calendar, cache: CheckCache | None = None) -> tuple[diag.Diagnostic, ...]:
-    """Every problem, like `check`, re-rendering only the posts the cache cannot vouch for."""
+    """Every problem, like `check`, re-rendering only the posts the cache cannot vouch for
+    (no cache: every post, and nothing is read from or written to .postgen-cache/)."""
     if cache is None:
-        return check(calendar)[2]
+        return check(calendar, keep_compiled=False)[2]
     renderer: Renderer | None = None
 
     found: list[diag.Diagnostic] = []

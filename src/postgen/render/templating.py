@@ -36,7 +36,8 @@ def bytecode_cache(root: Path) -> BytecodeCache:
     return BytecodeCache(str(root / BYTECODE))
 
 
-def environment(root: Path) -> jinja2.Environment:
+def environment(root: Path, keep_compiled: bool = True) -> jinja2.Environment:
+    """`keep_compiled`: compiled templates are read from and kept in `BYTECODE`."""
     loader = jinja2.ChoiceLoader([
         jinja2.FileSystemLoader(root / "theme"),
         jinja2.PrefixLoader({"default": BUILTIN}, delimiter=":"),
@@ -48,7 +49,7 @@ def environment(root: Path) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
                                             default_for_string=False),
         keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
-        bytecode_cache=bytecode_cache(root),
+        bytecode_cache=bytecode_cache(root) if keep_compiled else None,
         auto_reload=False,  # a renderer lives for one run: no need to stat templates per use
     )
     return env

@@ -62,9 +62,9 @@ class Rendered:
 class Renderer:
     """Renders posts of one calendar; holds what is shared between them."""
 
-    def __init__(self, config: CalendarConfig) -> None:
+    def __init__(self, config: CalendarConfig, keep_compiled: bool = True) -> None:
         self.config = config
-        self.env = environment(config.root)
+        self.env = environment(config.root, keep_compiled)
         self.media = MediaCache()
         self._rules: dict[str, PlatformRules] = {}
         self._docs: dict[str, markup.Doc] = {}  # parsed markdown, for one post at a time
@@ -207,9 +207,11 @@ class Renderer:
         return lambda url: track(url, params, domains)
 
 
-def render_calendar(calendar: Calendar, only: set[str] | None = None) -> Rendered:
-    """Every variant of every post (or of the posts whose ids are in `only`)."""
-    renderer = Renderer(calendar.config)
+def render_calendar(calendar: Calendar, only: set[str] | None = None,
+                    keep_compiled: bool = True) -> Rendered:
+    """Every variant of every post (or of the posts whose ids are in `only`);
+    `keep_compiled=False`: nothing read from or written to .postgen-cache/."""
+    renderer = Renderer(calendar.config, keep_compiled)
     variants: list[Variant] = []
     found: list[diag.Diagnostic] = []
     for post in calendar.posts:

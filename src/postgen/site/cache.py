@@ -38,12 +38,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from importlib.resources import files as resource_files
 from pathlib import Path
+from types import MappingProxyType
 
 from postgen import pipeline
 from postgen.checkcache import _digest_tree, calendar_digest, media_paths
 from postgen.diagnostics import Diagnostic
 from postgen.loader import LoadedFile, discover_names, load_file
 from postgen.models import CalendarConfig, Post
+from postgen.parallel import fork_map
 from postgen.render.model import Variant
 from postgen.render.variants import Renderer
 from postgen.schema import MediaLookup
@@ -232,7 +234,7 @@ class Collected:
     config: CalendarConfig
     posts: list[tuple[PostInfo, tuple[VariantInfo, ...]]]
     problems: list[Diagnostic]
-    loaded: dict[str, tuple[Post, tuple[Variant, ...]]]  # by post id
+    loaded: dict[str, tuple[Post, tuple[Variant, ...]]]  # by post id, see `for_pages`
     paths: dict[str, str]  # post id -> file, relative to the calendar's root
     rendered: int = 0  # how many posts were loaded and rendered
 
@@ -243,7 +245,7 @@ class Collected:
             if loaded.post is None:  # changed since the build began
                 raise LookupError(f"{self.paths[post_id]}: the post changed during the build")
             variants, _ = Renderer(self.config).post(loaded.post)
-            self.loaded[post_id] = (loaded.post, tuple(variants))
+            self.loaded[post_id] = for_pages(loaded.post, variants)
         return self.loaded[post_id]
 
 
@@ -254,43 +256,58 @@ def collect(config: CalendarConfig, cache: BuildCache,
     `seen` holds files' sizes and times already taken this build (the stamp's walk of
     the content folder, `site.stamp.stats`); other files are looked at here."""
     seen = seen or {}
-    media = MediaLookup(config.root)
-    renderer: Renderer | None = None
     stats: dict[str, Stat | None] = {}
-    records: dict[str, Record] = {}
+    slots: dict[str, Record | None] = {}  # in the content folder's order; None: to load
+    todo: list[tuple[str, str, Stat | None]] = []  # file, path shown, size and time
     failed: list[LoadedFile] = []
     loaded: dict[str, tuple[Post, tuple[Variant, ...]]] = {}
     root = f"{config.root}{os.sep}"
-    with pipeline.collector_paused():
-        for name in discover_names(config.content_dir):
-            shown = (name.removeprefix(root) if name.startswith(root)
-                     else config.rel(Path(name))).replace(os.sep, "/")
-            found = seen.get(name)
-            stat = (found[0], found[1]) if found else _stat(name)
-            old = cache.records.get(shown)
-            if old is not None and stat is not None and old.stat == stat \
-                    and _media_unchanged(old, stats):
-                records[shown] = old
+    for name in discover_names(config.content_dir):
+        shown = (name.removeprefix(root) if name.startswith(root)
+                 else config.rel(Path(name))).replace(os.sep, "/")
+        found = seen.get(name)
+        stat = (found[0], found[1]) if found else _stat(name)
+        old = cache.records.get(shown)
+        slots[shown] = None
+        if old is not None and stat is not None and _media_unchanged(old, stats):
+            if old.stat == stat:
+                slots[shown] = old
                 continue
+            with contextlib.suppress(OSError):
+                if _digest(Path(name).read_bytes()) == old.digest:
+                    slots[shown] = replace(old, stat=stat)
+                    continue
+        todo.append((name, shown, stat))
+    if todo:
+        media = MediaLookup(config.root)
+        renderer = Renderer(config)
+
+        def load(name: str) -> Loaded:
+            """One file loaded and rendered (in a worker process, see `fork_map`)."""
             file = Path(name)
-            if old is not None and stat is not None and _media_unchanged(old, stats):
-                with contextlib.suppress(OSError):
-                    if _digest(file.read_bytes()) == old.digest:
-                        records[shown] = replace(old, stat=stat)
-                        continue
-            result = load_file(config, file, media)
-            if result.post is None or result.raw_id is None or stat is None:
-                failed.append(result)
-                continue
-            if renderer is None:
-                renderer = Renderer(config)
+            result = replace(load_file(config, file, media), source=None)  # not needed here
+            if result.post is None or result.raw_id is None:
+                return result
             variants, problems = renderer.post(result.post)
-            loaded[result.post.id] = (result.post, tuple(variants))
-            records[shown] = Record(
-                stat, _digest(file.read_bytes()), _media_stats(result.post, stats),
-                result.raw_id, (*result.diagnostics, *problems), PostInfo.of(result.post),
-                tuple(VariantInfo.of(v) for v in variants))
-    cache.records = records
+            post, shown = for_pages(result.post, variants)
+            return (replace(result, post=post), shown, tuple(problems),
+                    _digest(file.read_bytes()))
+
+        with pipeline.collector_paused():
+            for (_name, shown, stat), outcome in zip(
+                    todo, fork_map(load, [name for name, _, _ in todo]), strict=True):
+                if isinstance(outcome, LoadedFile) or stat is None:
+                    failed.append(outcome if isinstance(outcome, LoadedFile) else outcome[0])
+                    del slots[shown]
+                    continue
+                result, variants, render_problems, digest = outcome
+                assert result.post is not None and result.raw_id is not None
+                loaded[result.post.id] = (result.post, variants)
+                slots[shown] = Record(
+                    stat, digest, _media_stats(result.post, stats), result.raw_id,
+                    (*result.diagnostics, *render_problems), PostInfo.of(result.post),
+                    tuple(VariantInfo.of(v) for v in variants))
+    cache.records = records = {k: r for k, r in slots.items() if r is not None}
     problems = [d for f in failed for d in f.diagnostics]
     problems.extend(d for r in records.values() for d in r.diagnostics)
     duplicated = _duplicates(config, records, failed, problems)
@@ -301,6 +318,21 @@ def collect(config: CalendarConfig, cache: BuildCache,
         {k: v for k, v in loaded.items() if k not in duplicated},
         {r.info.id: r.info.path for r in valid},
         rendered=len(loaded) + len(failed))
+
+
+_NO_PAYLOAD: Mapping[str, object] = MappingProxyType({})
+
+
+def for_pages(post: Post, variants: Iterable[Variant]) -> tuple[Post, tuple[Variant, ...]]:
+    """A post and its variants as its page shows them: light to keep and to send from a
+    worker, without the post's source map (its problems are found) or the variants' API
+    payloads (the page shows their parts)."""
+    return (replace(post, source=None),
+            tuple(replace(v, payload=_NO_PAYLOAD) for v in variants))
+
+#: A post file as a worker loaded it: the file with its diagnostics, its variants, their
+#: problems, the digest of its bytes; or the file alone, when it has errors.
+Loaded = LoadedFile | tuple[LoadedFile, tuple[Variant, ...], tuple[Diagnostic, ...], str]
 
 
 def _media_stats(post: Post, stats: dict[str, Stat | None]) -> tuple[tuple[str, Stat | None], ...]:

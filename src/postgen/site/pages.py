@@ -37,6 +37,7 @@ from postgen import __version__
 from postgen.approvals import APPROVE, CHANGES, approval_line
 from postgen.diagnostics import Diagnostic
 from postgen.models import Post
+from postgen.parallel import fork_map
 from postgen.render.links import find_urls
 from postgen.render.model import MediaFile, Part, Variant, VariantRef
 from postgen.render.templating import BUILTIN, bytecode_cache
@@ -231,18 +232,30 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                    f"{channel.account}", entries=entries, links=None, empty="No posts.")
     yield page("funnel/index.html", "site/funnel.html.j2", key("funnel/", site.entries),
                kind="funnel", title="Funnel coverage")
-    for entry in site.entries:
-        path = f"posts/{entry.post.id}/index.html"
-        page_key = hashlib.blake2b(f"{global_key}\0{entry.key}".encode(),
-                                   digest_size=16).hexdigest()
-        if fresh is not None and fresh(path, page_key):
-            yield Output(path, key=page_key)
-            continue
+    # Post pages: those the site folder does not hold already are rendered, in worker
+    # processes when there are many (a cold build: see `postgen.parallel`).
+    post_pages = [(entry, f"posts/{entry.post.id}/index.html",
+                   hashlib.blake2b(f"{global_key}\0{entry.key}".encode(),
+                                   digest_size=16).hexdigest()) for entry in site.entries]
+    stale = [(entry, path, page_key) for entry, path, page_key in post_pages
+             if fresh is None or not fresh(path, page_key)]
+
+    def post_page(item: tuple[Entry, str, str]) -> str:
+        entry, path, _key = item
         post, variants = details(entry.post.id)
         day = entry.post.date.astimezone(tz).isocalendar()
-        yield page(path, "site/post.html.j2", page_key, kind="post", title=post.title,
-                   entry=entry, post=post, variants=variants,
-                   week_key=f"{day.year}-W{day.week:02d}")
+        return env.get_template("site/post.html.j2").render(
+            root="../" * path.count("/"), **common, kind="post", title=post.title,
+            entry=entry, post=post, variants=variants, week_key=f"{day.year}-W{day.week:02d}")
+
+    rendered = zip(stale, fork_map(post_page, stale), strict=True)
+    pending = next(rendered, None)
+    for _entry, path, page_key in post_pages:
+        if pending is not None and pending[0][1] == path:
+            yield Output(path, pending[1], key=page_key)
+            pending = next(rendered, None)
+        else:
+            yield Output(path, key=page_key)
     for path, make in (("calendar.ics", ics), ("posts.json", posts_json)):
         feed_key = key(path, site.entries, of="key")
         if fresh is not None and fresh(path, feed_key):
