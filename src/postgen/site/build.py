@@ -128,7 +128,7 @@ class SiteBuild:
                 key = out.key or ""
             self.written[out.path] = key
             yield out
-        self.cache.fragments = fragments.used
+        self.cache.fragments = fragments.kept(self.site.entries)
 
     def finish(self) -> None:
         """Record what the site folder now holds; remove what it no longer should; save

@@ -77,7 +77,8 @@ class Output:
 
 
 class Fragments:
-    """Pieces of pages, by key: those of earlier builds, and the ones this build used."""
+    """Pieces of pages, by key ("kind:entry key"): those of earlier builds, and the ones
+    this build used."""
 
     def __init__(self, known: dict[str, str] | None = None) -> None:
         self.known = known or {}
@@ -89,6 +90,13 @@ class Fragments:
             found = self.known.get(key)
             self.used[key] = found = make() if found is None else found
         return found
+
+    def kept(self, entries: Iterable[Entry]) -> dict[str, str]:
+        """What to keep for the next build: the fragments used, and those of the entries
+        as they are now that this build did not need (a card on pages not rendered)."""
+        live = {k for e in entries for k in (e.key, e.card_key, e.summary_key)}
+        return {**{k: v for k, v in self.known.items() if k.rsplit(":", 1)[-1] in live},
+                **self.used}
 
 
 #: What a post's own page needs besides its entry: the whole post and its variants.
@@ -165,12 +173,14 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         h.update("".join(map(attrgetter(of), shown)).encode())
         return h.hexdigest()
 
+    def render(path: str, template: str, **context: object) -> str:
+        return env.get_template(template).render(root="../" * path.count("/"), **common,
+                                                 **context)
+
     def page(path: str, template: str, page_key: str, **context: object) -> Output:
         if fresh is not None and fresh(path, page_key):
             return Output(path, key=page_key)
-        depth = path.count("/")
-        html_text = env.get_template(template).render(root="../" * depth, **common, **context)
-        return Output(path, html_text, key=page_key)
+        return Output(path, render(path, template, **context), key=page_key)
 
     upcoming = site.upcoming(7)
     yield page("index.html", "site/home.html.j2",
@@ -237,25 +247,20 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     post_pages = [(entry, f"posts/{entry.post.id}/index.html",
                    hashlib.blake2b(f"{global_key}\0{entry.key}".encode(),
                                    digest_size=16).hexdigest()) for entry in site.entries]
-    stale = [(entry, path, page_key) for entry, path, page_key in post_pages
+    stale = [(entry, path) for entry, path, page_key in post_pages
              if fresh is None or not fresh(path, page_key)]
 
-    def post_page(item: tuple[Entry, str, str]) -> str:
-        entry, path, _key = item
+    def post_page(item: tuple[Entry, str]) -> str:
+        entry, path = item
         post, variants = details(entry.post.id)
         day = entry.post.date.astimezone(tz).isocalendar()
-        return env.get_template("site/post.html.j2").render(
-            root="../" * path.count("/"), **common, kind="post", title=post.title,
-            entry=entry, post=post, variants=variants, week_key=f"{day.year}-W{day.week:02d}")
+        return render(path, "site/post.html.j2", kind="post", title=post.title, entry=entry,
+                      post=post, variants=variants, week_key=f"{day.year}-W{day.week:02d}")
 
-    rendered = zip(stale, fork_map(post_page, stale), strict=True)
-    pending = next(rendered, None)
+    rendered = fork_map(post_page, stale)
+    to_render = {path for _entry, path in stale}
     for _entry, path, page_key in post_pages:
-        if pending is not None and pending[0][1] == path:
-            yield Output(path, pending[1], key=page_key)
-            pending = next(rendered, None)
-        else:
-            yield Output(path, key=page_key)
+        yield Output(path, next(rendered) if path in to_render else None, key=page_key)
     for path, make in (("calendar.ics", ics), ("posts.json", posts_json)):
         feed_key = key(path, site.entries, of="key")
         if fresh is not None and fresh(path, feed_key):
