@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from importlib.resources import files as resource_files
 from pathlib import Path
 
 from postgen import __version__
 from postgen.diagnostics import Diagnostic, Severity
+from postgen.files import write_atomically
 from postgen.models import CalendarConfig, Post
 
 FILE = Path(".postgen-cache") / "check.json"
@@ -117,9 +117,7 @@ class CheckCache:
             del self.entries[post_id]
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temp = self.path.with_suffix(".tmp")
-            temp.write_text(json.dumps({"digest": self.digest, "posts": self.entries}),
-                            encoding="utf-8")
-            os.replace(temp, self.path)
+            write_atomically(self.path, json.dumps({"digest": self.digest,
+                                                    "posts": self.entries}))
         except OSError:
             pass  # a read-only checkout: checking still works, only slower next time

@@ -12,12 +12,11 @@ the same job again finds the file with the same key and answers the same
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
+from postgen.files import write_atomically
 from postgen.models import Channel
 from postgen.publishers.base import (
     ConfigProblem,
@@ -71,7 +70,8 @@ class OutboxPublisher:
             return Sent(remote_id=rel)
         text = json.dumps(self.document(job), ensure_ascii=False, indent=2, sort_keys=True)
         try:
-            _write_atomically(path, text + "\n")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, text + "\n")
         except OSError as exc:  # nothing was replaced: the write is all or nothing
             raise RetryLater(f"{self.channel.name}: cannot write {rel}: "
                              f"{exc.strerror or exc}") from exc
@@ -93,13 +93,3 @@ class OutboxPublisher:
         return key if isinstance(key, str) else None
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -27,6 +27,7 @@ from postgen import approvals
 from postgen import diagnostics as diag
 from postgen.config import load_config
 from postgen.errors import ConfigInvalid
+from postgen.files import write_atomically
 from postgen.ledger import FILE as LEDGER_FILE
 from postgen.ledger import Ledger
 from postgen.site import stamp
@@ -38,7 +39,6 @@ from postgen.site.cache import (
     collect,
     content_key,
     remove,
-    write_atomically,
 )
 from postgen.site.model import PostInfo, SiteData, VariantInfo, assemble
 from postgen.site.pages import Fragments, Output, site_files
@@ -165,7 +165,6 @@ def write_site(build: SiteBuild, site_dir: Path, extra: tuple[ExtraPage, ...]) -
             shutil.copyfile(out.source, path)
         else:
             assert out.content is not None
-            data = out.content.encode("utf-8") if isinstance(out.content, str) else out.content
-            write_atomically(path, data)
+            write_atomically(path, out.content)
     build.finish()
 

@@ -43,6 +43,7 @@ from types import MappingProxyType
 from postgen import pipeline
 from postgen.checkcache import _digest_tree, calendar_digest, media_paths
 from postgen.diagnostics import Diagnostic
+from postgen.files import write_atomically
 from postgen.loader import LoadedFile, discover_names, load_file
 from postgen.models import CalendarConfig, Post
 from postgen.parallel import fork_map
@@ -189,18 +190,6 @@ def _same(old: dict[str, dict[str, object]] | None, new: dict[str, dict[str, obj
         if known.keys() != items.keys() or any(known[k] is not v for k, v in items.items()):
             return False
     return True
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace the file at once: a reader (or a crash) sees the old bytes or the new."""
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
-        temp.write_bytes(data)
-        os.replace(temp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
 
 
 @contextlib.contextmanager

@@ -33,6 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from postgen import __version__
+from postgen.files import write_atomically
 
 FILE = Path(".postgen-cache") / "stamp.json"
 FORMAT = 2
@@ -219,10 +220,8 @@ def record(config_file: Path, option: str, *, timezone: str, now: datetime, unti
         "problems": problems,
     }
     path = root / FILE
-    temp = path.with_suffix(".tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_text(json.dumps({"format": FORMAT, "builds": builds}), encoding="utf-8")
-        os.replace(temp, path)
+        write_atomically(path, json.dumps({"format": FORMAT, "builds": builds}))
     except OSError:
         pass  # a read-only checkout: every build is a real one
