@@ -354,6 +354,24 @@ def test_time_passing_rebuilds_when_a_page_would_change(
     assert "posts/p1/" in (site / "index.html").read_text().split("Next 7 days")[1]
 
 
+def test_the_site_stays_up_to_date_until_the_next_post_or_channel_falls_due(
+        make_calendar: MakeCalendar, build: Callable[..., Path], run: Run,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within one day: p1 goes out at 09:30, p8's X variant at its own time, 09:12."""
+    root = make_calendar({**FILES, "content/8.md": post(
+        "p8", 20, extra="variants:\n  x:\n    date: 2027-03-01 09:12\n")})
+    build(root)  # 09:00
+
+    def current(at: str) -> bool:
+        monkeypatch.setenv("POSTGEN_NOW", f"2027-03-01T{at}")
+        return "the site is up to date" in run(root, "build").output
+
+    assert current("09:11")
+    assert not current("09:13")  # p8 on X fell due: rebuilt
+    assert current("09:29")
+    assert not current("09:31")  # p1 fell due
+
+
 def test_strict_builds_fail_every_time_on_warnings(make_calendar: MakeCalendar,
                                                    build: Callable[..., Path], run: Run) -> None:
     long_sms = post("p9", 9).replace("[x, linkedin]", "[sms]") + "word " * 60 + "\n"

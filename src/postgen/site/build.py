@@ -17,6 +17,7 @@ saves the cache; `record` keeps the stamp for the next `postgen build`.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import shutil
 from collections.abc import Iterator
@@ -141,9 +142,19 @@ class SiteBuild:
             log.debug(f"postgen: removed {removed} files the calendar no longer has")
         self.cache.sites[str(self.folder.root)] = self.folder.now
         self.cache.save()
-        now = self.site.now
-        self.until = stamp.valid_until(now, (moment for e in self.site.entries for moment in (
-            e.post.date, e.post.date - timedelta(days=7), *(v.date for v in e.variants))))
+        self.until = stamp.valid_until(self.site.now, self._moments())
+
+    def _moments(self) -> list[datetime]:
+        """When a page could change: the next post falls due or enters the overview's
+        next 7 days, or a channel's own time (one not the post's) comes."""
+        entries = self.site.entries
+        moments = [v.date for e in entries for v in e.variants if v.date != e.post.date]
+        dates = sorted(e.post.date for e in entries)  # calendar order already: cheap
+        for ahead in (timedelta(0), timedelta(days=7)):
+            i = bisect.bisect_right(dates, self.site.now + ahead)
+            if i < len(dates):
+                moments.append(dates[i] - ahead)
+        return moments
 
     def record(self, config_file: Path, option: str, shell: stamp.Shell) -> None:
         """Remember this finished build for the next `postgen build`."""
