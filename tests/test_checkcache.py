@@ -68,3 +68,29 @@ def test_edits_anywhere_rendering_reads_are_seen(make_calendar: MakeCalendar, ru
     (root / "theme/variants").mkdir(parents=True)
     (root / "theme/variants/linkedin.txt.j2").write_text("{{ nope }}\n")
     assert ("theme/variants/linkedin.txt.j2", 1, "template-error") in found(run, root)
+
+
+def test_postgen_s_own_code_is_in_the_digest_its_compiled_files_are_not(
+        make_calendar: MakeCalendar, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """An install from another commit under the same version must not reuse what the
+    older code rendered; Python writing `__pycache__` as modules load changes nothing."""
+    from postgen import checkcache
+    from postgen.config import load_config
+    from postgen.site import stamp
+
+    package = tmp_path / "package"
+    (package / "render" / "__pycache__").mkdir(parents=True)
+    (package / "render" / "variants.py").write_text("A = 1\n", encoding="utf-8")
+    monkeypatch.setattr(checkcache, "resource_files", lambda _name: package)
+    config, _ = load_config(make_calendar({}) / "mkdocs.yml")
+    assert config is not None
+
+    def now() -> tuple[str, str]:
+        return checkcache.calendar_digest(config), stamp.digest(stamp.stats((), [package]))
+
+    first = now()
+    (package / "render" / "__pycache__" / "variants.cpython-311.pyc").write_bytes(b"\0")
+    assert now() == first
+    (package / "render" / "variants.py").write_text("A = 22\n", encoding="utf-8")
+    changed = now()
+    assert changed[0] != first[0] and changed[1] != first[1]

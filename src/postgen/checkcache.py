@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from importlib.resources import files as resource_files
 from pathlib import Path
@@ -29,21 +30,25 @@ FILE = Path(".postgen-cache") / "check.json"
 
 
 def _digest_tree(h: hashlib._Hash, root: Path) -> None:
-    if not root.is_dir():
-        return
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    """Every file under `root`, by path and bytes; compiled Python (`__pycache__`) aside:
+    it is written as modules are imported, and says nothing the sources do not."""
+    found: list[Path] = []
+    for base, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        found.extend(Path(base, name) for name in names)
+    for path in sorted(found):
         h.update(path.relative_to(root).as_posix().encode())
         h.update(hashlib.sha256(path.read_bytes()).digest())
 
 
 def calendar_digest(config: CalendarConfig) -> str:
-    """Everything outside a post that its rendering depends on."""
+    """Everything outside a post that its rendering depends on: the config, `theme/`, and
+    postgen itself (its version, and its code, templates and rules: an install from a
+    newer commit under the same version must not reuse what the older one made)."""
     h = hashlib.sha256(__version__.encode())
     h.update(config.config_path.read_bytes())
     _digest_tree(h, config.root / "theme")
-    package = Path(str(resource_files("postgen")))
-    _digest_tree(h, package / "templates" / "variants")
-    _digest_tree(h, package / "platforms")
+    _digest_tree(h, Path(str(resource_files("postgen"))))
     return h.hexdigest()
 
 

@@ -19,7 +19,7 @@
   deleted.
 
 Everything is thrown away when anything else rendering reads changes: the
-config, `theme/`, postgen's templates and rules, its version
+config, `theme/`, postgen's code, templates and rules, its version
 (`checkcache.calendar_digest`). Delete the folder to start afresh; a cache
 that cannot be read or written only makes the build slower.
 """
@@ -36,12 +36,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from importlib.resources import files as resource_files
 from pathlib import Path
 from types import MappingProxyType
 
 from postgen import pipeline
-from postgen.checkcache import _digest_tree, calendar_digest, media_paths
+from postgen.checkcache import calendar_digest, media_paths
 from postgen.diagnostics import Diagnostic
 from postgen.files import write_atomically
 from postgen.loader import LoadedFile, discover_names, load_file
@@ -117,7 +116,7 @@ class BuildCache:
 
     @classmethod
     def load(cls, config: CalendarConfig) -> BuildCache:
-        cache = cls(config.root / FOLDER, site_digest(config))
+        cache = cls(config.root / FOLDER, calendar_digest(config))  # postgen's site templates too
         try:
             with gc_paused():
                 index = cache._read("index")
@@ -203,13 +202,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-
-
-def site_digest(config: CalendarConfig) -> str:
-    """Everything outside the posts that the site's pages depend on."""
-    h = hashlib.sha256(calendar_digest(config).encode())
-    _digest_tree(h, Path(str(resource_files("postgen"))) / "templates" / "site")
-    return h.hexdigest()
 
 
 # -- the calendar, loaded and rendered where it changed ----------------------------

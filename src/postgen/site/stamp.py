@@ -5,7 +5,7 @@ After a build, `postgen build` records (`.postgen-cache/stamp.json`, one
 record per site folder option) the size and modification time of everything
 the site is made from: `mkdocs.yml`, every file under the content folder,
 the hand-written pages (`docs_dir`), `theme/`, the images posts show,
-`approvals.jsonl`, `publish-ledger.jsonl`, postgen's own templates and
+`approvals.jsonl`, `publish-ledger.jsonl`, postgen's own code, templates and
 rules (and its version), and every file the build wrote to the site folder
 (the plugin's manifest and the files MkDocs wrote); the
 problems the build reported; and the window of "now" in which no page could
@@ -76,7 +76,7 @@ def stats(files: Iterable[Path | str] = (), folders: Iterable[Path] = (),
 def _walk(folder: Path) -> Stats:
     out: Stats = {f"{folder}{os.sep}": [1] if os.path.isdir(folder) else None}
     for base, dirs, names in os.walk(folder):
-        dirs.sort()
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")  # written as modules load
         for name in names:
             file = os.path.join(base, name)
             try:
@@ -88,9 +88,9 @@ def _walk(folder: Path) -> Stats:
 
 
 def package_folders() -> list[Path]:
-    """postgen's own templates and platform rules (an editable install changes them)."""
-    package = Path(__file__).resolve().parent.parent
-    return [package / "templates", package / "platforms"]
+    """postgen itself: its code, templates and rules (an editable install, or an install
+    from another commit under the same version, changes them)."""
+    return [Path(__file__).resolve().parent.parent]
 
 
 def now_for(tz: tzinfo) -> datetime:
