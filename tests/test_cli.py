@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -162,3 +163,34 @@ def test_python_dash_m_works() -> None:
                             text=True, check=False)
     assert result.returncode == 0
     assert "content calendar that lives in git" in result.stdout
+
+
+def test_text_that_is_not_utf8_is_a_usage_error_and_writes_nothing(
+        make_calendar: MakeCalendar, run: Run, tmp_path: Path) -> None:
+    """Invalid UTF-8 on the command line reaches Python as lone surrogates: refused with
+    what and where, before anything is counted or written."""
+    root = make_calendar({"content/a.md": POST})
+    files = sorted(p.relative_to(root) for p in root.rglob("*"))
+    for args in (("count", "-c", "x", "ab\udcffcd"),
+                 ("new", "Title \udcff"),
+                 ("request-changes", "a", "--by", "dana", "--note", "fix \udcff this")):
+        result = run(root, *args)
+        assert result.exit_code == 2, result.output
+        assert "is not valid UTF-8 (byte 0xFF at character" in result.output
+        assert "Traceback" not in result.output
+    assert sorted(p.relative_to(root) for p in root.rglob("*")) == files
+    lines = tmp_path / "lines.txt"
+    lines.write_bytes(b"APPROVE a x 0123\xff\n")
+    result = run(root, "approve", "--from", str(lines))
+    assert result.exit_code == 2
+    assert "byte 0xFF at byte 17 is not UTF-8" in result.output
+    assert not (root / "approvals.jsonl").exists()
+
+
+def test_standard_input_that_is_not_utf8_is_a_usage_error(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "postgen", "count", "-c", "x"],
+                            input=b"ab\xffcd\n", capture_output=True, cwd=tmp_path, check=False,
+                            env={**os.environ, "LC_ALL": "C.UTF-8"})
+    assert result.returncode == 2
+    assert b"standard input is not valid UTF-8 (byte 0xFF at character 3)" in result.stderr
+    assert b"Traceback" not in result.stderr

@@ -41,6 +41,11 @@ class _Group(click.Group):
             self.add_command(getattr(importlib.import_module(module), name), cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        for number, arg in enumerate(args, start=1):
+            _utf8(arg, f"argument {number}")
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -50,6 +55,20 @@ class _Group(click.Group):
         except PostgenError as exc:
             click.echo(f"postgen: {exc}", err=True)
             ctx.exit(exc.exit_code)
+
+
+def _utf8(value: str, what: str) -> None:
+    """Text from the command line or standard input must be UTF-8: bytes that are not
+    reach Python as lone surrogates, which no platform counts or sends and no file of
+    the calendar can hold."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(value[exc.start])
+        bad = f"byte 0x{code - 0xDC00:02X}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+        shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise click.UsageError(f"{what} is not valid UTF-8 ({bad} at character "
+                               f"{exc.start + 1}): {shown}") from None
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
@@ -194,6 +213,7 @@ def count(ctx: click.Context, channel: str, subject: str, content_warning: str,
 
     if text is None:
         text = sys.stdin.read().removesuffix("\n")
+        _utf8(text, "standard input")
     try:
         channels = _calendar(ctx).config.channels
     except PostgenError:
@@ -425,7 +445,13 @@ def approve(ctx: click.Context, post: str | None, channels: tuple[str, ...], by:
     from postgen import approvals
 
     if source is not None:
-        _approve_lines(ctx, source.read(), as_reviewer)
+        try:
+            text = source.read()
+        except UnicodeDecodeError as exc:
+            raise click.BadParameter(f"byte 0x{exc.object[exc.start]:02X} at byte "
+                                     f"{exc.start + 1} is not UTF-8; save the file as UTF-8",
+                                     param_hint="--from") from None
+        _approve_lines(ctx, text, as_reviewer)
         return
     if post is None or by is None:
         raise click.UsageError("give POST and --by NAME, or --from FILE")
