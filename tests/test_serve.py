@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import pickle
+import signal
 import socket
 import subprocess
 import sys
@@ -49,3 +51,51 @@ def test_serve_reloads_an_edited_post(make_calendar: MakeCalendar) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_serve_rewrites_only_what_an_edit_or_an_approval_changes(
+        make_calendar: MakeCalendar, tmp_path: Path) -> None:
+    """Serving keeps its folder between rebuilds (dirty builds): an edited post's page
+    is rewritten, the other posts' pages are not; an approval is seen too."""
+    root = make_calendar({**{f"content/{i}.md": POST.format(id=f"p{i}") for i in range(5)},
+                          "docs/welcome.md": "# Hi\n"})
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    port = _free_port()
+    env = {**os.environ, "TMPDIR": str(temp), "POSTGEN_NOW": "2027-03-01T09:00"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}/posts/"
+        assert "Body text." in _get(url + "p1/", time.monotonic() + 30, "Body text.")
+        (served,) = temp.glob("mkdocs_*")
+
+        def pages() -> dict[str, int]:
+            return {p.parent.name: p.stat().st_mtime_ns
+                    for p in served.glob("posts/*/index.html")}
+
+        before = pages()
+        assert len(before) == 5
+        post = Path(root, "content/1.md")
+        post.write_text(post.read_text().replace("Body text.", "Edited while serving."))
+        assert "Edited while serving." in _get(url + "p1/", time.monotonic() + 30,
+                                               "Edited while serving.")
+        after = pages()
+        assert {name for name in before if after[name] != before[name]} == {"p1"}
+        approve = subprocess.run(
+            [sys.executable, "-m", "postgen", "approve", "p2", "-c", "x", "--by", "dana"],
+            cwd=root, env=env, capture_output=True, text=True, check=False)
+        assert approve.returncode == 0, approve.stdout + approve.stderr
+        assert "state-scheduled" in _get(url + "p2/", time.monotonic() + 30, "state-scheduled")
+        assert {name for name in after if pages()[name] != after[name]} == {"p2"}
+    finally:
+        server.send_signal(signal.SIGINT)  # Ctrl-C: MkDocs removes the served folder
+        server.wait(timeout=10)
+    # The served folder is gone with the server; the next build forgets its manifest.
+    assert not served.exists()
+    build = subprocess.run([sys.executable, "-m", "postgen", "build"], cwd=root, env=env,
+                           capture_output=True, text=True, check=False)
+    assert build.returncode == 0, build.stderr
+    index = pickle.loads((root / ".postgen-cache/site/index.pickle").read_bytes())
+    assert list(index["part"]["sites"]) == [str(root / "site")]

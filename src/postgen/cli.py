@@ -391,7 +391,10 @@ def serve(ctx: click.Context, dev_addr: str) -> None:
     from postgen.configfile import find_config
 
     path = find_config(Path.cwd(), ctx.find_root().obj)
-    mkdocs_serve(str(path), dev_addr=dev_addr, livereload=True)
+    # Dirty rebuilds: the served folder is kept between them, so an edit re-renders the
+    # pages that show the post, not every page (the plugin knows which changed).
+    with _dirty_builds_expected():
+        mkdocs_serve(str(path), dev_addr=dev_addr, livereload=True, build_type="dirty")
 
 
 def _variants_of(ctx: click.Context, post: str | None,

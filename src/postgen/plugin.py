@@ -63,12 +63,16 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
         return config
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
-        """`mkdocs serve` rebuilds when a post, an asset or a template changes."""
+        """`mkdocs serve` rebuilds when a post, an asset, a template, an approval or the
+        ledger changes."""
         assert self.build is not None
         calendar = self.build.site.config
         for folder in (calendar.content_dir, calendar.root / "assets", calendar.root / "theme"):
             if folder.is_dir():
                 server.watch(str(folder))
+        # approvals.jsonl and the ledger, even before they exist: the calendar's root
+        # alone (what the build writes is in folders under it, unwatched).
+        server.watch(str(calendar.root), recursive=False)
         return server
 
     def on_files(self, files: Files, config: Any) -> Files:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -140,6 +141,9 @@ class SiteBuild:
         removed = remove(self.folder.stale(), self.folder.root)
         if removed:
             log.debug(f"postgen: removed {removed} files the calendar no longer has")
+        # This folder's manifest; those of folders gone since (`postgen serve`'s) are dropped.
+        self.cache.sites = {path: files for path, files in self.cache.sites.items()
+                            if os.path.isdir(path)}
         self.cache.sites[str(self.folder.root)] = self.folder.now
         self.cache.save()
         self.until = stamp.valid_until(self.site.now, self._moments())
