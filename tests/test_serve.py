@@ -99,3 +99,35 @@ def test_serve_rewrites_only_what_an_edit_or_an_approval_changes(
     assert build.returncode == 0, build.stderr
     index = pickle.loads((root / ".postgen-cache/site/index.pickle").read_bytes())
     assert list(index["part"]["sites"]) == [str(root / "site")]
+
+
+def test_serve_starts_from_the_files_of_the_last_build(
+        make_calendar: MakeCalendar, tmp_path: Path) -> None:
+    """The first build of `postgen serve` copies what `postgen build` left in site/ (as
+    it recorded it) and renders only what changed since: a page the manifest vouches for
+    is served as it is on disk, a post edited since is served new."""
+    root = make_calendar({**{f"content/{i}.md": POST.format(id=f"p{i}") for i in range(3)},
+                          "docs/welcome.md": "# Hi\n"})
+    env = {**os.environ, "POSTGEN_NOW": "2027-03-01T09:00"}
+    build = subprocess.run([sys.executable, "-m", "postgen", "build"], cwd=root, env=env,
+                           capture_output=True, text=True, check=False)
+    assert build.returncode == 0, build.stderr
+    # Marked on disk without changing its size or time: only a copy can show the mark.
+    page = root / "site/posts/p1/index.html"
+    st = page.stat()
+    page.write_text(page.read_text().replace("Body text.", "Body TEXT."))
+    os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
+    post = root / "content/2.md"
+    post.write_text(post.read_text().replace("Body text.", "Edited since."))
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}/posts/"
+        assert "Edited since." in _get(url + "p2/", time.monotonic() + 30, "Edited since.")
+        assert "Body TEXT." in _get(url + "p1/", time.monotonic() + 5, "Body TEXT.")
+        assert "Body text." in _get(url + "p0/", time.monotonic() + 5, "Body text.")
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=10)

@@ -19,6 +19,7 @@ fails on them. Config errors stop the build.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,9 @@ from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid
 from postgen.site import stamp
 from postgen.site.build import ExtraPage, SiteBuild
+from postgen.site.cache import seed
 
+log = logging.getLogger("mkdocs.plugins.postgen")
 _HEADING = re.compile(r"^#\s+(.+)$", re.MULTILINE)
 
 
@@ -53,13 +56,25 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
     build: SiteBuild | None = None
     extra: tuple[ExtraPage, ...] = ()
     shell_files: list[str]  # what MkDocs writes to the site folder (not the plugin)
+    serving = False  # under `mkdocs serve`: the first build starts from the last one's files
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Having this hook also keeps the plugin alive across `mkdocs serve`'s rebuilds.
+        self.serving = command == "serve"
 
     def on_config(self, config: Any) -> Any:
+        config_file = Path(config.config_file_path)
         try:
-            self.build = SiteBuild(Path(config.config_file_path), Path(config.docs_dir))
+            self.build = SiteBuild(config_file, Path(config.docs_dir))
         except ConfigInvalid as exc:
             raise PluginError("postgen:\n" + diag.format_text(diag.sort(exc.diagnostics))
                               ) from None
+        if self.serving:  # MkDocs serves a new, empty folder: fill it from the last build
+            self.serving = False
+            last = stamp.last_site_dir(config_file)
+            if last is not None and last != Path(config.site_dir):
+                copied = seed(self.build.cache, last, Path(config.site_dir))
+                log.debug(f"postgen: {copied} files of {last} reused")
         return config
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:

@@ -31,6 +31,7 @@ import gc
 import hashlib
 import os
 import pickle
+import shutil
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -419,6 +420,31 @@ class SiteFolder:
         """Files of the last build that this one did not produce."""
         for path in sorted(set(self.manifest) - set(self.now)):
             yield self.root / path
+
+
+def seed(cache: BuildCache, source: Path, target: Path) -> int:
+    """Fill the new site folder `target` with the files a build left in `source` that are
+    still as it wrote them, and give `target` their manifest: the build that follows
+    renders and writes only what changed since (`postgen serve`'s first build). Returns
+    how many files were copied."""
+    manifest = cache.sites.get(str(source))
+    if not manifest or str(target) in cache.sites:
+        return 0
+    seeded: dict[str, Written] = {}
+    for path, written in manifest.items():
+        origin, copy = os.path.join(source, path), os.path.join(target, path)
+        if _stat(origin) != written.stat:
+            continue
+        try:
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
+            shutil.copyfile(origin, copy)
+        except OSError:
+            continue
+        stat = _stat(copy)
+        if stat is not None:
+            seeded[path] = Written(written.key, stat)
+    cache.sites[str(target)] = seeded
+    return len(seeded)
 
 
 def content_key(content: str | bytes) -> str:

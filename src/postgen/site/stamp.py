@@ -120,6 +120,17 @@ def _records(root: Path) -> dict[str, dict[str, object]]:
     return records if isinstance(records, dict) else {}
 
 
+def last_site_dir(config_file: Path) -> Path | None:
+    """A site folder `postgen build` wrote and recorded: the default one (no `-d`) first."""
+    records = _records(config_file.parent)
+    for option in sorted(records, key=bool):  # "" first
+        record = records[option]
+        site_dir = record.get("site_dir") if isinstance(record, dict) else None
+        if isinstance(site_dir, str) and os.path.isdir(site_dir):
+            return Path(site_dir)
+    return None
+
+
 def up_to_date(config_file: Path, option: str, strict: bool,
                walked: Walked | None = None) -> list[str] | None:
     """The problems the last build reported, if the site it built for `option` (the
