@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -380,3 +381,28 @@ def test_strict_builds_fail_every_time_on_warnings(make_calendar: MakeCalendar,
     again = run(root, "build")
     assert "the site is up to date" in again.output and "warning[sms-segments]" in again.output
     assert run(root, "build", "--strict").exit_code != 0
+
+
+def test_a_long_lived_process_reuses_its_cache_only_while_it_is_current(
+        make_calendar: MakeCalendar, build: Callable[..., Path],
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """`postgen serve` hands each build the last one's cache: taken as it is only for the
+    same calendar, while no other build has written the cache since."""
+    from postgen.config import load_config
+    from postgen.site.cache import BuildCache
+
+    root = make_calendar(FILES)
+    build(root)
+    config, _ = load_config(root / "mkdocs.yml")
+    assert config is not None
+    known = BuildCache.load(config)
+    assert known.records and BuildCache.load(config, known) is known
+    twin = tmp_path_factory.mktemp("twin") / "calendar"  # the same files: the same digest
+    shutil.copytree(root, twin, ignore=shutil.ignore_patterns(".postgen-cache", "site"))
+    twin_config, _ = load_config(twin / "mkdocs.yml")
+    assert twin_config is not None
+    assert BuildCache.load(twin_config, known) is not known
+    (root / "content/3.md").write_text(post("p3", 3, "Edited."), encoding="utf-8")
+    build(root)  # another process's build writes the cache
+    again = BuildCache.load(config, known)
+    assert again is not known and again.records["content/3.md"] != known.records["content/3.md"]

@@ -64,8 +64,9 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
 
     def on_config(self, config: Any) -> Any:
         config_file = Path(config.config_file_path)
+        known = self.build.cache if self.build is not None else None  # serving: the last
         try:
-            self.build = SiteBuild(config_file, Path(config.docs_dir))
+            self.build = SiteBuild(config_file, Path(config.docs_dir), known=known)
         except ConfigInvalid as exc:
             raise PluginError("postgen:\n" + diag.format_text(diag.sort(exc.diagnostics))
                               ) from None

@@ -68,8 +68,9 @@ class SiteBuild:
     stamp_folders: list[Path]
 
     def __init__(self, config_file: Path, docs_dir: Path,
-                 walked: stamp.Walked | None = None) -> None:
-        """`walked`: folders `postgen build`'s up-to-date check has just walked."""
+                 walked: stamp.Walked | None = None, known: BuildCache | None = None) -> None:
+        """`walked`: folders `postgen build`'s up-to-date check has just walked; `known`:
+        the last build's cache, in a process that builds again (`postgen serve`)."""
         self.docs_dir = docs_dir
         calendar_config, config_problems = load_config(config_file)
         if calendar_config is None:
@@ -82,7 +83,7 @@ class SiteBuild:
         self.inputs = stamp.stats([calendar_config.config_path, *self.stamp_files],
                                   self.stamp_folders, walked)
         self.shell_inputs = stamp.digest(stamp.shell_inputs(config_file, docs_dir, walked))
-        self.cache = BuildCache.load(calendar_config)
+        self.cache = BuildCache.load(calendar_config, known)
         self.collected = collect(calendar_config, self.cache, self.inputs)
         media = {path: st for r in self.cache.records.values() for path, st in r.media}
         for path, st in media.items():  # as collect found them

@@ -114,10 +114,20 @@ class BuildCache:
     stored: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict, repr=False)
     #: The file each key was read from (its name comes from the key's hash).
     where: dict[str, str] = field(default_factory=dict, repr=False)
+    #: The index file's size and time as this cache last read or wrote it.
+    index_stat: Stat | None = field(default=None, repr=False)
 
     @classmethod
-    def load(cls, config: CalendarConfig) -> BuildCache:
-        cache = cls(config.root / FOLDER, calendar_digest(config))  # postgen's site templates too
+    def load(cls, config: CalendarConfig, known: BuildCache | None = None) -> BuildCache:
+        """The cache on disk; or `known` (a long-lived process's last build's, `postgen
+        serve`), when it is this calendar's, for the same digest, and no other build has
+        written the cache since."""
+        folder, digest = config.root / FOLDER, calendar_digest(config)  # site templates too
+        if (known is not None and known.folder == folder and known.digest == digest
+                and known.index_stat is not None
+                and _stat(folder / "index.pickle") == known.index_stat):
+            return known
+        cache = cls(folder, digest)
         try:
             with gc_paused():
                 index = cache._read("index")
@@ -146,6 +156,8 @@ class BuildCache:
             return None
         part: dict[str, dict[str, object]] = data["part"]
         self.stored[name] = part
+        if name == "index":
+            self.index_stat = _stat(self.folder / "index.pickle")
         return part
 
     def parts(self) -> dict[str, dict[str, dict[str, object]]]:
@@ -173,6 +185,7 @@ class BuildCache:
                         write_atomically(self.folder / f"{name}.pickle",
                                          pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
                         self.stored[name] = part
+            self.index_stat = _stat(self.folder / "index.pickle")
             for path in self.folder.glob("*.pickle"):  # parts now empty, or of other builds
                 if path.stem not in parts:
                     path.unlink()
