@@ -27,6 +27,11 @@ Hugo cold build, and whether the goals are met:
 
   cold <= 1.0x Hugo cold, warm <= 0.1x Hugo cold, one edit <= 1 s.
 
+Then the writer's loop: `python -m postgen serve` on 127.0.0.1 right after the
+last build, timed until it serves the edited post's page, then edits of that
+post (max(runs, 3), half a second apart), each timed until the served page
+shows it (MkDocs' file watcher and live-reload server included).
+
 --profile builds the largest calendar once more, cold, in this process under
 cProfile, and prints the top 30 entries by own time (then the top 25 by
 cumulative time, and how long the garbage collector ran).
@@ -38,11 +43,14 @@ import json
 import os
 import pstats
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -132,6 +140,8 @@ class Timings:
     cold: list[float] = field(default_factory=list)
     warm: list[float] = field(default_factory=list)
     edit: list[float] = field(default_factory=list)
+    serve_start: list[float] = field(default_factory=list)
+    serve_reload: list[float] = field(default_factory=list)
 
     def medians(self) -> tuple[float, float, float, float]:
         return (statistics.median(self.hugo_cold), statistics.median(self.cold),
@@ -246,6 +256,47 @@ def round_of_builds(sites: Sites, env: dict[str, str]) -> tuple[float, float, fl
     return hugo_s, cold_s, warm_s, edit_s
 
 
+def serve_session(sites: Sites, env: dict[str, str], edits: int) -> tuple[float, list[float]]:
+    """`postgen serve` right after a build: seconds until the edited post's page is
+    served, then, per edit of that post, until the served page shows it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/posts/{sites.edit_id}/"
+    served = sites.calendar.parent / "serve-tmp"  # where MkDocs makes the served folder
+    served.mkdir(exist_ok=True)
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=sites.calendar, env={**env, "TMPDIR": str(served)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def shows(marker: str, since: float) -> float:
+        while time.perf_counter() - since < 600:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+                    if marker in response.read().decode("utf-8"):
+                        return time.perf_counter() - since
+            except OSError:
+                pass
+            if server.poll() is not None:
+                raise SystemExit(f"postgen serve exited {server.returncode}")
+            time.sleep(0.02)
+        raise SystemExit(f"{url} did not show {marker!r} within 600 s")
+
+    try:
+        first = shows(f"Edited for the benchmark, revision {sites.edits}.", start)
+        reloads = []
+        for _ in range(edits):
+            time.sleep(0.5)  # what MkDocs' watcher sees as one change
+            since = time.perf_counter()
+            reloads.append(shows(edit_one_post(sites), since))
+        return first, reloads
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=60)
+
+
 def measure(sites: Sites, runs: int, env: dict[str, str]) -> Timings:
     """Medians over `runs` rounds after one warm-up round."""
     timings = Timings()
@@ -259,6 +310,11 @@ def measure(sites: Sites, runs: int, env: dict[str, str]) -> Timings:
             timings.cold.append(cold_s)
             timings.warm.append(warm_s)
             timings.edit.append(edit_s)
+    first, reloads = serve_session(sites, env, edits=max(runs, 3))
+    timings.serve_start.append(first)
+    timings.serve_reload.extend(reloads)
+    print(f"  {sites.n_posts:>6} posts  postgen serve: first page {first:.2f} s, reloads "
+          f"{' '.join(f'{r:.2f}' for r in reloads)} s", file=sys.stderr, flush=True)
     hugo_files, hugo_mb = count_files(sites.hugo_out)
     pg_files, pg_mb = count_files(sites.postgen_out)
     print(f"  {sites.n_posts:>6} posts  output: hugo {hugo_files:,} files {hugo_mb:.0f} MB, "
@@ -312,6 +368,12 @@ def report(rows: Sequence[tuple[int, Timings]]) -> None:
         print(f"| {n:,} | {verdict(cold_r <= GOAL_COLD)} ({cold_r:.1f}x) "
               f"| {verdict(warm_r <= GOAL_WARM)} ({warm_r:.1f}x) "
               f"| {verdict(edit_s <= GOAL_EDIT_S)} ({edit_s:.1f} s) |")
+    print()
+    print("| posts | `postgen serve` after a build: first page (s) | reload after one edit (s) |")
+    print("|---:|---:|---:|")
+    for n, t in rows:
+        print(f"| {n:,} | {statistics.median(t.serve_start):.2f} "
+              f"| {statistics.median(t.serve_reload):.2f} |")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
