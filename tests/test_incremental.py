@@ -126,6 +126,54 @@ def test_one_edit_rewrites_that_post_and_the_pages_that_show_it(
     same_as_clean(root, build)
 
 
+def events(site: Path) -> dict[str, str]:
+    """The .ics feed's events by UID: each one's DTSTAMP."""
+    from icalendar import Calendar
+
+    feed = Calendar.from_ical((site / "calendar.ics").read_bytes())
+    return {str(e["UID"]): e.decoded("DTSTAMP").isoformat() for e in feed.walk("VEVENT")}
+
+
+def test_the_feeds_keep_unchanged_posts_pieces_and_remake_the_edited_ones(
+        make_calendar: MakeCalendar, build: Callable[..., Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The feeds are spliced: an unchanged post's events and object are the bytes the
+    site holds (its events keep the DTSTAMP of when that version first showed), the
+    edited post's are made anew, and the result is what a clean build makes."""
+    root = make_calendar(FILES)
+    site = build(root)
+    first = events(site)
+    assert len(first) == 12 and set(first.values()) == {"2027-03-01T08:00:00+00:00"}
+    monkeypatch.setenv("POSTGEN_NOW", "2027-03-01T09:05")
+    (root / "content/3.md").write_text(post("p3", 3, "Spliced."), encoding="utf-8")
+    build(root)
+    second = events(site)
+    assert {uid for uid, stamp in second.items() if stamp != first[uid]} == {
+        "p3.x@postgen", "p3.linkedin@postgen"}
+    assert second["p3.x@postgen"] == "2027-03-01T08:05:00+00:00"
+    feed = json.loads((site / "posts.json").read_text(encoding="utf-8"))
+    assert [p["id"] for p in feed] == [f"p{i}" for i in range(1, 7)]
+    assert feed[2]["variants"][0]["parts"] == ["Spliced."]
+    same_as_clean(root, build, stamps=False)
+
+
+def test_a_feed_touched_in_the_site_folder_is_made_anew_not_spliced(
+        make_calendar: MakeCalendar, build: Callable[..., Path]) -> None:
+    """Someone edited the feeds by hand: the recorded places of the posts' pieces no
+    longer hold them, so the next build makes every piece again."""
+    root = make_calendar(FILES)
+    site = build(root)
+    for name in ("calendar.ics", "posts.json"):  # the same size: only the time tells
+        data = (site / name).read_bytes()
+        mid = len(data) // 2  # inside one of the posts' pieces
+        (site / name).write_bytes(data[:mid] + data[mid:mid + 40][::-1] + data[mid + 40:])
+    (root / "content/3.md").write_text(post("p3", 3, "After the touch."), encoding="utf-8")
+    build(root)
+    assert len(events(site)) == 12
+    assert "After the touch." in (site / "posts.json").read_text(encoding="utf-8")
+    same_as_clean(root, build)
+
+
 def test_a_new_title_reaches_every_page_that_lists_the_post(
         make_calendar: MakeCalendar, build: Callable[..., Path]) -> None:
     root = make_calendar(FILES)
@@ -216,15 +264,15 @@ def test_one_edit_rewrites_one_part_of_the_cache(make_calendar: MakeCalendar,
     folder = root / ".postgen-cache" / "site"
     before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*-*.pickle")}
     assert len([n for n in before if n.startswith("posts-")]) > 1
-    assert len([n for n in before if n.startswith("fragments-")]) > 10
+    assert len([n for n in before if n.startswith("fragments-")]) > 2  # 6 posts' cards
     (root / "content/3.md").write_text(post("p3", 3, "Edited."), encoding="utf-8")
     build(root)
     after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*-*.pickle")}
     changed = {n for n in after.keys() | before.keys() if after.get(n) != before.get(n)}
     assert len([n for n in changed if n.startswith("posts-")]) == 1
-    # The post's feed event and JSON object, old and new; the other posts' fragments
-    # (cards that no page rendered this time too) stay where they are.
-    assert len([n for n in changed if n.startswith("fragments-")]) <= 4
+    # A body edit leaves the post's card as it was; the other posts' cards stay where
+    # they are (those no page rendered this time too). Its feed pieces live in the feeds.
+    assert not [n for n in changed if n.startswith("fragments-")]
     assert rendered_posts(root) == 6
 
 

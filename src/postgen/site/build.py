@@ -43,7 +43,7 @@ from postgen.site.cache import (
     remove,
 )
 from postgen.site.model import PostInfo, SiteData, VariantInfo, assemble
-from postgen.site.pages import Fragments, Output, site_files
+from postgen.site.pages import Fragments, Output, Spans, site_files
 
 log = logging.getLogger("mkdocs.plugins.postgen")
 
@@ -59,7 +59,8 @@ class SiteBuild:
     cache: BuildCache
     problems: list[str]  # every problem, as `path:line:col: severity[rule]: message`
     folder: SiteFolder | None = None
-    written: dict[str, str]  # path -> key, of the files `outputs` gave to write
+    written: dict[str, tuple[str, Spans | None]]  # path -> key (and a feed's spans), of
+    # the files `outputs` gave to write
     until: datetime
     # For postgen build's up-to-date check (site/stamp.py):
     inputs: stamp.Stats
@@ -120,7 +121,7 @@ class SiteBuild:
         self.written = {}
         for out in site_files(self.site, extra, details=self.collected.details,
                               fresh=self.folder.fresh, fragments=fragments,
-                              global_key=global_key):
+                              global_key=global_key, earlier=self.folder.pieces):
             if out.unchanged:
                 continue
             if out.content is not None:
@@ -129,7 +130,7 @@ class SiteBuild:
                     continue
             else:
                 key = out.key or ""
-            self.written[out.path] = key
+            self.written[out.path] = key, out.spans
             yield out
         self.cache.fragments = fragments.kept(self.site.entries)
 
@@ -137,8 +138,8 @@ class SiteBuild:
         """Record what the site folder now holds; remove what it no longer should; save
         the cache."""
         assert self.folder is not None
-        for path, key in self.written.items():
-            self.folder.written(path, key)
+        for path, (key, spans) in self.written.items():
+            self.folder.written(path, key, spans)
         removed = remove(self.folder.stale(), self.folder.root)
         if removed:
             log.debug(f"postgen: removed {removed} files the calendar no longer has")

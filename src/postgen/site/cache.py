@@ -14,9 +14,9 @@
 - the per-entry fragments the pages are assembled from (`site/pages.py`);
 - per site folder, a manifest: each file written there, under the key of
   what it holds (a page's inputs, or its bytes' digest), with its size and
-  time as written. A page whose key is unchanged and whose file is still as
-  written is not rendered or written again; files the site no longer has are
-  deleted.
+  time as written, and for a feed where each entry's piece lies in it. A
+  page whose key is unchanged and whose file is still as written is not
+  rendered or written again; files the site no longer has are deleted.
 
 Everything is thrown away when anything else rendering reads changes: the
 config, `theme/`, postgen's code, templates and rules, its version
@@ -51,10 +51,11 @@ from postgen.render.model import Variant
 from postgen.render.variants import Renderer
 from postgen.schema import MediaLookup
 from postgen.site.model import Entry, PostInfo, Status, VariantInfo, make_entry
+from postgen.site.pages import Earlier, Spans
 
 FOLDER = Path(".postgen-cache") / "site"
 #: Bump when what the cache holds changes shape.
-FORMAT = 3
+FORMAT = 4
 #: How many files the posts (and the fragments) are spread over.
 PARTS = 32
 
@@ -88,10 +89,12 @@ class Record:
 
 @dataclass(frozen=True)
 class Written:
-    """One file in a site folder: the key of what it holds, and its size and time."""
+    """One file in a site folder: the key of what it holds, and its size and time; for a
+    feed, where each entry's piece lies in it (`site.pages.Feed`)."""
 
     key: str
     stat: Stat
+    spans: Spans | None = None
 
 
 Known = tuple[Entry, tuple[object, ...], datetime]  # entry, what its states read, when
@@ -424,15 +427,43 @@ class SiteFolder:
         self.now[path] = known
         return True
 
-    def written(self, path: str, key: str) -> None:
+    def written(self, path: str, key: str, spans: Spans | None = None) -> None:
         stat = _stat(self.root / path)
         if stat is not None:
-            self.now[path] = Written(key, stat)
+            self.now[path] = Written(key, stat, spans)
+
+    def pieces(self, path: str) -> Earlier:
+        """The entries' pieces of the feed at `path` as the last build wrote it, by entry
+        key; none if the file is gone or was touched since."""
+        known = self.manifest.get(path)
+        if known is None or not known.spans:
+            return _no_piece
+        try:
+            with open(os.path.join(self.root, path), "rb") as f:
+                st = os.fstat(f.fileno())
+                if (st.st_size, st.st_mtime_ns) != known.stat:
+                    return _no_piece
+                data = f.read()
+        except OSError:
+            return _no_piece
+        if len(data) != known.stat[0]:  # changed while read
+            return _no_piece
+        spans, view = known.spans, memoryview(data)  # slices that copy nothing
+
+        def piece(key: str) -> memoryview | None:
+            span = spans.get(key)
+            return None if span is None else view[span[0]:span[1]]
+
+        return piece
 
     def stale(self) -> Iterator[Path]:
         """Files of the last build that this one did not produce."""
         for path in sorted(set(self.manifest) - set(self.now)):
             yield self.root / path
+
+
+def _no_piece(_key: str) -> memoryview | None:
+    return None
 
 
 def seed(cache: BuildCache, source: Path, target: Path) -> int:
@@ -455,7 +486,7 @@ def seed(cache: BuildCache, source: Path, target: Path) -> int:
             continue
         stat = _stat(copy)
         if stat is not None:
-            seeded[path] = Written(written.key, stat)
+            seeded[path] = replace(written, stat=stat)
     cache.sites[str(target)] = seeded
     return len(seeded)
 

@@ -6,10 +6,12 @@ says shows as text. Media files are served under their content hash.
 
 Work that repeats is done once per entry and kept in `fragments` (the build
 cache carries it from one build to the next): a post's card, which shows on
-its month, week, campaign, channel and review pages; its events in the
-`.ics` feed; its object in `posts.json`. A post's page is rendered only when
-`fresh(path, key)` says the site does not hold it already: its key covers
-everything the page shows.
+its month, week, campaign, channel and review pages. The feeds (its events
+in the `.ics` feed, its object in `posts.json`) are spliced: an unchanged
+entry's bytes are taken from the feed the site folder holds, where the last
+build recorded their place (`Feed.spans`). A post's page is rendered only
+when `fresh(path, key)` says the site does not hold it already: its key
+covers everything the page shows.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from importlib.resources import files as resource_files
 from operator import attrgetter
 from pathlib import Path
@@ -70,6 +71,8 @@ class Output:
     source: Path | None = None
     #: For pages decided by their inputs alone: a digest of them.
     key: str | None = None
+    #: For a feed: where each entry's piece lies in `content` (see `Feed`).
+    spans: Spans | None = None
 
     @property
     def unchanged(self) -> bool:
@@ -94,9 +97,50 @@ class Fragments:
     def kept(self, entries: Iterable[Entry]) -> dict[str, str]:
         """What to keep for the next build: the fragments used, and those of the entries
         as they are now that this build did not need (a card on pages not rendered)."""
-        live = {k for e in entries for k in (e.key, e.card_key, e.summary_key)}
+        live = {k for e in entries for k in (e.card_key, e.summary_key)}
         return {**{k: v for k, v in self.known.items() if k.rsplit(":", 1)[-1] in live},
                 **self.used}
+
+
+#: Where each entry's piece of a feed lies in it: entry key -> (start, end) in bytes.
+Spans = dict[str, tuple[int, int]]
+#: An entry's piece of a feed: its bytes, or a view of an earlier feed's.
+Piece = bytes | memoryview
+#: An earlier feed's piece for an entry key (`SiteFolder.pieces`), if it has one.
+Earlier = Callable[[str], Piece | None]
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A feed's bytes, and where each entry's piece lies in them: the next build takes
+    the pieces of entries that did not change from here instead of making them again."""
+
+    content: bytes
+    spans: Spans
+
+    @classmethod
+    def of(cls, pieces: Iterable[tuple[str, Piece]], head: bytes, sep: bytes, tail: bytes,
+           empty: bytes) -> Feed:
+        """`head`, the pieces (each under its entry key) with `sep` between, `tail`; or
+        `empty` when there are none."""
+        out: list[Piece] = [head]
+        spans: Spans = {}
+        at = len(head)
+        for key, piece in pieces:
+            if spans:
+                out.append(sep)
+                at += len(sep)
+            spans[key] = (at, at + len(piece))
+            out.append(piece)
+            at += len(piece)
+        if not spans:
+            return cls(empty, {})
+        out.append(tail)
+        return cls(b"".join(out), spans)
+
+
+def _nothing_earlier(_key: str) -> Piece | None:
+    return None
 
 
 #: What a post's own page needs besides its entry: the whole post and its variants.
@@ -125,13 +169,15 @@ def environment(root: Path) -> jinja2.Environment:
 
 def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                details: Details, fresh: Fresh | None = None,
-               fragments: Fragments | None = None, global_key: str = "") -> Iterator[Output]:
+               fragments: Fragments | None = None, global_key: str = "",
+               earlier: Callable[[str], Earlier] | None = None) -> Iterator[Output]:
     """Every file of the site, pages first (read everything, then write).
 
     `details(post_id)` gives a post's page what it shows beyond its entry;
     `fresh(path, key)` says whether the site already holds the page for `key`
     (`global_key` joins every post page's key: what all of them show);
-    `fragments` holds per-entry pieces from earlier builds and gains this one's.
+    `fragments` holds per-entry pieces from earlier builds and gains this one's;
+    `earlier(path)` gives the pieces of the feed at `path` as the site holds it.
     """
     config = site.config
     env = environment(config.root)
@@ -266,7 +312,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         if fresh is not None and fresh(path, feed_key):
             yield Output(path, key=feed_key)
         else:
-            yield Output(path, make(site, pieces), key=feed_key)
+            feed = make(site, earlier(path) if earlier is not None else _nothing_earlier)
+            yield Output(path, feed.content, key=feed_key, spans=feed.spans)
     served = {(m.sha256, m.src): m for e in site.entries for v in e.variants for m in v.media}
     media = {media_url(m): m for m in served.values()}
     for url, m in sorted(media.items()):
@@ -433,26 +480,31 @@ def rich_text(part: Part, platform: str) -> Markup:
 # -- feeds -----------------------------------------------------------------------
 
 
-def ics(site: SiteData, fragments: Fragments | None = None) -> bytes:
+def ics(site: SiteData, earlier: Earlier = _nothing_earlier) -> Feed:
     """One event per post and channel, with UIDs stable across builds (RFC 5545).
 
-    An entry's events are made once and kept in `fragments` while the entry
-    stays the same, so their DTSTAMP is when that version first showed.
+    An entry's events are made once and taken from the `earlier` feed while the
+    entry stays the same, so their DTSTAMP is when that version first showed.
     """
-    pieces = fragments or Fragments()
     stamp = _ics_time(site.now)
-    lines = [
+    head = "\r\n".join([
         "BEGIN:VCALENDAR", "VERSION:2.0",
         _ics_line("PRODID", f"-//postgen {__version__}//{site.config.brand.name}//EN"),
         _ics_line("X-WR-CALNAME", f"{site.config.brand.name} content calendar"),
         _ics_line("X-WR-TIMEZONE", str(site.config.timezone)),
-    ]
-    for entry in site.entries:
-        events = pieces.get(f"ics:{entry.key}", partial(_ics_events, entry, stamp))
-        if events:
-            lines.append(events)
-    lines.append("END:VCALENDAR")
-    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+        "",
+    ]).encode("utf-8")
+    end = b"END:VCALENDAR\r\n"
+
+    def pieces() -> Iterator[tuple[str, Piece]]:
+        for entry in site.entries:
+            piece = earlier(entry.key)
+            if piece is None:
+                piece = _ics_events(entry, stamp).encode("utf-8")
+            if piece:
+                yield entry.key, piece
+
+    return Feed.of(pieces(), head, b"\r\n", b"\r\n" + end, head + end)
 
 
 def _ics_events(entry: Entry, stamp: str) -> str:
@@ -506,12 +558,11 @@ def _fold(line: str) -> str:
     return b"\r\n ".join(parts).decode("utf-8")
 
 
-def posts_json(site: SiteData, fragments: Fragments | None = None) -> str:
+def posts_json(site: SiteData, earlier: Earlier = _nothing_earlier) -> Feed:
     """Every post with its variants' exact parts, as JSON; one entry's object a line."""
-    pieces = fragments or Fragments()
     tz = site.config.timezone
 
-    def obj(e: Entry) -> str:
+    def obj(e: Entry) -> bytes:
         return json.dumps({
             "id": e.post.id, "title": e.post.title,
             "date": e.post.date.astimezone(tz).isoformat(), "funnel": e.post.funnel.value,
@@ -521,7 +572,7 @@ def posts_json(site: SiteData, fragments: Fragments | None = None) -> str:
                           "date": v.date.astimezone(tz).isoformat(),
                           "status": e.statuses[v.channel].key, "parts": list(v.parts)}
                          for v in e.variants],
-        }, ensure_ascii=False)
+        }, ensure_ascii=False).encode("utf-8")
 
-    objects = [pieces.get(f"json:{e.key}", partial(obj, e)) for e in site.entries]
-    return "[\n" + ",\n".join(objects) + "\n]\n" if objects else "[]\n"
+    pieces = ((e.key, earlier(e.key) or obj(e)) for e in site.entries)
+    return Feed.of(pieces, b"[\n", b",\n", b"\n]\n", b"[]\n")
