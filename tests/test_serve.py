@@ -35,19 +35,34 @@ def _get(url: str, deadline: float, wanted: str) -> str:
     return body
 
 
-def test_serve_reloads_an_edited_post(make_calendar: MakeCalendar) -> None:
-    root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n"})
+def test_serve_reloads_an_edited_post(make_calendar: MakeCalendar, tmp_path: Path) -> None:
+    """It also says where it serves, each change it saw and each rebuild (as `mkdocs
+    serve` does), and the calendar's problems as compiler-style lines."""
+    root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n",
+                          "content/b.md": POST.format(id="b").replace("x, linkedin", "nope")})
     port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ})
+    log = tmp_path / "serve.log"
+    with log.open("wb") as err:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+            stdout=subprocess.DEVNULL, stderr=err, env={**os.environ})
     try:
         url = f"http://127.0.0.1:{port}/posts/a/"
         assert "Body text." in _get(url, time.monotonic() + 30, "Body text.")
+        said = log.read_text(encoding="utf-8").splitlines()
+        assert f"http://127.0.0.1:{port}/" in next(line for line in said if "Serving on" in line)
+        problem = next(line for line in said if "content/b.md" in line)
+        assert problem.startswith("content/b.md:") and "error[" in problem
         post = Path(root, "content/a.md")
         post.write_text(post.read_text().replace("Body text.", "Edited while serving."))
         assert "Edited while serving." in _get(url, time.monotonic() + 30,
                                                "Edited while serving.")
+        deadline = time.monotonic() + 10
+        while "Reloading browsers" not in log.read_text(encoding="utf-8"):
+            assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
+            time.sleep(0.2)
+        said = log.read_text(encoding="utf-8")
+        assert "Detected file changes" in said and said.count("Documentation built in") == 2
     finally:
         server.terminate()
         server.wait(timeout=10)

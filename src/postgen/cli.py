@@ -391,10 +391,32 @@ def serve(ctx: click.Context, dev_addr: str) -> None:
     from postgen.configfile import find_config
 
     path = find_config(Path.cwd(), ctx.find_root().obj)
+    _log_like_mkdocs()
     # Dirty rebuilds: the served folder is kept between them, so an edit re-renders the
     # pages that show the post, not every page (the plugin knows which changed).
     with _dirty_builds_expected():
         mkdocs_serve(str(path), dev_addr=dev_addr, livereload=True, build_type="dirty")
+
+
+class _MkDocsFormat(logging.Formatter):
+    """MkDocs' lines as `mkdocs serve` prints them (`INFO    -  Serving on ...`); the
+    calendar's problems as they are (`path:line:col: severity[rule]: message`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == "mkdocs.plugins.postgen" and record.levelno == logging.WARNING:
+            return record.getMessage()
+        return f"{record.levelname:<8}-  {record.getMessage()}"
+
+
+def _log_like_mkdocs() -> None:
+    """What MkDocs says while serving, on standard error: where it serves, each change
+    it detected and each rebuild with its time (plain `mkdocs serve` says the same)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_MkDocsFormat())
+    logger = logging.getLogger("mkdocs")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 def _variants_of(ctx: click.Context, post: str | None,
