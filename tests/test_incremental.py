@@ -38,9 +38,9 @@ FILES = {"docs/welcome.md": "# Welcome\n",
 def build(run: Run, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
     monkeypatch.setenv("POSTGEN_NOW", NOW)
 
-    def go(root: Path, *args: str) -> Path:
+    def go(root: Path, *args: str, exit_code: int = 0) -> Path:
         result = run(root, "build", *args)
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == exit_code, result.output
         return root / "site"
 
     return go
@@ -327,17 +327,22 @@ def test_errors_stay_reported_on_every_build(make_calendar: MakeCalendar,
                                              build: Callable[..., Path], run: Run) -> None:
     root = make_calendar({**FILES, "content/bad.md": post("bad", 9).replace("awareness", "hype"),
                           "content/twin.md": post("p1", 10)})
-    for _ in range(2):
-        site = build(root)
+    for _ in range(2):  # the second time the site is up to date: the same errors, exit 1
+        site = build(root, exit_code=1)
         home = (site / "index.html").read_text()
         assert "content/bad.md" in home and "is not a funnel" in home
         assert "content/twin.md" in home and "also used by" in home
         result = run(root, "build", "--strict")
         assert result.exit_code != 0
-    # Fixing the duplicate brings both posts back.
+    result = run(root, "build")
+    assert result.output.endswith("postgen: 3 errors in the calendar (above); the site shows "
+                                  "them\n"), result.output
+    # Fixing the duplicate brings both posts back; bad.md's error still fails the build.
     (root / "content/twin.md").write_text(post("p1b", 10), encoding="utf-8")
-    build(root)
+    build(root, exit_code=1)
     assert (site / "posts/p1/index.html").is_file() and (site / "posts/p1b/index.html").is_file()
+    (root / "content/bad.md").write_text(post("bad", 9), encoding="utf-8")
+    build(root)  # no errors: exit 0
     same_as_clean(root, build)
 
 

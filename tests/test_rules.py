@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from postgen import diagnostics as diag
 from postgen.diagnostics import RULES
 from tests.conftest import CONFIG, PNG, MakeCalendar, image
 
@@ -166,3 +167,15 @@ def test_every_rule_has_a_test() -> None:
 def test_clean_post_has_no_problems(make_calendar: MakeCalendar, run: Run) -> None:
     root = make_calendar({"content/a.md": post(BASE), "assets/a.png": PNG})
     assert problems(run, root) == []
+
+
+def test_errors_are_counted_from_problem_lines_as_written() -> None:
+    """`postgen build` counts errors in the problem lines it keeps between builds."""
+    problems = [
+        diag.error("content/a: b.md", 3, 1, "yaml-syntax", "bad: error[x]: here"),
+        diag.warning("content/c.md", 4, 2, "sms-segments", "looks like 'x:1:2: error[y]: '"),
+        diag.error("content/d.md", 1, 1, "funnel-unknown", "first line\nsecond: error[z]: "),
+    ]
+    texts = [d.text() for d in problems]
+    assert diag.errors_in(texts) == 2 == diag.count(problems)[0]
+    assert diag.errors_in(texts[1:2]) == 0

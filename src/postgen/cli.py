@@ -310,6 +310,10 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
     hand-written pages or the theme, it rebuilds the calendar's pages without
     starting MkDocs, whose pages stay as they are.
 
+    Problems in the posts do not stop the build: the site shows them (a post
+    that cannot be read is left out, and named on the overview). Errors
+    make it exit 1 once the site is written, warnings only with --strict.
+
     Set POSTGEN_NOW (ISO 8601) to fix the build's "now" (the overview's next
     7 days, what is scheduled and what is past).
     """
@@ -325,6 +329,7 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
         if problems is not None:
             click.echo("".join(f"{text}\n" for text in problems), err=True, nl=False)
             click.echo("the site is up to date: nothing changed since the last build", err=True)
+            _fail_on_errors(ctx, problems)
             return
         shell = None if strict else stamp.shell_current(config_file, option, walked)
         if shell is not None:  # only the calendar changed: MkDocs' pages are as they were
@@ -335,6 +340,7 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
             site.record(config_file, option, shell)
             click.echo(f"built {shell.site_dir}", err=True)
             _EXIT_NOW = True
+            _fail_on_errors(ctx, site.problems)
             return
 
     from mkdocs.commands.build import build as mkdocs_build
@@ -360,6 +366,18 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
         plugin.record_build(config_file, option)
     click.echo(f"built {config.site_dir}", err=True)
     _EXIT_NOW = True
+    if plugin is not None and plugin.build is not None:
+        _fail_on_errors(ctx, plugin.build.problems)
+
+
+def _fail_on_errors(ctx: click.Context, problems: Sequence[str]) -> None:
+    """Exit 1 when the calendar has errors: the site is written, but a post is missing
+    from it or shows a problem that stops it from being sent."""
+    errors = diag.errors_in(problems)
+    if errors:
+        click.echo(f"postgen: {errors} error{'s' if errors > 1 else ''} in the calendar (above); "
+                   "the site shows them", err=True)
+        ctx.exit(1)
 
 
 @contextmanager
@@ -621,12 +639,12 @@ def main() -> None:
         click.echo("postgen: interrupted", err=True)
         sys.exit(130)
     except SystemExit as exc:
-        if _EXIT_NOW and not exc.code:
+        if _EXIT_NOW and exc.code in (None, 0, 1):
             # Freeing a big calendar's million objects one by one at exit takes longer
             # than a small rebuild; the operating system reclaims them at once (as mypy
             # does). Everything was written and closed; only output needs flushing.
             logging.shutdown()
             sys.stdout.flush()
             sys.stderr.flush()
-            os._exit(0)
+            os._exit(exc.code or 0)
         raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -111,6 +112,16 @@ def warning(path: str, line: int, col: int, rule: str, message: str) -> Diagnost
 
 def sort(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return sorted(diagnostics, key=lambda d: (d.path, d.line, d.col, d.rule, d.message))
+
+
+#: `Diagnostic.text()`'s severity: the first `:line:col: severity[rule]: ` in it.
+_SEVERITY_IN_TEXT = re.compile(r":\d+:\d+: (error|warning)\[[a-z0-9-]+\]: ")
+
+
+def errors_in(texts: Iterable[str]) -> int:
+    """How many of these problems, as `Diagnostic.text()` wrote them, are errors."""
+    found = (_SEVERITY_IN_TEXT.search(t) for t in texts)
+    return sum(1 for m in found if m is not None and m.group(1) == "error")
 
 
 def count(diagnostics: Iterable[Diagnostic]) -> tuple[int, int]:
