@@ -11,7 +11,7 @@ is spawn for a reason), or threads running (a serving `mkdocs serve`: a fork
 copies locks held by other threads).
 
 A task's exception is raised in the parent; results cross back pickled, so
-they should be light (the posts' light data, a page's HTML).
+they should be light (the posts' light data; a page is written where it is rendered).
 """
 
 from __future__ import annotations

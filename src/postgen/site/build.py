@@ -121,7 +121,12 @@ class SiteBuild:
         self.written = {}
         for out in site_files(self.site, extra, details=self.collected.details,
                               fresh=self.folder.fresh, fragments=fragments,
-                              global_key=global_key, earlier=self.folder.pieces):
+                              global_key=global_key, earlier=self.folder.pieces,
+                              site_dir=site_dir):
+            if out.written is not None:  # a post page, written where it was rendered
+                assert out.key is not None
+                self.folder.holds(out.path, out.key, out.written)
+                continue
             if out.unchanged:
                 continue
             if out.content is not None:

@@ -427,6 +427,10 @@ class SiteFolder:
         self.now[path] = known
         return True
 
+    def holds(self, path: str, key: str, stat: Stat) -> None:
+        """`path` was written with `stat` (size, time) for `key`."""
+        self.now[path] = Written(key, stat)
+
     def written(self, path: str, key: str, spans: Spans | None = None) -> None:
         stat = _stat(self.root / path)
         if stat is not None:

@@ -37,6 +37,7 @@ from markupsafe import Markup
 from postgen import __version__
 from postgen.approvals import APPROVE, CHANGES, approval_line
 from postgen.diagnostics import Diagnostic
+from postgen.files import write_atomically
 from postgen.models import Post
 from postgen.parallel import fork_map
 from postgen.render.links import find_urls
@@ -64,7 +65,8 @@ _ROOT = "\x00root\x00"
 @dataclass(frozen=True)
 class Output:
     """One file of the site: `content`, a copy of `source`, or (neither) the file the
-    site already holds under `key`."""
+    site already holds under `key`: held since an earlier build, or `written` by this
+    one (its size and time as written)."""
 
     path: str  # relative to the site root, '/'-separated
     content: str | bytes | None = None
@@ -73,6 +75,7 @@ class Output:
     key: str | None = None
     #: For a feed: where each entry's piece lies in `content` (see `Feed`).
     spans: Spans | None = None
+    written: tuple[int, int] | None = None
 
     @property
     def unchanged(self) -> bool:
@@ -170,7 +173,8 @@ def environment(root: Path) -> jinja2.Environment:
 def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                details: Details, fresh: Fresh | None = None,
                fragments: Fragments | None = None, global_key: str = "",
-               earlier: Callable[[str], Earlier] | None = None) -> Iterator[Output]:
+               earlier: Callable[[str], Earlier] | None = None,
+               site_dir: Path | None = None) -> Iterator[Output]:
     """Every file of the site, pages first (read everything, then write).
 
     `details(post_id)` gives a post's page what it shows beyond its entry;
@@ -178,6 +182,9 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     (`global_key` joins every post page's key: what all of them show);
     `fragments` holds per-entry pieces from earlier builds and gains this one's;
     `earlier(path)` gives the pieces of the feed at `path` as the site holds it.
+    Post pages are written to `site_dir`, if given, by whoever renders them (the
+    workers of a cold build: their HTML need not travel back), and come out as
+    `written`; the other files are for the caller to write.
     """
     config = site.config
     env = environment(config.root)
@@ -296,17 +303,31 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     stale = [(entry, path) for entry, path, page_key in post_pages
              if fresh is None or not fresh(path, page_key)]
 
-    def post_page(item: tuple[Entry, str]) -> str:
+    def post_page(item: tuple[Entry, str]) -> str | tuple[int, int]:
+        """The page's HTML; or written to `site_dir`, its size and time."""
         entry, path = item
         post, variants = details(entry.post.id)
         day = entry.post.date.astimezone(tz).isocalendar()
-        return render(path, "site/post.html.j2", kind="post", title=post.title, entry=entry,
-                      post=post, variants=variants, week_key=f"{day.year}-W{day.week:02d}")
+        html_text = render(path, "site/post.html.j2", kind="post", title=post.title,
+                           entry=entry, post=post, variants=variants,
+                           week_key=f"{day.year}-W{day.week:02d}")
+        if site_dir is None:
+            return html_text
+        target = site_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, html_text)
+        st = os.stat(target)
+        return st.st_size, st.st_mtime_ns
 
     rendered = fork_map(post_page, stale)
     to_render = {path for _entry, path in stale}
     for _entry, path, page_key in post_pages:
-        yield Output(path, next(rendered) if path in to_render else None, key=page_key)
+        if path not in to_render:
+            yield Output(path, key=page_key)
+            continue
+        done = next(rendered)
+        yield (Output(path, done, key=page_key) if isinstance(done, str)
+               else Output(path, key=page_key, written=done))
     for path, make in (("calendar.ics", ics), ("posts.json", posts_json)):
         feed_key = key(path, site.entries, of="key")
         if fresh is not None and fresh(path, feed_key):
