@@ -5,13 +5,16 @@ work that is the same for each item and needs nothing from the others.
 `fork_map(task, items)` runs `task` on each item in forked worker
 processes, which start with everything the parent holds (the config, the
 renderer, the loaded posts: nothing to send), and returns the results in
-order, as `map` would. It falls back to plain `map` where forking is not
-safe or not worth it: few items, one core, no `fork` (Windows, macOS' default
-is spawn for a reason), or threads running (a serving `mkdocs serve`: a fork
-copies locks held by other threads).
+order, as `map` would. The workers start at once: the parent can do other
+work meanwhile (the site renders its list pages while the workers render the
+post pages). It falls back to plain `map` where forking is not safe or not
+worth it: few items, one core, no `fork` (Windows, macOS' default is spawn
+for a reason), or threads running (a serving `mkdocs serve`: a fork copies
+locks held by other threads).
 
 A task's exception is raised in the parent; results cross back pickled, so
-they should be light (the posts' light data; a page is written where it is rendered).
+they should be light (the posts' light data; a page is written where it is
+rendered).
 """
 
 from __future__ import annotations
@@ -71,18 +74,24 @@ def _run(chunk: list[Any]) -> list[Any]:
 
 
 def fork_map(task: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
-    """`task(item)` for each item, in order: in forked workers when it pays."""
+    """`task(item)` for each item, in order: in forked workers when it pays. The workers
+    start at once, so the caller can do other work before it takes the results; it
+    should take them all (the workers stop when the last is taken)."""
     global _task
     workers = min(jobs(), len(items) // CHUNK)
     if len(items) < MIN_ITEMS or workers < 2 or not _can_fork() or _task is not None:
-        yield from map(task, items)
-        return
+        return map(task, items)
     _task = task  # what the workers run: they are forked with it
-    log.debug(f"postgen: {len(items)} items in {workers} worker processes")
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            chunks = [list(items[i:i + CHUNK]) for i in range(0, len(items), CHUNK)]
-            for results in pool.imap(_run, chunks):
-                yield from results
+        pool = multiprocessing.get_context("fork").Pool(workers)
     finally:
-        _task = None
+        _task = None  # in this process; a worker's own fork_map runs in the worker
+    log.debug(f"postgen: {len(items)} items in {workers} worker processes")
+    chunks = [list(items[i:i + CHUNK]) for i in range(0, len(items), CHUNK)]
+    return _results(pool, pool.imap(_run, chunks))
+
+
+def _results(pool: Any, chunks: Iterator[list[R]]) -> Iterator[R]:
+    with pool:  # stops the workers, however the loop ends
+        for results in chunks:
+            yield from results

@@ -235,6 +235,32 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
             return Output(path, key=page_key)
         return Output(path, render(path, template, **context), key=page_key)
 
+    # Post pages: those the site folder does not hold already are rendered, in worker
+    # processes when there are many (a cold build: see `postgen.parallel`). They start
+    # now: the other pages are rendered here meanwhile.
+    post_pages = [(entry, f"posts/{entry.post.id}/index.html",
+                   hashlib.blake2b(f"{global_key}\0{entry.key}".encode(),
+                                   digest_size=16).hexdigest()) for entry in site.entries]
+    stale = [(entry, path) for entry, path, page_key in post_pages
+             if fresh is None or not fresh(path, page_key)]
+
+    def post_page(item: tuple[Entry, str]) -> str | tuple[int, int]:
+        """The page's HTML; or written to `site_dir`, its size and time."""
+        entry, path = item
+        post, variants = details(entry.post.id)
+        day = entry.post.date.astimezone(tz).isocalendar()
+        html_text = render(path, "site/post.html.j2", kind="post", title=post.title,
+                           entry=entry, post=post, variants=variants,
+                           week_key=f"{day.year}-W{day.week:02d}")
+        if site_dir is None:
+            return html_text
+        target = site_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, html_text)
+        st = os.stat(target)
+        return st.st_size, st.st_mtime_ns
+
+    rendered = fork_map(post_page, stale)
     upcoming = site.upcoming(7)
     yield page("index.html", "site/home.html.j2",
                key("index.html", site.entries, [e.card_key for e in upcoming], site.broken,
@@ -295,31 +321,6 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                    f"{channel.account}", entries=entries, links=None, empty="No posts.")
     yield page("funnel/index.html", "site/funnel.html.j2", key("funnel/", site.entries),
                kind="funnel", title="Funnel coverage")
-    # Post pages: those the site folder does not hold already are rendered, in worker
-    # processes when there are many (a cold build: see `postgen.parallel`).
-    post_pages = [(entry, f"posts/{entry.post.id}/index.html",
-                   hashlib.blake2b(f"{global_key}\0{entry.key}".encode(),
-                                   digest_size=16).hexdigest()) for entry in site.entries]
-    stale = [(entry, path) for entry, path, page_key in post_pages
-             if fresh is None or not fresh(path, page_key)]
-
-    def post_page(item: tuple[Entry, str]) -> str | tuple[int, int]:
-        """The page's HTML; or written to `site_dir`, its size and time."""
-        entry, path = item
-        post, variants = details(entry.post.id)
-        day = entry.post.date.astimezone(tz).isocalendar()
-        html_text = render(path, "site/post.html.j2", kind="post", title=post.title,
-                           entry=entry, post=post, variants=variants,
-                           week_key=f"{day.year}-W{day.week:02d}")
-        if site_dir is None:
-            return html_text
-        target = site_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(target, html_text)
-        st = os.stat(target)
-        return st.st_size, st.st_mtime_ns
-
-    rendered = fork_map(post_page, stale)
     to_render = {path for _entry, path in stale}
     for _entry, path, page_key in post_pages:
         if path not in to_render:
