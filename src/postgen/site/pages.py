@@ -321,6 +321,13 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                    f"{channel.account}", entries=entries, links=None, empty="No posts.")
     yield page("funnel/index.html", "site/funnel.html.j2", key("funnel/", site.entries),
                kind="funnel", title="Funnel coverage")
+    for path, make in (("calendar.ics", ics), ("posts.json", posts_json)):  # meanwhile too
+        feed_key = key(path, site.entries, of="key")
+        if fresh is not None and fresh(path, feed_key):
+            yield Output(path, key=feed_key)
+        else:
+            feed = make(site, earlier(path) if earlier is not None else _nothing_earlier)
+            yield Output(path, feed.content, key=feed_key, spans=feed.spans)
     to_render = {path for _entry, path in stale}
     for _entry, path, page_key in post_pages:
         if path not in to_render:
@@ -329,13 +336,6 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         done = next(rendered)
         yield (Output(path, done, key=page_key) if isinstance(done, str)
                else Output(path, key=page_key, written=done))
-    for path, make in (("calendar.ics", ics), ("posts.json", posts_json)):
-        feed_key = key(path, site.entries, of="key")
-        if fresh is not None and fresh(path, feed_key):
-            yield Output(path, key=feed_key)
-        else:
-            feed = make(site, earlier(path) if earlier is not None else _nothing_earlier)
-            yield Output(path, feed.content, key=feed_key, spans=feed.spans)
     served = {(m.sha256, m.src): m for e in site.entries for v in e.variants for m in v.media}
     media = {media_url(m): m for m in served.values()}
     for url, m in sorted(media.items()):
