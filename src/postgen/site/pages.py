@@ -244,9 +244,10 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     stale = [(entry, path) for entry, path, page_key in post_pages
              if fresh is None or not fresh(path, page_key)]
 
-    def post_page(item: tuple[Entry, str]) -> str | tuple[int, int]:
-        """The page's HTML; or written to `site_dir`, its size and time."""
-        entry, path = item
+    def post_page(index: int) -> str | tuple[int, int]:
+        """The page's HTML; or written to `site_dir`, its size and time. (An index: a
+        worker has `stale` already, and an entry would travel pickled.)"""
+        entry, path = stale[index]
         post, variants = details(entry.post.id)
         day = entry.post.date.astimezone(tz).isocalendar()
         html_text = render(path, "site/post.html.j2", kind="post", title=post.title,
@@ -260,7 +261,7 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         st = os.stat(target)
         return st.st_size, st.st_mtime_ns
 
-    rendered = fork_map(post_page, stale)
+    rendered = fork_map(post_page, range(len(stale)))
     upcoming = site.upcoming(7)
     yield page("index.html", "site/home.html.j2",
                key("index.html", site.entries, [e.card_key for e in upcoming], site.broken,
