@@ -188,6 +188,44 @@ def new(ctx: click.Context, title: str, when: str | None, channels: tuple[str, .
 
 
 @cli.command(context_settings=CONTEXT)
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", help="The brand's name, shown on the site (default: the folder's name).")
+@click.option("--timezone", default="UTC", show_default=True,
+              help="The calendar's timezone, an IANA name such as Europe/Berlin: posts' "
+                   "times are in it.")
+def init(folder: Path, name: str | None, timezone: str) -> None:
+    """Scaffold a new calendar repository in FOLDER (new, or empty).
+
+    It gets mkdocs.yml (three channels to start from, each publishing to the
+    outbox/ folder until you give it its real publisher), a welcome page for
+    clients in calendar/, a first post in content/, the CI workflows in
+    .github/workflows/ (check pull requests, publish what is due, record
+    approval issues), .gitignore and .gitattributes. Nothing is written if
+    anything fails.
+
+    \b
+    Example:
+      postgen init acme-social --name "Acme Coffee" --timezone America/Chicago
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from postgen.scaffold import new_calendar
+
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{timezone!r} is not an IANA timezone (such as "
+                                 "Europe/Berlin or America/Chicago)",
+                                 param_hint="--timezone") from None
+    folder = folder.absolute()
+    written = new_calendar(folder, name or folder.name, timezone, datetime.now(zone).date())
+    for path in written:
+        click.echo(path.as_posix())
+    click.echo(f"created a calendar in {folder}: next, cd there and run `postgen check`, "
+               "`postgen build`", err=True)
+
+
+@cli.command(context_settings=CONTEXT)
 @click.option("--channel", "-c", "channel", required=True,
               help="A channel from mkdocs.yml (its limits), or a platform name outside a "
                    "calendar: x, mastodon, bluesky, threads, linkedin, facebook, instagram, "

@@ -1,11 +1,17 @@
-"""Creating files for writers: a new post with a stable id."""
+"""Creating files for writers: a new post with a stable id; a new calendar repository."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
+from datetime import date, timedelta
+from importlib.resources import files as resource_files
 from pathlib import Path
 
 import frontmatter
+import jinja2
 
 from postgen.dates import DateProblem, parse_datetime
 from postgen.errors import PostgenError
@@ -50,3 +56,58 @@ def new_post(calendar: Calendar, title: str, *, when: str, channels: tuple[str, 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(frontmatter.dumps(post, sort_keys=False) + "\n", encoding="utf-8")
     return path
+
+
+#: A new calendar's files: where each goes, from which file of `templates/init/`
+#: (`.j2` ones rendered with the brand's name and the timezone).
+CALENDAR_FILES = {
+    "mkdocs.yml": "mkdocs.yml.j2",
+    "README.md": "README.md.j2",
+    "calendar/welcome.md": "calendar/welcome.md.j2",
+    ".gitignore": "gitignore",
+    ".gitattributes": "gitattributes",
+    ".github/workflows/check.yml": "workflows/check.yml",
+    ".github/workflows/publish.yml": "workflows/publish.yml",
+    ".github/workflows/approvals.yml": "workflows/approvals.yml",
+}
+FIRST_POST = "Hello from our new content calendar"
+
+
+def new_calendar(folder: Path, name: str, timezone: str, today: date) -> list[Path]:
+    """A calendar repository in `folder` (new, or empty): its config, a welcome page, the
+    CI workflows, and a first post a week after `today`, at 09:00. Written in a
+    temporary folder beside it, then moved into place: all of it, or nothing.
+    Returns the files, relative to `folder`."""
+    if not name.strip() or any(ord(c) < 32 for c in name):
+        raise PostgenError("the calendar's name must be one line of text")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise PostgenError(f"{folder} is not an empty folder: postgen init writes only into "
+                           "a new or empty one")
+    templates = resource_files("postgen") / "templates" / "init"
+    values = {"name": name, "timezone": timezone,
+              "quoted_name": json.dumps(name, ensure_ascii=False),  # YAML's "..." form
+              "site_name": json.dumps(f"{name} - social calendar", ensure_ascii=False)}
+    temp = folder.with_name(f".{folder.name}.init-{os.getpid()}")
+    try:
+        for target, source in CALENDAR_FILES.items():
+            text = (templates / source).read_text(encoding="utf-8")
+            if source.endswith(".j2"):
+                text = jinja2.Template(text, keep_trailing_newline=True,
+                                       undefined=jinja2.StrictUndefined).render(values)
+            path = temp / target
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        from postgen.pipeline import load_calendar
+
+        calendar = load_calendar(config_file=temp / "mkdocs.yml")
+        when = f"{today + timedelta(days=7):%Y-%m-%d} 09:00"
+        new_post(calendar, FIRST_POST, when=when, channels=tuple(calendar.config.channels),
+                 funnel="awareness")
+        written = sorted(p.relative_to(temp) for p in temp.rglob("*") if p.is_file())
+        if folder.exists():
+            folder.rmdir()  # empty: checked above
+        os.replace(temp, folder)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return written
