@@ -367,7 +367,7 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
         if problems is not None:
             click.echo("".join(f"{text}\n" for text in problems), err=True, nl=False)
             click.echo("the site is up to date: nothing changed since the last build", err=True)
-            _fail_on_errors(ctx, problems)
+            _fail_on_errors(ctx, problems, SITE_SHOWS)
             return
         shell = None if strict else stamp.shell_current(config_file, option, walked)
         if shell is not None:  # only the calendar changed: MkDocs' pages are as they were
@@ -378,7 +378,7 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
             site.record(config_file, option, shell)
             click.echo(f"built {shell.site_dir}", err=True)
             _EXIT_NOW = True
-            _fail_on_errors(ctx, site.problems)
+            _fail_on_errors(ctx, site.problems, SITE_SHOWS)
             return
 
     from mkdocs.commands.build import build as mkdocs_build
@@ -405,17 +405,60 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
     click.echo(f"built {config.site_dir}", err=True)
     _EXIT_NOW = True
     if plugin is not None and plugin.build is not None:
-        _fail_on_errors(ctx, plugin.build.problems)
+        _fail_on_errors(ctx, plugin.build.problems, SITE_SHOWS)
 
 
-def _fail_on_errors(ctx: click.Context, problems: Sequence[str]) -> None:
-    """Exit 1 when the calendar has errors: the site is written, but a post is missing
-    from it or shows a problem that stops it from being sent."""
+SITE_SHOWS = "; the site shows them"
+
+
+def _fail_on_errors(ctx: click.Context, problems: Sequence[str], shown: str = "") -> None:
+    """Exit 1 when the calendar has errors: what was written lacks a post, or holds one
+    with a problem that stops it from being sent."""
     errors = diag.errors_in(problems)
     if errors:
-        click.echo(f"postgen: {errors} error{'s' if errors > 1 else ''} in the calendar (above); "
-                   "the site shows them", err=True)
+        click.echo(f"postgen: {errors} error{'s' if errors > 1 else ''} in the calendar "
+                   f"(above){shown}", err=True)
         ctx.exit(1)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["ics", "csv", "json"]), required=True,
+              help="ics: one event per post and channel (calendar apps); csv: one row per post "
+                   "and channel (spreadsheets); json: every post with its variants.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of standard output.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+    """Export the calendar: every post and channel with its exact text, time and review
+    state, as the approval site's calendar.ics and posts.json hold them (or as CSV).
+
+    The posts' problems go to standard error; errors make it exit 1 once the
+    export is written (a post that cannot be read is not in it).
+
+    \b
+    Examples:
+      postgen export --format csv -o calendar.csv
+      postgen export --format ics > calendar.ics
+    """
+    from postgen.configfile import find_config
+    from postgen.files import write_atomically
+    from postgen.site.build import SiteBuild
+    from postgen.site.pages import ics, posts_csv, posts_json
+
+    build = SiteBuild(find_config(Path.cwd(), ctx.find_root().obj), None)
+    site = build.site
+    data = (posts_csv(site) if fmt == "csv"
+            else (ics if fmt == "ics" else posts_json)(site).content)
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        try:
+            write_atomically(output, data)
+        except OSError as exc:
+            raise PostgenError(f"cannot write {output}: {exc.strerror}") from None
+        click.echo(f"wrote {output}", err=True)
+    _fail_on_errors(ctx, build.problems)
 
 
 @contextmanager

@@ -126,6 +126,7 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
     def record_build(self, config_file: Path, option: str) -> None:
         """Remember this finished build for `postgen build`'s next run."""
         assert self.build is not None and self.build.folder is not None
+        assert self.build.docs_dir is not None
         shell = stamp.Shell.of(self.build.docs_dir, self.extra, self.build.folder.root,
                                self.shell_files)
         self.build.record(config_file, option, shell)

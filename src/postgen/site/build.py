@@ -68,22 +68,24 @@ class SiteBuild:
     stamp_files: list[Path]
     stamp_folders: list[Path]
 
-    def __init__(self, config_file: Path, docs_dir: Path,
+    def __init__(self, config_file: Path, docs_dir: Path | None,
                  walked: stamp.Walked | None = None, known: BuildCache | None = None) -> None:
-        """`walked`: folders `postgen build`'s up-to-date check has just walked; `known`:
-        the last build's cache, in a process that builds again (`postgen serve`)."""
+        """`docs_dir`: the hand-written pages (None: no site folder is written, `postgen
+        export`); `walked`: folders `postgen build`'s up-to-date check has just walked;
+        `known`: the last build's cache, in a process that builds again (`postgen serve`)."""
         self.docs_dir = docs_dir
         calendar_config, config_problems = load_config(config_file)
         if calendar_config is None:
             raise ConfigInvalid(config_problems)
         root = calendar_config.root
         self.stamp_files = [root / approvals.FILE, root / LEDGER_FILE]
-        self.stamp_folders = [calendar_config.content_dir, docs_dir, root / "theme",
-                              *stamp.package_folders()]
+        self.stamp_folders = [calendar_config.content_dir, *([docs_dir] if docs_dir else []),
+                              root / "theme", *stamp.package_folders()]
         # As they are before anything is read:
         self.inputs = stamp.stats([calendar_config.config_path, *self.stamp_files],
                                   self.stamp_folders, walked)
-        self.shell_inputs = stamp.digest(stamp.shell_inputs(config_file, docs_dir, walked))
+        self.shell_inputs = (stamp.digest(stamp.shell_inputs(config_file, docs_dir, walked))
+                             if docs_dir else "")
         self.cache = BuildCache.load(calendar_config, known)
         self.collected = collect(calendar_config, self.cache, self.inputs)
         media = {path: st for r in self.cache.records.values() for path, st in r.media}

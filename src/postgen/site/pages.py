@@ -16,9 +16,11 @@ covers everything the page shows.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import hashlib
 import html
+import io
 import json
 import os
 import re
@@ -599,3 +601,30 @@ def posts_json(site: SiteData, earlier: Earlier = _nothing_earlier) -> Feed:
 
     pieces = ((e.key, earlier(e.key) or obj(e)) for e in site.entries)
     return Feed.of(pieces, b"[\n", b",\n", b"\n]\n", b"[]\n")
+
+
+#: `postgen export --format csv`: one row per post and channel.
+CSV_COLUMNS = ("post_id", "title", "channel", "platform", "account", "date", "status",
+               "funnel", "campaign", "owner", "parts", "text", "hash", "url")
+#: A spreadsheet takes a cell starting with one of these for a formula (OWASP's list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def posts_csv(site: SiteData) -> bytes:
+    """Every post and channel as a CSV row (UTF-8, with a byte order mark so that
+    spreadsheets read it as such): its exact text (thread parts separated by a blank
+    line; `parts` says how many), time in the calendar's timezone and review state.
+    A cell that would start a formula gets a leading apostrophe, as spreadsheets do."""
+    tz = site.config.timezone
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in site.entries:
+        for v in e.variants:
+            row = (v.post_id, e.post.title, v.channel, v.platform,
+                   site.config.channels[v.channel].account,
+                   v.date.astimezone(tz).isoformat(), e.statuses[v.channel].key,
+                   e.post.funnel.value, e.post.campaign or "", e.post.owner or "",
+                   str(len(v.parts)), v.text, v.hash, f"posts/{v.post_id}/")
+            writer.writerow([f"'{c}" if c.startswith(_FORMULA_START) else c for c in row])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
