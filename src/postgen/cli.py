@@ -421,6 +421,49 @@ def _fail_on_errors(ctx: click.Context, problems: Sequence[str], shown: str = ""
         ctx.exit(1)
 
 
+@cli.command("import", context_settings=CONTEXT)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and list the posts; write none.")
+@click.pass_context
+def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
+    """Add the posts of a spreadsheet (FILE, CSV, one row per post) to content/.
+
+    The first row names the columns, in any order: title, date and text (or
+    body: the post's markdown) are required; channels (names from mkdocs.yml,
+    separated by commas; every channel when empty), funnel, campaign, owner
+    and id are optional. Dates are 'YYYY-MM-DD HH:MM' in the calendar's
+    timezone. Every row is checked first: any error and no post is written.
+    Prints each new post's file.
+
+    \b
+    Example:
+      postgen import planned-posts.csv --dry-run
+    """
+    from postgen import importer
+
+    calendar = _calendar(ctx)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise PostgenError(f"cannot read {file}: {exc.strerror}") from None
+    posts, problems = importer.plan(calendar, data, file.as_posix())
+    if problems:
+        click.echo(diag.format_text(diag.sort(problems)), err=True)
+        click.echo(f"postgen: nothing imported from {file}", err=True)
+        ctx.exit(1)
+    if not dry_run:
+        try:
+            importer.write(posts)
+        except OSError as exc:
+            raise PostgenError(f"nothing imported: cannot write {exc.filename}: "
+                               f"{exc.strerror}") from None
+    for post in posts:
+        click.echo(calendar.config.rel(post.path))
+    verb = "would import" if dry_run else "imported"
+    click.echo(f"{verb} {len(posts)} post{'' if len(posts) == 1 else 's'} from {file}; "
+               "`postgen check` reports what each channel makes of them", err=True)
+
+
 @cli.command(context_settings=CONTEXT)
 @click.option("--format", "fmt", type=click.Choice(["ics", "csv", "json"]), required=True,
               help="ics: one event per post and channel (calendar apps); csv: one row per post "

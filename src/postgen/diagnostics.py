@@ -65,6 +65,9 @@ RULES: dict[str, str] = {
     "sms-segments": "an SMS longer than one segment is billed as several (warning)",
     "email-format": "an email line or subject over what mail standards allow or advise",
     "template-error": "a variant template failed to render",
+    # postgen import
+    "import-column": "a CSV header that names an unknown column, one twice, or lacks one",
+    "import-syntax": "a CSV row that cannot be read, or has more or fewer cells than the header",
     # approvals.jsonl
     "approval-record": "a line of approvals.jsonl that cannot be read",
     # calendar config (mkdocs.yml)

@@ -6,7 +6,7 @@ import json
 import os
 import re
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from importlib.resources import files as resource_files
 from pathlib import Path
 
@@ -15,7 +15,7 @@ import jinja2
 
 from postgen.dates import DateProblem, parse_datetime
 from postgen.errors import PostgenError
-from postgen.models import Calendar
+from postgen.models import Calendar, CalendarConfig
 
 BODY = "Write the post here. Markdown: [links](https://example.com), *emphasis*, lists.\n"
 
@@ -34,15 +34,37 @@ def new_post(calendar: Calendar, title: str, *, when: str, channels: tuple[str, 
     if unknown:
         raise PostgenError(f"unknown channel(s) {', '.join(unknown)}; configured: "
                            f"{', '.join(config.channels)}")
-    slug = slugify(title)
-    post_id = f"{moment:%Y-%m-%d}-{slug}"
-    taken = {p.id for p in calendar.posts}
-    n = 2
-    while post_id in taken:
-        post_id, n = f"{moment:%Y-%m-%d}-{slug}-{n}", n + 1
-    path = config.content_dir / f"{moment:%Y-%m}" / f"{slug}.md"
+    path, text = post_file(config, title, moment, when, channels=channels, funnel=funnel,
+                           campaign=campaign, owner=owner, taken={p.id for p in calendar.posts})
     if path.exists():
         raise PostgenError(f"{config.rel(path)} already exists; choose another title")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def post_file(config: CalendarConfig, title: str, moment: datetime, when: str, *,
+              channels: tuple[str, ...], funnel: str, campaign: str | None = None,
+              owner: str | None = None, body: str = BODY, post_id: str | None = None,
+              taken: set[str], claimed: set[Path] | None = None) -> tuple[Path, str]:
+    """A new post's file and text (not written): `content/YYYY-MM/<slug>.md`, its id
+    `post_id` or made from the date and title, one no post in `taken` has (it joins
+    them). With `claimed`, the file is one that neither exists nor is claimed (it joins
+    them: `-2`, `-3`... after the slug). `when` is the date as the writer gave it;
+    `moment` what it means."""
+    slug = slugify(title)
+    if post_id is None:
+        post_id = f"{moment:%Y-%m-%d}-{slug}"
+        n = 2
+        while post_id in taken:
+            post_id, n = f"{moment:%Y-%m-%d}-{slug}-{n}", n + 1
+    taken.add(post_id)
+    path = config.content_dir / f"{moment:%Y-%m}" / f"{slug}.md"
+    if claimed is not None:
+        n = 2
+        while path.exists() or path in claimed:
+            path, n = path.with_name(f"{slug}-{n}.md"), n + 1
+        claimed.add(path)
     meta: dict[str, object] = {
         "id": post_id, "title": title, "date": when, "channels": list(channels),
         "funnel": funnel,
@@ -51,11 +73,9 @@ def new_post(calendar: Calendar, title: str, *, when: str, channels: tuple[str, 
         meta["campaign"] = campaign
     if owner:
         meta["owner"] = owner
-    post = frontmatter.Post(BODY)
+    post = frontmatter.Post(body)
     post.metadata.update(meta)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(frontmatter.dumps(post, sort_keys=False) + "\n", encoding="utf-8")
-    return path
+    return path, frontmatter.dumps(post, sort_keys=False) + "\n"
 
 
 #: A new calendar's files: where each goes, from which file of `templates/init/`
