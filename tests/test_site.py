@@ -336,3 +336,26 @@ def test_the_fast_url_quoting_is_urllib_quote() -> None:
                 for _ in range(3000)]
     for text in samples:
         assert _quote(text) == quote(text), repr(text)
+
+
+def test_every_page_has_the_same_navigation(example_site: Path) -> None:
+    """The calendar's pages (our templates) and the hand-written ones (MkDocs' theme) lead
+    to the same places under the same names."""
+    def navigation(page: Path) -> list[tuple[str, str]]:
+        text = page.read_text(encoding="utf-8")
+        nav = text[text.index('aria-label="Calendar"'):]
+        nav = nav[:nav.index("</nav>")]
+        found = []
+        for href, label in re.findall(r'<a href="([^"]*)"[^>]*>([^<]*)</a>', nav):
+            target = resolve(example_site, page, href or "./")
+            assert target is not None and target.is_file(), (page, href)
+            found.append((label, target.relative_to(example_site).as_posix()))
+        return found
+
+    home = navigation(example_site / "index.html")
+    assert [label for label, _ in home] == [
+        "Overview", "Review queue", "Month", "Week", "Campaigns", "Channels", "Funnel",
+        "Brand notes", "Welcome"]
+    for page in ("month/2026-12/index.html", "posts/2026-12-07-winter-harvest-launch/index.html",
+                 "welcome/index.html", "brand-notes/index.html"):
+        assert navigation(example_site / page) == home, page
