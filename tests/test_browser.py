@@ -258,6 +258,13 @@ def test_screenshots_and_no_sideways_scrolling(
     overflowing = []
     for name, path in (("home", ""), ("month", "month/2026-12/"), ("post", LAUNCH)):
         page.goto(base_url + path, wait_until="load")
+        # Images load lazily, and a full-page shot does not scroll: load them all, then
+        # check each one decoded (a broken media link would show as an empty frame).
+        broken = page.evaluate("""() => Promise.all([...document.images].map(img => {
+            img.loading = "eager";
+            return img.decode().then(() => null, () => img.getAttribute("src"));
+        })).then(found => found.filter(Boolean))""")
+        assert broken == [], (name, broken)
         shot = ARTIFACTS / f"{name}-{width['width']}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.is_file() and shot.stat().st_size > 10_000, shot
