@@ -277,9 +277,11 @@ NASTY = "<b>&\"'"
 
 @pytest.fixture(scope="module")
 def nasty_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A calendar whose one post has `<b>&"'` in its title, body and alt text: (root, site)."""
+    """A calendar whose one post has `<b>&"'` in its title, body and alt text, and its
+    brand in its name: (root, site)."""
     root = write_files(tmp_path_factory.mktemp("nasty"), {
-        "mkdocs.yml": CONFIG,
+        "mkdocs.yml": CONFIG.replace("name: Acme", f"name: {json.dumps('Acme ' + NASTY)}")
+        + "theme:\n  name: postgen\n",
         "docs/welcome.md": "# Hi\n",
         "assets/pic.png": image(1200, 675),
         "content/nasty.md": post_file(
@@ -307,6 +309,9 @@ def test_title_body_and_alt_text_are_escaped(nasty_site: tuple[Path, Path]) -> N
     assert alts and all(a == NASTY for a in alts)
     assert doc.text_of("mockup-text") == [p.text for v in rendered for p in v.parts]
     assert "<b>" not in (site / "posts" / "nasty" / "index.html").read_text(encoding="utf-8")
+    # The brand, on a calendar page (our templates) and a hand-written one (MkDocs' theme).
+    for page in ("index.html", "welcome/index.html"):
+        assert parse(site / page).text_of("brand")[0].startswith("A" + "Acme " + NASTY), page
     month = parse(site / "month" / "2027-03" / "index.html")
     assert month.text_of("chip-title") == [NASTY]
 
@@ -352,6 +357,13 @@ def test_every_page_has_the_same_navigation(example_site: Path) -> None:
             found.append((label, target.relative_to(example_site).as_posix()))
         return found
 
+    def masthead_and_footer(page: Path) -> tuple[list[str], list[str]]:
+        doc = parse(page)
+        return doc.text_of("brand"), [" ".join(t.split()) for t in doc.text_of("footer")]
+
+    for page in ("welcome/index.html", "brand-notes/index.html"):
+        assert masthead_and_footer(example_site / page) == masthead_and_footer(
+            example_site / "index.html"), page
     home = navigation(example_site / "index.html")
     assert [label for label, _ in home] == [
         "Overview", "Review queue", "Month", "Week", "Campaigns", "Channels", "Funnel",
