@@ -231,7 +231,8 @@ def test_a_variant_whose_time_passes_turns_from_scheduled_to_approved(
     monkeypatch.setenv("POSTGEN_NOW", "2027-03-05T10:00")  # p5 went out at 09:30
     build(root)
     assert status() == "approved"
-    assert "Approved" in (root / "site/posts/p5/index.html").read_text()
+    page = (root / "site/posts/p5/index.html").read_text()
+    assert "Approved, not sent" in page and "no send is recorded" in page
     same_as_clean(root, build, stamps=False)
 
 

@@ -194,7 +194,12 @@ def _ready(variant: VariantRef, now: datetime, detail: str,
            granted: tuple[Decision, ...]) -> State:
     if variant.date > now:
         return State("scheduled", "Scheduled", detail, granted)
-    return State("approved", "Approved", detail, granted)
+    # Its time came and no send is recorded (a sent or failed one is said above): never
+    # show that as plain "Approved", as if nothing were wrong.
+    return State("approved", "Approved, not sent",
+                 f"{detail}; its time has passed and no send is recorded: the next "
+                 "`postgen publish` sends it within the publish grace window, or reports it "
+                 "missed", granted)
 
 
 def _latest_by_reviewer(decisions: list[Decision]) -> dict[str, Decision]:
