@@ -82,7 +82,8 @@ def cli(ctx: click.Context, config_file: Path | None) -> None:
     """postgen: a social media content calendar that lives in git.
 
     Posts are markdown files under content/; the calendar settings live in
-    mkdocs.yml under the postgen plugin. Start with `postgen check`.
+    mkdocs.yml under the postgen plugin. Start with `postgen check` (a new calendar:
+    `postgen init DIR`).
     """
     ctx.obj = config_file
 
