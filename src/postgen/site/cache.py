@@ -51,7 +51,7 @@ from postgen.render.model import Variant
 from postgen.render.variants import Renderer
 from postgen.schema import MediaLookup
 from postgen.site.model import Entry, PostInfo, Status, VariantInfo, make_entry
-from postgen.site.pages import Earlier, Spans
+from postgen.site.pages import Earlier, Spans, no_earlier
 
 FOLDER = Path(".postgen-cache") / "site"
 #: Bump when what the cache holds changes shape.
@@ -441,17 +441,17 @@ class SiteFolder:
         key; none if the file is gone or was touched since."""
         known = self.manifest.get(path)
         if known is None or not known.spans:
-            return _no_piece
+            return no_earlier
         try:
             with open(os.path.join(self.root, path), "rb") as f:
                 st = os.fstat(f.fileno())
                 if (st.st_size, st.st_mtime_ns) != known.stat:
-                    return _no_piece
+                    return no_earlier
                 data = f.read()
         except OSError:
-            return _no_piece
+            return no_earlier
         if len(data) != known.stat[0]:  # changed while read
-            return _no_piece
+            return no_earlier
         spans, view = known.spans, memoryview(data)  # slices that copy nothing
 
         def piece(key: str) -> memoryview | None:
@@ -464,10 +464,6 @@ class SiteFolder:
         """Files of the last build that this one did not produce."""
         for path in sorted(set(self.manifest) - set(self.now)):
             yield self.root / path
-
-
-def _no_piece(_key: str) -> memoryview | None:
-    return None
 
 
 def seed(cache: BuildCache, source: Path, target: Path) -> int:

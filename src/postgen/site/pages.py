@@ -144,8 +144,13 @@ class Feed:
         return cls(b"".join(out), spans)
 
 
-def _nothing_earlier(_key: str) -> Piece | None:
+def no_earlier(_key: str) -> Piece | None:
+    """No earlier feed: every piece is made."""
     return None
+
+
+def _no_earlier_feeds(_path: str) -> Earlier:
+    return no_earlier
 
 
 #: What a post's own page needs besides its entry: the whole post and its variants.
@@ -175,7 +180,7 @@ def environment(root: Path) -> jinja2.Environment:
 def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                details: Details, fresh: Fresh | None = None,
                fragments: Fragments | None = None, global_key: str = "",
-               earlier: Callable[[str], Earlier] | None = None,
+               earlier: Callable[[str], Earlier] = _no_earlier_feeds,
                site_dir: Path | None = None) -> Iterator[Output]:
     """Every file of the site, pages first (read everything, then write).
 
@@ -329,7 +334,7 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         if fresh is not None and fresh(path, feed_key):
             yield Output(path, key=feed_key)
         else:
-            feed = make(site, earlier(path) if earlier is not None else _nothing_earlier)
+            feed = make(site, earlier(path))
             yield Output(path, feed.content, key=feed_key, spans=feed.spans)
     to_render = {path for _entry, path in stale}
     for _entry, path, page_key in post_pages:
@@ -505,7 +510,7 @@ def rich_text(part: Part, platform: str) -> Markup:
 # -- feeds -----------------------------------------------------------------------
 
 
-def ics(site: SiteData, earlier: Earlier = _nothing_earlier) -> Feed:
+def ics(site: SiteData, earlier: Earlier = no_earlier) -> Feed:
     """One event per post and channel, with UIDs stable across builds (RFC 5545).
 
     An entry's events are made once and taken from the `earlier` feed while the
@@ -583,7 +588,7 @@ def _fold(line: str) -> str:
     return b"\r\n ".join(parts).decode("utf-8")
 
 
-def posts_json(site: SiteData, earlier: Earlier = _nothing_earlier) -> Feed:
+def posts_json(site: SiteData, earlier: Earlier = no_earlier) -> Feed:
     """Every post with its variants' exact parts, as JSON; one entry's object a line."""
     tz = site.config.timezone
 
