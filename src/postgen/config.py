@@ -25,6 +25,9 @@ plugins:
         # the site's Approve links open this, carrying machine-readable lines
         action_url: "mailto:social@agency.com?subject={subject}&body={body}"
       publish: {grace: 2h}
+      results:                           # postgen results fetch: see docs/results.md
+        analytics: {provider: plausible, site_id: shop.example.com,
+                    token_env: PLAUSIBLE_API_KEY, goals: [Purchase]}
 ```
 
 Secrets never live here: publisher options name environment variables
@@ -44,6 +47,7 @@ from postgen.dates import parse_duration
 from postgen.diagnostics import Diagnostic, error
 from postgen.fields import Fields
 from postgen.models import (
+    AnalyticsSettings,
     ApprovalPolicy,
     Brand,
     CalendarConfig,
@@ -53,7 +57,8 @@ from postgen.models import (
 )
 from postgen.yamlsource import parse
 
-TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish")
+TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
+              "results")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
     "thread_numbering", "utm",
@@ -133,6 +138,7 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         utm=_utm(f),
         approval=_approval(f),
         publish=_publish(f),
+        analytics=_analytics(f),
     )
 
 
@@ -296,3 +302,28 @@ def _publish(f: Fields) -> PublishPolicy:
                  "grace")
         return PublishPolicy()
     return PublishPolicy(grace=grace)
+
+
+def _analytics(f: Fields) -> AnalyticsSettings | None:
+    r = f.mapping("results")
+    if r is None:
+        return None
+    r.unknown(("analytics",), "results setting")
+    a = r.mapping("analytics")
+    if a is None:
+        return None
+    a.unknown(("provider", "url", "site_id", "token_env", "goals", "days"), "analytics setting")
+    provider = a.choice("provider", ("plausible",)) or "plausible"
+    url = a.url("url") if "url" in a.data else None
+    site_id = a.text("site_id", required=True)
+    token_env = a.text("token_env", required=True)
+    if token_env is not None and not _ENV_NAME.fullmatch(token_env):
+        a.report("field-value", "'token_env' names an environment variable, like "
+                 "PLAUSIBLE_API_KEY", "token_env")
+        token_env = None
+    days = a.integer("days", minimum=1, maximum=3650) or 90
+    if site_id is None or token_env is None:
+        return None
+    return AnalyticsSettings(site_id=site_id.strip(), token_env=token_env, provider=provider,
+                             url=url or "https://plausible.io",
+                             goals=a.text_list("goals") or (), days=days)
