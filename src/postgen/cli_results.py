@@ -121,7 +121,7 @@ def show(ctx: click.Context, by: str, fmt: str) -> None:
     found = store.read(calendar.config.root)
     for problem in found.problems:
         click.echo(f"warning: {problem}", err=True)
-    summary = summarise(calendar, found)
+    summary = summarise(calendar.config, calendar.posts, found)
     if by == "post":
         rows = [[f"{r.post.id} ({r.channel})", 1, r.reach or 0, r.engagements,
                  _rate(r.rate), r.visits, r.conversions] for r in summary.rows if not r.deleted]
@@ -134,8 +134,7 @@ def show(ctx: click.Context, by: str, fmt: str) -> None:
     if fmt == "text" and summary.gaps:
         click.echo("\nGaps in the funnel:")
         for gap in summary.gaps:
-            month = datetime.strptime(gap.month, "%Y-%m").strftime("%B %Y")  # noqa: DTZ007
-            click.echo(f"- {gap.text(month)}")
+            click.echo(f"- {gap.text()}")
 
 
 def _rate(rate: float | None) -> str:

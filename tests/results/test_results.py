@@ -278,7 +278,7 @@ def test_summary_joins_results_to_campaign_channel_funnel_and_week(
     _stock(server.api)
     assert _fetch(root, env).ok
     calendar = load_calendar(root)
-    summary = summarise(calendar, store.read(root), ranked=3)
+    summary = summarise(calendar.config, calendar.posts, store.read(root), ranked=3)
     li = next(r for r in summary.rows if r.channel == "li")
     assert (li.reach, li.engagements, li.visits, li.conversions) == (800, 80, 90, 8)
     campaigns = {g.label: g for g in summary.by_campaign}

@@ -15,8 +15,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from postgen.models import Calendar, Funnel, Post
+from postgen.models import CalendarConfig, Funnel
 from postgen.render.variants import utm_params
 from postgen.results.store import PostSnapshot, Results, WebSnapshot
 
@@ -34,11 +35,26 @@ ADVICE = {
 }
 
 
+class PostLike(Protocol):
+    """What results need of a post: a `Post`, or the site's light `PostInfo`."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def date(self) -> datetime: ...
+    @property
+    def funnel(self) -> Funnel: ...
+    @property
+    def campaign(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class PostResult:
     """One sent variant's numbers."""
 
-    post: Post
+    post: PostLike
     channel: str
     snapshot: PostSnapshot
     visits: int = 0
@@ -47,6 +63,10 @@ class PostResult:
     @property
     def deleted(self) -> bool:
         return self.snapshot.state == "deleted"
+
+    @property
+    def at(self) -> datetime:
+        return datetime.fromisoformat(self.snapshot.at)
 
     @property
     def reach(self) -> int | None:
@@ -92,7 +112,8 @@ class Gap:
     posts: int
     visits: int
 
-    def text(self, month_name: str) -> str:
+    def text(self) -> str:
+        month_name = datetime.strptime(self.month, "%Y-%m").strftime("%B %Y")  # noqa: DTZ007
         if not self.posts:
             said = f"No {self.stage.value} posts went out in {month_name}"
         else:
@@ -112,27 +133,29 @@ class Summary:
     top: tuple[PostResult, ...]
     bottom: tuple[PostResult, ...]
     gaps: tuple[Gap, ...]
-    fetched_at: str | None  # the newest snapshot's time
+    fetched_at: datetime | None  # the newest snapshot's time
 
     def of_post(self, post_id: str) -> tuple[PostResult, ...]:
         return tuple(r for r in self.rows if r.post.id == post_id)
 
 
-def summarise(calendar: Calendar, results: Results, *, ranked: int = 5) -> Summary:
-    posts = {p.id: p for p in calendar.posts}
+def summarise(config: CalendarConfig, posts_in: Iterable[PostLike], results: Results, *,
+              ranked: int = 5) -> Summary:
+    posts = {p.id: p for p in posts_in}
     web = _web_by_tags(results.latest_web().values())
     rows: list[PostResult] = []
     for (post_id, channel_name), snap in sorted(results.latest_posts().items()):
-        post, channel = posts.get(post_id), calendar.config.channels.get(channel_name)
+        post, channel = posts.get(post_id), config.channels.get(channel_name)
         if post is None or channel is None:
             continue  # a post or channel no longer in the calendar
-        tags = utm_params(calendar.config.utm, post.id, post.campaign, channel)
+        tags = utm_params(config.utm, post.id, post.campaign, channel)
         visits, conversions = web.get((tags["utm_source"], tags["utm_content"]), (0, 0))
         rows.append(PostResult(post, channel_name, snap, visits, conversions))
-    tz = calendar.config.timezone
+    tz = config.timezone
     live = [r for r in rows if not r.deleted]
     ranked_rows = sorted(live, key=_score, reverse=True)
-    fetched = max((r.snapshot.at for r in rows), default=None)
+    newest = max((r.snapshot.at for r in rows), default=None)
+    fetched = datetime.fromisoformat(newest) if newest else None
     return Summary(
         rows=tuple(rows),
         by_campaign=_groups(live, lambda r: r.post.campaign or "(no campaign)"),
@@ -142,7 +165,7 @@ def summarise(calendar: Calendar, results: Results, *, ranked: int = 5) -> Summa
         by_week=_groups(live, lambda r: _week(r.post.date.astimezone(tz))),
         top=tuple(ranked_rows[:ranked]),
         bottom=tuple(reversed(ranked_rows[-ranked:])) if len(ranked_rows) > ranked else (),
-        gaps=tuple(_gaps(calendar.posts, live, tz)),
+        gaps=tuple(_gaps(live, tz)),
         fetched_at=fetched,
     )
 
@@ -175,7 +198,7 @@ def _week(moment: datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _gaps(posts: Sequence[Post], live: Sequence[PostResult], tz: object) -> list[Gap]:
+def _gaps(live: Sequence[PostResult], tz: object) -> list[Gap]:
     """Per month with results: the stages with no posts, or with visits and no conversions."""
     months: dict[str, dict[Funnel, list[PostResult]]] = defaultdict(lambda: defaultdict(list))
     for r in live:
