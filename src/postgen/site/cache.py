@@ -234,12 +234,14 @@ class Collected:
     problems: list[Diagnostic]
     loaded: dict[str, tuple[Post, tuple[Variant, ...]]]  # by post id, see `for_pages`
     paths: dict[str, str]  # post id -> file, relative to the calendar's root
+    now: datetime  # the build's
     rendered: int = 0  # how many posts were loaded and rendered
 
     def details(self, post_id: str) -> tuple[Post, tuple[Variant, ...]]:
         """A post and its variants in full (for its page): loaded again if it was not."""
         if post_id not in self.loaded:
-            loaded = load_file(self.config, self.config.root / self.paths[post_id])
+            loaded = load_file(self.config, self.config.root / self.paths[post_id],
+                               now=self.now)
             if loaded.post is None:  # changed since the build began
                 raise LookupError(f"{self.paths[post_id]}: the post changed during the build")
             variants, _ = Renderer(self.config).post(loaded.post)
@@ -247,9 +249,10 @@ class Collected:
         return self.loaded[post_id]
 
 
-def collect(config: CalendarConfig, cache: BuildCache,
+def collect(config: CalendarConfig, cache: BuildCache, now: datetime,
             seen: Mapping[str, list[int] | None] | None = None) -> Collected:
     """Load and render the posts whose files (or media) changed; take the rest from `cache`.
+    Dates more than 10 years from `now` are errors.
 
     `seen` holds files' sizes and times already taken this build (the stamp's walk of
     the content folder, `site.stamp.stats`); other files are looked at here."""
@@ -283,7 +286,8 @@ def collect(config: CalendarConfig, cache: BuildCache,
         def load(name: str) -> Loaded:
             """One file loaded and rendered (in a worker process, see `fork_map`)."""
             file = Path(name)
-            result = replace(load_file(config, file, media), source=None)  # not needed here
+            result = replace(load_file(config, file, media, now=now), source=None,
+                             unsent=None)  # not needed here
             if result.post is None or result.raw_id is None:
                 return result
             variants, problems = renderer.post(result.post)
@@ -308,13 +312,13 @@ def collect(config: CalendarConfig, cache: BuildCache,
     cache.records = records = {k: r for k, r in slots.items() if r is not None}
     problems = [d for f in failed for d in f.diagnostics]
     problems.extend(d for r in records.values() for d in r.diagnostics)
-    duplicated = _duplicates(config, records, failed, problems)
+    duplicated = _duplicates(config, records, failed, problems, now)
     valid = sorted((r for shown, r in records.items() if shown not in duplicated),
                    key=lambda r: (r.info.date, r.info.id))
     return Collected(
         config, [(r.info, r.variants) for r in valid], problems,
         {k: v for k, v in loaded.items() if k not in duplicated},
-        {r.info.id: r.info.path for r in valid},
+        {r.info.id: r.info.path for r in valid}, now,
         rendered=len(loaded) + len(failed))
 
 
@@ -352,7 +356,7 @@ def _media_unchanged(record: Record, stats: dict[str, Stat | None]) -> bool:
 
 
 def _duplicates(config: CalendarConfig, records: dict[str, Record], failed: list[LoadedFile],
-                problems: list[Diagnostic]) -> set[str]:
+                problems: list[Diagnostic], now: datetime) -> set[str]:
     """Paths of posts whose id another file uses too (each reported where it stands)."""
     by_id: dict[str, list[str]] = defaultdict(list)
     for shown, r in records.items():
@@ -363,7 +367,7 @@ def _duplicates(config: CalendarConfig, records: dict[str, Record], failed: list
     sharing = {shown for paths in by_id.values() if len(paths) > 1 for shown in paths}
     if not sharing:
         return set()
-    reread = [load_file(config, config.root / shown) for shown in sorted(sharing)]
+    reread = [load_file(config, config.root / shown, now=now) for shown in sorted(sharing)]
     found = pipeline.duplicate_ids(reread)
     problems.extend(found)
     return {d.path for d in found}
