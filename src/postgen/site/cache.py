@@ -40,7 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from postgen import pipeline
+from postgen import cachedir, pipeline
 from postgen.checkcache import calendar_digest, media_paths
 from postgen.diagnostics import Diagnostic
 from postgen.files import write_atomically
@@ -117,6 +117,8 @@ class BuildCache:
     stored: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict, repr=False)
     #: The file each key was read from (its name comes from the key's hash).
     where: dict[str, str] = field(default_factory=dict, repr=False)
+    #: False when git tracks the cache (`postgen.cachedir`): nothing is read or written.
+    usable: bool = True
     #: The index file's size and time as this cache last read or wrote it.
     index_stat: Stat | None = field(default=None, repr=False)
 
@@ -131,6 +133,8 @@ class BuildCache:
                 and _stat(folder / "index.pickle") == known.index_stat):
             return known
         cache = cls(folder, digest)
+        if not cachedir.usable(config.root):
+            return cls(folder, digest, usable=False)
         try:
             with gc_paused():
                 index = cache._read("index")
@@ -178,6 +182,8 @@ class BuildCache:
     def save(self) -> None:
         """Write the parts that changed, each atomically; a read-only checkout just
         builds slower next time."""
+        if not self.usable:
+            return
         parts = self.parts()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
