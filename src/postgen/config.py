@@ -104,6 +104,27 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
     return (None if errors else config), diagnostics
 
 
+def code_tags(config_path: Path) -> list[Diagnostic]:
+    """The YAML tags in mkdocs.yml, or in a file it INHERITs, that would run code when
+    MkDocs reads it (its loader runs `!!python/object/apply:os.system [...]`): call it
+    before handing the file to MkDocs."""
+    found: list[Diagnostic] = []
+    seen: set[Path] = set()
+    path: Path | None = config_path.resolve()
+    while path is not None and path not in seen:
+        seen.add(path)
+        try:
+            text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+        except (OSError, UnicodeDecodeError):
+            break  # MkDocs will say what is wrong with it
+        parsed = parse(text, path.name if path == config_path.resolve() else str(path),
+                       any_tags=True)
+        found += [d for d in parsed.diagnostics if d.rule == "config-code-tag"]
+        parent = parsed.data.get("INHERIT") if isinstance(parsed.data, dict) else None
+        path = (path.parent / parent).resolve() if isinstance(parent, str) else None
+    return found
+
+
 def _plugin_entry(data: dict[object, object]) -> tuple[object, tuple[str | int, ...]] | None:
     plugins = data.get("plugins")
     if isinstance(plugins, dict) and "postgen" in plugins:

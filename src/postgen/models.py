@@ -229,8 +229,11 @@ class PostRef(Protocol):
 @dataclass(frozen=True)
 class Calendar:
     config: CalendarConfig
-    posts: tuple[Post, ...]
+    posts: tuple[Post, ...]  # the posts whose files have no errors: only these are sent
     diagnostics: tuple[Diagnostic, ...]
+    #: Posts read despite errors in their files that leave their variants as they are
+    #: (an unknown field...): rendered for their problems only, never sent or shown.
+    unsent: tuple[Post, ...] = ()
 
     def post(self, ref: str) -> Post | None:
         """A post by its id or by its file path (relative to cwd or the root)."""

@@ -90,7 +90,8 @@ class SiteBuild:
         self.shell_inputs = (stamp.digest(stamp.shell_inputs(config_file, docs_dir, walked))
                              if docs_dir else "")
         self.cache = BuildCache.load(calendar_config, known)
-        self.collected = collect(calendar_config, self.cache, self.inputs)
+        now = stamp.now_for(calendar_config.timezone)
+        self.collected = collect(calendar_config, self.cache, now, self.inputs)
         media = {path: st for r in self.cache.records.values() for path, st in r.media}
         for path, st in media.items():  # as collect found them
             self.inputs[path] = list(st) if st else None
@@ -101,7 +102,6 @@ class SiteBuild:
         self.problems = [d.text() for d in problems]
         if self.problems:  # in one record: logging thousands one by one takes 0.1 s
             log.warning("\n".join(self.problems))
-        now = stamp.now_for(calendar_config.timezone)
         sent = Ledger.load(calendar_config.root)
         states: dict[approvals.State, approvals.State] = {}
 

@@ -574,9 +574,16 @@ def _ics_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+#: What RFC 5545 TEXT may not hold raw: line breaks of every kind (CRLF, LF, a lone
+#: CR, NEL, LS, PS: some readers split lines at each) become the escape "\\n"; other
+#: control characters (CONTROL in the RFC's grammar) are dropped.
+_ICS_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+_ICS_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f]")
+
+
 def _ics_text(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    escaped = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return _ICS_CONTROL.sub("", _ICS_BREAK.sub("\\\\n", escaped))
 
 
 def _ics_line(name: str, value: str, escape: bool = True) -> str:
