@@ -56,7 +56,7 @@ def check(calendar: Calendar, keep_compiled: bool = True
     rendered = render_calendar(calendar, keep_compiled=keep_compiled)
     book = approvals.load(calendar.config)
     return calendar, rendered, tuple(diag.sort([*calendar.diagnostics, *rendered.diagnostics,
-                                                *book.problems]))
+                                                *book.problems, *channel_problems(calendar)]))
 
 
 def problems(calendar: Calendar, cache: CheckCache | None = None) -> tuple[diag.Diagnostic, ...]:
@@ -80,7 +80,15 @@ def problems(calendar: Calendar, cache: CheckCache | None = None) -> tuple[diag.
             found.extend(known)
     cache.save({post.id for post in calendar.posts})
     book = approvals.load(calendar.config)
-    return tuple(diag.sort([*calendar.diagnostics, *found, *book.problems]))
+    return tuple(diag.sort([*calendar.diagnostics, *found, *book.problems,
+                            *channel_problems(calendar)]))
+
+
+def channel_problems(calendar: Calendar) -> list[diag.Diagnostic]:
+    """Each channel's publisher settings, checked by its publisher (and its secrets' trust)."""
+    from postgen import channelcheck  # loads the publishers and httpx
+
+    return channelcheck.problems(calendar.config)
 
 
 @contextmanager

@@ -247,7 +247,7 @@ def sending(channel: Channel) -> dict[str, object]:
 def content_hash(v: Variant, settings: Mapping[str, object] | None = None) -> str:
     """SHA-256 over everything that is sent, and the channel's `sending` settings that
     decide where and as whom: change any of it, the hash moves (and approvals lapse)."""
-    sent = {
+    sent: dict[str, object] = {
         "account": v.account, "platform": v.platform, "channel": v.channel,
         "date": v.date.astimezone(UTC).isoformat(),
         "parts": [[p.text, [[f.byte_start, f.byte_end, f.kind, f.value] for f in p.facets]]
