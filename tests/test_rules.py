@@ -98,6 +98,19 @@ CASES: list[tuple[str, dict[str, str | bytes], tuple[str, int, int]]] = [
      ("mkdocs.yml", 10, 54)),
     ("config-missing", {"mkdocs.yml": "site_name: x\nplugins:\n  - search\n"},
      ("mkdocs.yml", 2, 1)),
+    ("config-publisher",
+     {"mkdocs.yml": CONFIG.replace('"@acme"}', '"@acme", publisher: outbx}')},
+     ("mkdocs.yml", 10, 55)),
+    ("config-publisher",  # a Mastodon channel without token_env
+     {"mkdocs.yml": CONFIG.replace('"@acme@mastodon.social"}',
+                                   '"@acme@mastodon.social", publisher: mastodon}')},
+     ("mkdocs.yml", 13, 9)),
+    ("config-trust",  # two channels, one secret, no accounts.lock saying so
+     {"mkdocs.yml": CONFIG.replace(
+         '"@acme"}', '"@acme", publisher: x, options: {token_env: SHARED}}').replace(
+         '"@acme@mastodon.social"}',
+         '"@acme@mastodon.social", publisher: mastodon, options: {token_env: SHARED}}')},
+     ("mkdocs.yml", 10, 58)),
 ]
 
 

@@ -80,6 +80,9 @@ RULES: dict[str, str] = {
     "config-platform": "a channel's platform is not one postgen knows",
     "config-code-tag": "a YAML tag in mkdocs.yml that would run code when the file is read",
     "config-secret": "a secret written into the config instead of named by an environment variable",
+    "config-publisher": "a channel's publisher is not installed, or its settings are incomplete",
+    "config-trust": "a channel's secret would go to a host, or is shared with a channel, that "
+                    "accounts.lock does not trust (postgen accounts trust)",
 }
 
 

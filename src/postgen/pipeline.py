@@ -62,7 +62,8 @@ def check(calendar: Calendar, keep_compiled: bool = True
     rendered = render_calendar(calendar, keep_compiled=keep_compiled)
     book = approvals.load(calendar.config)
     return calendar, rendered, tuple(diag.sort([*calendar.diagnostics, *rendered.diagnostics,
-                                                *unsent_problems(calendar), *book.problems]))
+                                                *unsent_problems(calendar), *book.problems,
+                                                *channel_problems(calendar)]))
 
 
 def unsent_problems(calendar: Calendar) -> list[diag.Diagnostic]:
@@ -98,7 +99,14 @@ def problems(calendar: Calendar, cache: CheckCache | None = None) -> tuple[diag.
     cache.save({post.id for post in calendar.posts})
     book = approvals.load(calendar.config)
     return tuple(diag.sort([*calendar.diagnostics, *found, *unsent_problems(calendar),
-                            *book.problems]))
+                            *book.problems, *channel_problems(calendar)]))
+
+
+def channel_problems(calendar: Calendar) -> list[diag.Diagnostic]:
+    """Each channel's publisher settings, checked by its publisher (and its secrets' trust)."""
+    from postgen import channelcheck  # loads the publishers and httpx
+
+    return channelcheck.problems(calendar.config)
 
 
 @contextmanager
