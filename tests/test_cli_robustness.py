@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from click.testing import Result
 
-from tests.conftest import POST, MakeCalendar
+from tests.conftest import CONFIG, POST, MakeCalendar
 
 Run = Callable[..., Result]
 
@@ -50,3 +51,60 @@ def test_build_into_an_impossible_folder_is_a_message(make_calendar: MakeCalenda
     assert result.exit_code == 1
     assert result.output.startswith("postgen: cannot write the site: ")
     assert "afile/site" in result.output and "Not a directory" in result.output
+
+
+# -- 17.9: no empty success --------------------------------------------------------------
+
+
+def test_a_content_dir_that_is_no_folder_is_a_config_error(make_calendar: MakeCalendar,
+                                                           run: Run) -> None:
+    typo = CONFIG.replace("  - postgen:\n", "  - postgen:\n      content_dir: contnet\n")
+    root = make_calendar({"mkdocs.yml": typo, "content/a.md": POST.format(id="a")})
+    for command in ("check", "build", "status", "export --format csv"):
+        result = run(root, *command.split())
+        assert result.exit_code == 1, command
+        assert ("mkdocs.yml:5:20: error[content-dir-missing]: content_dir 'contnet' does not "
+                "exist; did you mean 'content'?") in result.output, command
+    (root / "content/a.md").unlink()
+    (root / "content").rmdir()
+    result = run(root, "-f", "mkdocs.yml", "check")
+    assert result.exit_code == 1
+    assert "content_dir 'contnet' does not exist: the posts live there" in result.output
+    (root / "mkdocs.yml").write_text(CONFIG)
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert ("mkdocs.yml:5:7: error[content-dir-missing]: content_dir 'content' does not exist"
+            in result.output)
+
+
+def test_check_of_a_path_that_does_not_exist_is_a_usage_error(make_calendar: MakeCalendar,
+                                                               run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    result = run(root, "check", "content/nope")
+    assert result.exit_code == 2
+    assert "'content/nope' does not exist" in result.output
+
+
+# -- 17.11: config errors read the same from every command --------------------------------
+
+
+def test_a_config_typo_reads_the_same_in_build_serve_and_mkdocs(make_calendar: MakeCalendar,
+                                                                run: Run) -> None:
+    typo = CONFIG.replace("timezone:", "timezon:")
+    root = make_calendar({"mkdocs.yml": typo, "content/a.md": POST.format(id="a"),
+                          "docs/welcome.md": "# Hi\n"})
+    checked = run(root, "check")
+    assert checked.exit_code == 1
+    expected = "mkdocs.yml:5:7: error[field-unknown]: unknown setting "
+    assert expected + "'plugins.1.postgen.timezon'; did you mean 'timezone'?" in checked.output
+    for command in ("build", "build --strict", "build --clean", "serve -a 127.0.0.1:1"):
+        result = run(root, *command.split())
+        assert result.exit_code == 1, command
+        assert result.output == checked.output, command
+        assert "Required configuration" not in result.output
+    assert not (root / "site").exists()
+    plain = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=root,
+                           capture_output=True, text=True, check=False)
+    assert plain.returncode == 1
+    assert "Required configuration" not in plain.stderr
+    assert checked.output.splitlines()[0] in plain.stderr

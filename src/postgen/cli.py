@@ -96,7 +96,7 @@ def _calendar(ctx: click.Context) -> Calendar:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(list(diag.FORMATTERS)), default="text",
               show_default=True,
               help="text: path:line:col: severity[rule]: message; json: a list of objects; "
@@ -316,10 +316,20 @@ def render(ctx: click.Context, post: str | None, channels: tuple[str, ...], fmt:
 def _mkdocs_config(ctx: click.Context, **overrides: Any) -> Any:
     from mkdocs.config import load_config
 
+    return load_config(str(_checked_config(ctx)), **overrides)
+
+
+def _checked_config(ctx: click.Context) -> Path:
+    """The config file, its calendar settings checked as `check` checks them, before
+    MkDocs reads it: a problem is reported at its line, with "did you mean"."""
+    from postgen.config import load_config
     from postgen.configfile import find_config
 
     path = find_config(Path.cwd(), ctx.find_root().obj)
-    return load_config(str(path), **overrides)
+    config, problems = load_config(path)
+    if config is None:
+        raise ConfigInvalid(diag.sort(problems))
+    return path
 
 
 @cli.command(context_settings=CONTEXT)
@@ -541,9 +551,7 @@ def serve(ctx: click.Context, dev_addr: str) -> None:
     """
     from mkdocs.commands.serve import serve as mkdocs_serve
 
-    from postgen.configfile import find_config
-
-    path = find_config(Path.cwd(), ctx.find_root().obj)
+    path = _checked_config(ctx)
     _free_address(dev_addr)
     _log_like_mkdocs()
     # Dirty rebuilds: the served folder is kept between them, so an edit re-renders the

@@ -75,6 +75,7 @@ RULES: dict[str, str] = {
     "config-timezone": "the calendar timezone is not a known IANA name",
     "config-platform": "a channel's platform is not one postgen knows",
     "config-secret": "a secret written into the config instead of named by an environment variable",
+    "content-dir-missing": "content_dir names no folder (a typo, or content/ not made yet)",
 }
 
 
