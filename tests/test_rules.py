@@ -162,6 +162,9 @@ CASES += [
     ("template-error", {"content/a.md": with_base(""),
                         "theme/variants/x.txt.j2": "{{ body }}\n{{ no_such_name }}\n"},
      ("theme/variants/x.txt.j2", 2, 1)),
+    ("content-dir-missing", {"mkdocs.yml": CONFIG.replace(
+        "  - postgen:\n", "  - postgen:\n      content_dir: posts\n")},
+     ("mkdocs.yml", 5, 20)),
 ]
 
 

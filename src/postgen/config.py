@@ -36,6 +36,7 @@ Secrets never live here: publisher options name environment variables
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -146,6 +147,9 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
     if not content_dir.is_relative_to(root.resolve()):
         f.report("field-value", "'content_dir' must stay inside the calendar repository",
                  "content_dir")
+    elif not content_dir.is_dir():
+        f.report("content-dir-missing", _no_folder(root, content),
+                 *(("content_dir",) if "content_dir" in f.data else ()))
     brand = _brand(f)
     channels = _channels(f)
     return CalendarConfig(
@@ -161,6 +165,17 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         publish=_publish(f),
         analytics=_analytics(f),
     )
+
+
+def _no_folder(root: Path, content: str) -> str:
+    """Why `content_dir` is no folder of posts, with the near folder it may mean."""
+    what = "is a file, not a folder" if (root / content).exists() else "does not exist"
+    folders = [p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    close = difflib.get_close_matches(content.strip("/"), folders, n=1, cutoff=0.6)
+    if close:
+        return f"content_dir '{content}' {what}; did you mean '{close[0]}'?"
+    return (f"content_dir '{content}' {what}: the posts live there (mkdir {content}, or "
+            "set content_dir to their folder)")
 
 
 def _timezone(f: Fields) -> ZoneInfo | None:

@@ -83,6 +83,7 @@ RULES: dict[str, str] = {
     "config-publisher": "a channel's publisher is not installed, or its settings are incomplete",
     "config-trust": "a channel's secret would go to a host, or is shared with a channel, that "
                     "accounts.lock does not trust (postgen accounts trust)",
+    "content-dir-missing": "content_dir names no folder (a typo, or content/ not made yet)",
 }
 
 

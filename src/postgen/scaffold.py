@@ -122,6 +122,7 @@ def new_calendar(folder: Path, name: str, timezone: str, today: date) -> list[Pa
             path = temp / target
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+        (temp / "content").mkdir()  # content_dir in the template's mkdocs.yml
         from postgen.pipeline import load_calendar
 
         calendar = load_calendar(config_file=temp / "mkdocs.yml")
