@@ -4,8 +4,8 @@ The sent variants come from the ledger (state sent, with the platform's remote
 id). Each channel is read by its publisher's metrics reader in batches of the
 size the platform's API takes; the first batch goes alone (it opens a session,
 and a bad token stops the channel after one request), the rest go `workers` at
-a time. Snapshots are appended as each batch answers, so a run stopped half way
-keeps what it read. A rate limit is waited out as publish waits it out; one too
+a time. Snapshots are appended `FLUSH` at a time (one fsync each) and at the end,
+so a run stopped half way keeps most of what it read. A rate limit is waited out as publish waits it out; one too
 long, a bad token or a platform error stops that channel alone, and the others
 go on. Channels whose publisher has no reader (outbox, webhook) are listed as
 such.
@@ -14,6 +14,7 @@ such.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -87,35 +88,50 @@ def fetch(config: CalendarConfig, ledger: Ledger, context: Context, writer: Writ
     return Report(outcomes, writer.append(web))
 
 
+#: Snapshots kept in memory before they are appended (one fsync per flush): a run
+#: stopped half way loses at most this many per channel, and they can be fetched again.
+FLUSH = 500
+
+
 def _read_channel(reader: sources.MetricsReader, items: Sequence[sources.SentItem],
                   now: Callable[[], datetime], writer: Writer, workers: int) -> ChannelOutcome:
     size = max(1, reader.batch)
     batches = [items[i:i + size] for i in range(0, len(items), size)]
     errors: list[str] = []  # the first stops the batches not yet begun
+    pending: list[PostSnapshot] = []
+    lock = threading.Lock()
+    read = deleted = 0
 
-    def batch(chunk: Sequence[sources.SentItem]) -> list[PostSnapshot]:
+    def flush(at_least: int) -> None:
+        nonlocal read, deleted
+        with lock:
+            if len(pending) >= at_least:
+                writer.append(pending)
+                read += len(pending)
+                deleted += sum(1 for s in pending if s.state == "deleted")
+                pending.clear()
+
+    def batch(chunk: Sequence[sources.SentItem]) -> None:
         if errors:
-            return []
+            return
         try:
             answers = reader.read(chunk)
         except PublishError as exc:
             errors.append(str(exc))
-            return []
+            return
         at = now().isoformat(timespec="seconds")
-        snapshots = [_snapshot(at, i, answers[i.remote_id]) for i in chunk
-                     if i.remote_id in answers]
-        writer.append(snapshots)
-        return snapshots
+        with lock:
+            pending.extend(_snapshot(at, i, answers[i.remote_id]) for i in chunk
+                           if i.remote_id in answers)
+        flush(FLUSH)
 
-    done = [batch(batches[0])]
+    batch(batches[0])
     if not errors:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            done += pool.map(batch, batches[1:])
-    snapshots = [s for found in done for s in found]
-    return ChannelOutcome(items[0].channel, len(snapshots),
-                          sum(1 for s in snapshots if s.state == "deleted"),
-                          len(items) - len(snapshots) if errors else 0,
-                          errors[0] if errors else None)
+            list(pool.map(batch, batches[1:]))
+    flush(1)
+    return ChannelOutcome(items[0].channel, read, deleted,
+                          len(items) - read if errors else 0, errors[0] if errors else None)
 
 
 def _snapshot(at: str, item: sources.SentItem, found: sources.Metrics | None
