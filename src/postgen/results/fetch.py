@@ -5,16 +5,16 @@ id). Each channel is read by its publisher's metrics reader in batches of the
 size the platform's API takes; the first batch goes alone (it opens a session,
 and a bad token stops the channel after one request), the rest go `workers` at
 a time. Snapshots are appended `FLUSH` at a time (one fsync each) and at the end,
-so a run stopped half way keeps most of what it read. A rate limit is waited out as publish waits it out; one too
-long, a bad token or a platform error stops that channel alone, and the others
+so a run stopped half way keeps most of what it read. A rate limit is waited out
+as publish waits it out; one too long, a bad token or a platform error stops that channel alone, and the others
 go on. Channels whose publisher has no reader (outbox, webhook) are listed as
 such.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
 import threading
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
