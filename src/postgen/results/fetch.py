@@ -6,9 +6,9 @@ size the platform's API takes; the first batch goes alone (it opens a session,
 and a bad token stops the channel after one request), the rest go `workers` at
 a time. Snapshots are appended `FLUSH` at a time (one fsync each) and at the end,
 so a run stopped half way keeps most of what it read. A rate limit is waited out
-as publish waits it out; one too long, a bad token or a platform error stops that channel alone, and the others
-go on. Channels whose publisher has no reader (outbox, webhook) are listed as
-such.
+as publish waits it out; one too long, a bad token or a platform error stops
+that channel alone, and the others go on. Channels whose publisher has no
+reader (outbox, webhook) are listed as such.
 """
 
 from __future__ import annotations
