@@ -188,8 +188,10 @@ def test_every_rule_has_a_test() -> None:
     # id-duplicate: below; approval-record: tests/test_approvals.py; import-column and
     # import-syntax: tests/test_import.py
     # file-outside-repo: tests/test_trust.py (a symbolic link)
+    # media-unreadable, media-color, media-video: tests/test_media.py (real files)
     tested = {c[0] for c in CASES} | {"id-duplicate", "approval-record", "import-column",
-                                      "import-syntax", "file-outside-repo"}
+                                      "import-syntax", "file-outside-repo",
+                                      "media-unreadable", "media-color", "media-video"}
     untested = set(RULES) - tested - {"file-unreadable"}  # needs a file we cannot read as root
     assert not untested
 

@@ -64,7 +64,12 @@ RULES: dict[str, str] = {
     "media-count": "more media files than the platform takes in one post",
     "media-format": "a media format the platform does not take",
     "media-size": "a media file larger than the platform takes",
-    "media-aspect": "an image whose aspect ratio the platform does not take",
+    "media-aspect": "an image or video whose aspect ratio the platform does not take",
+    "media-unreadable": "a media file that does not decode in full as an image or video "
+                        "(truncated, corrupt, SVG, HTML, text named .jpg)",
+    "media-color": "a CMYK or 16-bit image that platforms show wrongly or refuse (warning)",
+    "media-video": "a video whose container, codec, duration or size the platform does not "
+                   "take",
     "sms-encoding": "a character outside GSM-7 turns the whole SMS into UCS-2 (warning)",
     "sms-segments": "an SMS longer than one segment is billed as several (warning)",
     "email-format": "an email line or subject over what mail standards allow or advise",

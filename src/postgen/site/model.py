@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from postgen import diagnostics as diag
 from postgen.approvals import State
 from postgen.models import Calendar, CalendarConfig, Funnel, Post
+from postgen.render.media import served_suffix
 from postgen.render.model import Variant
 
 STAGES = tuple(Funnel)
@@ -63,9 +64,10 @@ class PostInfo:
 class ServedMedia:
     """A media file as the site serves it (under its content hash)."""
 
-    src: str  # as the writer wrote it (its suffix names the served file)
+    src: str  # as the writer wrote it
     path: str  # the file to copy
     sha256: str
+    suffix: str = ""  # by its content (render.media.served_suffix); "" = never served
 
 
 _SHARED: dict[Any, Any] = {}
@@ -91,7 +93,8 @@ class VariantInfo:
 
     @classmethod
     def of(cls, v: Variant) -> VariantInfo:
-        media = _shared(tuple(_shared(ServedMedia(m.src, str(m.path), m.sha256))
+        media = _shared(tuple(_shared(ServedMedia(m.src, str(m.path), m.sha256,
+                                                          served_suffix(m) or ""))
                               for m in v.media))
         return cls(v.post_id, v.channel, v.platform, v.date, v.hash,
                    tuple(p.text for p in v.parts), media)

@@ -43,6 +43,7 @@ from postgen.files import write_atomically
 from postgen.models import Post
 from postgen.parallel import fork_map
 from postgen.render.links import find_urls
+from postgen.render.media import served_suffix
 from postgen.render.model import MediaFile, Part, Variant, VariantRef
 from postgen.render.templating import BUILTIN, bytecode_cache
 from postgen.results.charts import chart
@@ -356,7 +357,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         done = next(rendered)
         yield (Output(path, done, key=page_key) if isinstance(done, str)
                else Output(path, key=page_key, written=done))
-    served = {(m.sha256, m.src): m for e in site.entries for v in e.variants for m in v.media}
+    served = {(m.sha256, m.src): m for e in site.entries for v in e.variants for m in v.media
+              if m.suffix}  # only validated images and videos: nothing active
     media = {media_url(m): m for m in served.values()}
     for url, m in sorted(media.items()):
         if fresh is not None and fresh(url, m.sha256):
@@ -457,7 +459,9 @@ def word_diff(old: str, new: str) -> tuple[Markup, Markup]:
 
 
 def media_url(m: MediaFile | ServedMedia) -> str:
-    return f"media/{m.sha256[:16]}{os.path.splitext(m.src)[1].lower()}"
+    """Where the site serves a media file: named by its hash, typed by its content."""
+    suffix = m.suffix if isinstance(m, ServedMedia) else served_suffix(m) or ""
+    return f"media/{m.sha256[:16]}{suffix}"
 
 
 def crop(platform: str, m: MediaFile) -> str:
