@@ -94,8 +94,8 @@ def _twemoji() -> tuple[dict[str, bool], int, regex.Pattern[str]]:
     firsts = sorted({ord(s[0]) for s in seqs})
     ranges = []  # runs of consecutive code points: a short class compiles fast
     for _, run in itertools.groupby(enumerate(firsts), lambda pair: pair[1] - pair[0]):
-        points = [cp for _, cp in run]
-        ranges.append(f"\\U{points[0]:08x}-\\U{points[-1]:08x}")
+        run_points = [cp for _, cp in run]
+        ranges.append(f"\\U{run_points[0]:08x}-\\U{run_points[-1]:08x}")
     return seqs, max(map(len, seqs)), regex.compile(f"[{''.join(ranges)}]")
 
 
