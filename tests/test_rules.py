@@ -189,9 +189,12 @@ def test_every_rule_has_a_test() -> None:
     # import-syntax: tests/test_import.py
     # file-outside-repo: tests/test_trust.py (a symbolic link)
     # media-unreadable, media-color, media-video: tests/test_media.py (real files)
+    # link-* and cta-absent/-untracked: tests/test_linkcheck.py (loopback servers)
     tested = {c[0] for c in CASES} | {"id-duplicate", "approval-record", "import-column",
                                       "import-syntax", "file-outside-repo",
-                                      "media-unreadable", "media-color", "media-video"}
+                                      "media-unreadable", "media-color", "media-video",
+                                      "link-broken", "link-redirect", "link-unreachable",
+                                      "link-untracked", "cta-untracked", "cta-absent"}
     untested = set(RULES) - tested - {"file-unreadable"}  # needs a file we cannot read as root
     assert not untested
 

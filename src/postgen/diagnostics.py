@@ -74,6 +74,16 @@ RULES: dict[str, str] = {
     "sms-segments": "an SMS longer than one segment is billed as several (warning)",
     "email-format": "an email line or subject over what mail standards allow or advise",
     "template-error": "a variant template failed to render",
+    # postgen check --links
+    "link-broken": "a link that answers 4xx or 5xx, requested exactly as it is sent",
+    "link-redirect": "a link that redirects (a call to action landing on a home page is "
+                     "called out) (warning)",
+    "link-unreachable": "a link that timed out, has a bad TLS certificate or no connection "
+                        "(warning)",
+    "link-untracked": "a link to the brand's domains sent without UTM tags (warning)",
+    "cta-untracked": "a conversion post's call to action sent without UTM tags (warning)",
+    "cta-absent": "a variant of a conversion post showing neither the CTA's text nor its link "
+                  "(warning)",
     # postgen import
     "import-column": "a CSV header that names an unknown column, one twice, or lacks one",
     "import-syntax": "a CSV row that cannot be read, or has more or fewer cells than the header",
