@@ -53,6 +53,7 @@ class Decision:
     at: str  # ISO 8601, UTC
     note: str | None = None
     text: str | None = None  # what the reviewer saw
+    date: str | None = None  # when the variant was to go out (a slot it keeps)
 
     def line(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v is not None},
@@ -110,7 +111,8 @@ def load(config: CalendarConfig) -> Book:
             data = json.loads(raw)
             decision = Decision(**{k: data[k] for k in ("post", "channel", "hash", "decision",
                                                         "by", "at")},
-                                note=data.get("note"), text=data.get("text"))
+                                note=data.get("note"), text=data.get("text"),
+                                date=data.get("date"))
             if decision.decision not in (APPROVE, CHANGES):
                 raise ValueError(f"decision must be {APPROVE} or {CHANGES}")
             decisions.append(decision)
@@ -260,7 +262,8 @@ def decide(variant: Variant, decision: str, by: str, now: datetime,
            note: str | None = None) -> Decision:
     return Decision(post=variant.post_id, channel=variant.channel, hash=variant.hash,
                     decision=decision, by=by, at=now.astimezone(UTC).isoformat(
-                        timespec="seconds"), note=note, text=variant.text)
+                        timespec="seconds"), note=note, text=variant.text,
+                    date=variant.date.isoformat())
 
 
 def current_hashes(variants: Iterable[Variant]) -> Mapping[tuple[str, str], Variant]:

@@ -39,6 +39,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,15 +55,17 @@ from postgen.models import (
     CalendarConfig,
     Channel,
     PublishPolicy,
+    SchedulePolicy,
+    Slot,
     UtmPolicy,
 )
 from postgen.yamlsource import parse
 
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
-              "results")
+              "results", "schedule")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
-    "thread_numbering", "utm",
+    "thread_numbering", "utm", "slots",
 )
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -163,6 +166,7 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         utm=_utm(f),
         approval=_approval(f),
         publish=_publish(f),
+        schedule=_schedule(f),
         analytics=_analytics(f),
     )
 
@@ -230,11 +234,12 @@ def _channels(f: Fields) -> dict[str, Channel]:
         hashtags = c.choice("hashtags", ("inline", "first_comment")) or "inline"
         numbering = c.flag("thread_numbering") or False
         utm = c.flag("utm")
+        slots = _slots(c)
         if platform and account:
             channels[name] = Channel(
                 name=name, platform=platform, account=account.strip(), publisher=publisher,
                 options=options, limits=limits, approval_required=approval, hashtags=hashtags,
-                thread_numbering=numbering, utm=True if utm is None else utm,
+                thread_numbering=numbering, utm=True if utm is None else utm, slots=slots,
             )
     if not section.data:
         section.report("field-missing", "'channels' defines no channel")
@@ -322,6 +327,37 @@ def _approval(f: Fields) -> ApprovalPolicy:
     required = a.flag("required")
     return ApprovalPolicy(required=True if required is None else required,
                           reviewers=reviewers, min_approvals=minimum, action_url=action)
+
+
+def _slots(c: Fields) -> tuple[Slot, ...]:
+    from postgen.schedule import parse_slots
+
+    found: list[Slot] = []
+    for i, text in enumerate(c.text_list("slots") or ()):
+        slots = parse_slots(text)
+        if isinstance(slots, str):
+            c.report("field-value", slots, "slots", i)
+        else:
+            found.extend(s for s in slots if s not in found)
+    return tuple(found)
+
+
+def _schedule(f: Fields) -> SchedulePolicy:
+    s = f.mapping("schedule")
+    if s is None:
+        return SchedulePolicy()
+    s.unknown(("min_gap", "lookahead"), "schedule setting")
+    values: dict[str, timedelta] = {}
+    for name in ("min_gap", "lookahead"):
+        raw = s.raw(name)
+        if raw is None:
+            continue
+        found = parse_duration(raw)
+        if found is None or found <= timedelta(0):
+            s.report("field-value", f"'{name}' must be a duration like 60d or 4w", name)
+        else:
+            values[name] = found
+    return SchedulePolicy(**values)
 
 
 def _publish(f: Fields) -> PublishPolicy:
