@@ -23,12 +23,13 @@ from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 
 if TYPE_CHECKING:  # the library loads when a command runs: `postgen build` often needs none
-    from postgen.models import Calendar
+    from postgen.models import Calendar, Post
     from postgen.render.model import Variant
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 #: Commands defined in other modules, imported when asked for.
 LAZY_COMMANDS = {
+    "queue": "postgen.cli_schedule:queue",
     "publish": "postgen.cli_publish:publish",
     "ledger": "postgen.cli_publish:ledger",
     "results": "postgen.cli_results:results",
@@ -639,10 +640,12 @@ def _variants_of(ctx: click.Context, post: str | None,
     calendar, rendered, _problems = pipeline.check(_calendar(ctx))
     variants = list(rendered.variants)
     if post is not None:
-        found = calendar.post(post)
+        series = _series(calendar, post)
+        found = calendar.post(post) if not series else series[0]
         if found is None:
             raise PostNotFound(_missing_post(calendar, post))
-        variants = [v for v in variants if v.post_id == found.id]
+        ids = {p.id for p in series} or {found.id}
+        variants = [v for v in variants if v.post_id in ids]
         unknown = [c for c in channels if c not in found.channels]
         if unknown:
             raise click.BadParameter(f"{found.id} does not go to {', '.join(unknown)} "
@@ -715,6 +718,13 @@ def request_changes(ctx: click.Context, post: str, channels: tuple[str, ...], by
     _decide(ctx, post, channels, by, approvals.CHANGES, note)
 
 
+def _series(calendar: Calendar, ref: str) -> list[Post]:
+    """The occurrences of a repeating or evergreen post, by its id or file (none: not one)."""
+    paths = calendar.paths_of(ref)
+    return sorted((p for p in calendar.posts if p.series is not None
+                   and (p.series == ref or p.path in paths)), key=lambda p: p.date)
+
+
 def _decide(ctx: click.Context, post: str, channels: tuple[str, ...], by: str, decision: str,
             note: str | None) -> None:
     from datetime import UTC
@@ -722,6 +732,17 @@ def _decide(ctx: click.Context, post: str, channels: tuple[str, ...], by: str, d
     from postgen import approvals
 
     calendar, variants = _variants_of(ctx, post, channels)
+    if decision == approvals.APPROVE and _series(calendar, post):
+        # One approval for the series covers the occurrences whose text is the one the
+        # reviewer read (the first's); each is recorded with its own hash.
+        first: dict[str, str] = {}
+        for v in variants:
+            first.setdefault(v.channel, v.text)
+        differ = [v for v in variants if v.text != first[v.channel]]
+        variants = [v for v in variants if v.text == first[v.channel]]
+        for v in differ:
+            click.echo(f"not approved: {v.post_id} on {v.channel}: its text differs from the "
+                       "first one's; approve it on its own")
     config = calendar.config
     if not approvals.allowed(config, by):
         raise PostgenError(f"'{by}' is not a reviewer of this calendar (approval.reviewers: "

@@ -40,7 +40,7 @@ from types import MappingProxyType
 from dateutil.rrule import rrulestr
 
 from postgen.diagnostics import Diagnostic, Severity, brief
-from postgen.models import CalendarConfig, Override, Post, Slot
+from postgen.models import CalendarConfig, Post, Slot
 
 #: How far an open-ended rule runs from its first date.
 HORIZON = timedelta(days=366)
@@ -100,6 +100,9 @@ def occurrences(post: Post, tz: tzinfo, found: list[Diagnostic]) -> list[Post]:
     assert post.repeat is not None
     rule = post.repeat.rule.strip()
     rule = rule[6:] if rule.upper().startswith("RRULE:") else rule
+    # UNTIL as a date means through that day (writers read it so; RFC 5545 wants a
+    # date-time when the start has a time).
+    rule = re.sub(r"(UNTIL=\d{8})(?=;|$)", r"\1T235959", rule, flags=re.I)
     start = post.date.astimezone(tz).replace(tzinfo=None)
     freq = re.search(r"FREQ=([A-Z]+)", rule.upper())
     if not freq or freq.group(1) not in FREQUENCIES:
@@ -216,8 +219,10 @@ def resolve(config: CalendarConfig, posts: Iterable[Post], now: datetime, *,
     for post in fixed:
         for channel in post.channels:
             board.take(channel, post.date_for(channel))
-    placed = [p for p in (_place(config, post, board, now, pinned, found)
-                          for post in sorted(auto, key=lambda p: p.id)) if p is not None]
+    auto.sort(key=lambda p: p.id)
+    kept = _kept(config, auto, board, pinned)  # approved slots first: they never move
+    placed = [p for p in (_place(config, post, board, now, kept, found) for post in auto)
+              if p is not None]
     again = _evergreen(config, sorted(evergreen, key=lambda p: p.id), [*fixed, *placed],
                        board, now, pinned, last_sent or {})
     return Scheduled(tuple(sorted([*fixed, *placed, *again], key=lambda p: (p.date, p.id))),
@@ -229,9 +234,24 @@ def is_scheduled(post: Post) -> bool:
     return post.repeat is not None or post.auto or post.evergreen
 
 
+def _kept(config: CalendarConfig, auto: Sequence[Post], board: _Board,
+          pinned: Mapping[tuple[str, str], datetime]) -> dict[tuple[str, str], datetime]:
+    """The approved slots that are still slots and still free, taken before any other."""
+    kept: dict[tuple[str, str], datetime] = {}
+    for post in auto:
+        for channel in post.channels:
+            moment = pinned.get((post.id, channel))
+            slots = config.channels[channel].slots
+            if moment is not None and board.free(channel, moment) and \
+                    _is_slot(moment, slots, config.timezone):
+                board.take(channel, moment)
+                kept[(post.id, channel)] = moment
+    return kept
+
+
 def _place(config: CalendarConfig, post: Post, board: _Board, now: datetime,
-           pinned: Mapping[tuple[str, str], datetime], found: list[Diagnostic]) -> Post | None:
-    """The `date: auto` post in its channels' next free slots (or the approved ones)."""
+           kept: Mapping[tuple[str, str], datetime], found: list[Diagnostic]) -> Post | None:
+    """The `date: auto` post in its channels' next free slots (or its approved ones)."""
     tz = config.timezone
     dates: dict[str, datetime] = {}
     for channel in post.channels:
@@ -241,17 +261,17 @@ def _place(config: CalendarConfig, post: Post, board: _Board, now: datetime,
                     f"'date: auto' needs posting slots, and channel '{channel}' has none: add "
                     "'slots: [\"Mon,Wed,Fri 09:00\"]' to it in mkdocs.yml, or give a date")
             return None
-        kept = pinned.get((post.id, channel))
-        if kept is not None and board.free(channel, kept) and _is_slot(kept, slots, tz):
-            dates[channel] = kept
-        else:
-            dates[channel] = next((m for m in slot_times(slots, tz, now, now + SLOT_SEARCH)
-                                   if board.free(channel, m)), None)  # type: ignore[assignment]
-            if dates[channel] is None:
-                _report(found, post, "date", "slot-full",
-                        f"channel '{channel}' has no free slot in the next year")
-                return None
-        board.take(channel, dates[channel])
+        if (post.id, channel) in kept:
+            dates[channel] = kept[(post.id, channel)]
+            continue
+        free = next((m for m in slot_times(slots, tz, now, now + SLOT_SEARCH)
+                     if board.free(channel, m)), None)
+        if free is None:
+            _report(found, post, "date", "slot-full",
+                    f"channel '{channel}' has no free slot in the next year")
+            return None
+        dates[channel] = free
+        board.take(channel, free)
     first = min(dates.values())
     overrides = dict(post.overrides)
     for channel, moment in dates.items():
@@ -323,4 +343,26 @@ def _report(found: list[Diagnostic], post: Post, field: str, rule: str, message:
     found.append(Diagnostic(post.path, line, col, severity, rule, message))
 
 
-__all__ = ["Override", "Scheduled", "occurrences", "parse_slots", "resolve", "slot_times"]
+
+
+@dataclass(frozen=True)
+class QueueSlot:
+    moment: datetime
+    posts: tuple[Post, ...]  # empty: a gap
+
+
+def queue(config: CalendarConfig, posts: Iterable[Post], now: datetime,
+          span: timedelta) -> dict[str, tuple[QueueSlot, ...]]:
+    """Each channel with slots: its slots in (now, now + span] and what fills them."""
+    by_moment: dict[tuple[str, datetime], list[Post]] = defaultdict(list)
+    for post in posts:
+        for channel in post.channels:
+            by_moment[(channel, post.date_for(channel).astimezone(UTC))].append(post)
+    return {name: tuple(QueueSlot(m, tuple(by_moment.get((name, m.astimezone(UTC)), ())))
+                        for m in slot_times(channel.slots, config.timezone, now, now + span))
+            for name, channel in config.channels.items() if channel.slots}
+
+
+def series_of(posts: Iterable[Post], series: str) -> list[Post]:
+    """The occurrences of a repeating or evergreen post, in time order."""
+    return sorted((p for p in posts if p.series == series), key=lambda p: p.date)
