@@ -109,6 +109,9 @@ class Credential:
 
     env: str
     host: str
+    #: The app's credential (an API key every channel of one app shares), not the
+    #: account's: channels may share it without being trusted to.
+    app: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,14 @@ class Identity:
     #: Scopes (permissions) the publisher needs that the credentials lack.
     missing: tuple[str, ...] = ()
     note: str = ""  # anything else the user should know
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """A renewed token: a secret, shown only where the user asks for it."""
+
+    token: str
+    expires_at: datetime | None
 
 
 @dataclass(frozen=True)
