@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlencode
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature as oauth_signature
 
-from tests.publishers.fakes import FakeAPI, Recorded, Reply, graph_error
+from tests.publishers.fakes import FakeAPI, FakeX, Recorded, Reply, graph_error
 
 
 @dataclass
@@ -251,3 +251,21 @@ class FakeGraphAccount(FakeAPI):
         self.issued.append(new)
         self.tokens.known[new] = Token(token.scopes, None)
         return Reply(200, {"access_token": new, "token_type": "bearer", "expires_in": 5183944})
+
+
+class FakeXSigned(FakeX):
+    """The fake X that posts, taking OAuth 1.0a user context instead of a bearer token:
+    every request's signature is checked as `FakeXAccount` checks it."""
+
+    def __init__(self, keys: OAuth1Keys) -> None:
+        super().__init__(token="(oauth1)")
+        self.account = FakeXAccount(Tokens(), {keys.token: (keys, "read-write")})
+
+    def handle(self, req: Recorded) -> Reply:
+        self.account.base = self.base
+        auth = req.headers.get("authorization", "")
+        if not auth.startswith("OAuth ") or self.account.verify(req, auth) is None:
+            return Reply(401, {"title": "Unauthorized", "status": 401, "detail": "Unauthorized",
+                               "type": "about:blank"})
+        return super().handle(replace(req, headers={**req.headers,
+                                                    "authorization": "Bearer (oauth1)"}))

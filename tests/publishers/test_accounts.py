@@ -22,7 +22,7 @@ from postgen import accounts, trust
 from postgen.accounts import Standing
 from postgen.config import load_config
 from postgen.models import CalendarConfig
-from postgen.publishers.base import Context
+from postgen.publishers.base import AuthFailed, Context
 from tests.conftest import write_files
 from tests.publishers.accounts_fakes import (
     FakeBlueskyAccount,
@@ -30,6 +30,7 @@ from tests.publishers.accounts_fakes import (
     FakeLinkedInAccount,
     FakeMastodonAccount,
     FakeXAccount,
+    FakeXSigned,
     OAuth1Keys,
     Token,
     Tokens,
@@ -424,3 +425,28 @@ def test_cli_refresh_writes_the_new_token_only_where_asked(
 
     page = run("facebook", "--to-stdout")
     assert page.exit_code == 1 and "not refreshed" in page.output and page.stdout == ""
+
+
+def test_x_publishes_with_oauth1_signatures(world: Any) -> None:
+    """A post with an image and alt text, sent with OAuth 1.0a: every request (the
+    multipart upload, the JSON metadata and post) carries a signature that oauthlib
+    verifies on the fake; the secrets never appear in what `describe` shows."""
+    keys = OAuth1Keys("ck-acme", "cs-secret-1", "at-rw-1", "ts-rw-secret")
+    fake = FakeXSigned(keys)
+    world.use("x", fake=fake, options={"token_env": "X_T", "token_secret_env": "X_TS",
+                                       "consumer_key_env": "X_CK",
+                                       "consumer_secret_env": "X_CS"})
+    job = world.job()
+    env = {"X_T": keys.token, "X_TS": keys.token_secret, "X_CK": keys.consumer_key,
+           "X_CS": keys.consumer_secret}
+    shown = json.dumps([r.headers for r in world.publisher(env).describe(job)])
+    assert "OAuth ***" in shown and not any(v in shown for v in env.values())
+    sent = world.publisher(env).send(job)
+    assert world.received() == ["POST /2/media/upload", "POST /2/media/metadata",
+                                "POST /2/tweets"]
+    assert fake.account.signed == [True, True, True] and fake.violations == []
+    assert sent.url == f"https://x.com/acme/status/{sent.remote_id}"
+    wrong = world.publisher({**env, "X_TS": "stolen-token-but-no-secret"})
+    with pytest.raises(AuthFailed):
+        wrong.send(world.job(body="Another post.\n", post_id="p2"))
+    assert fake.account.signed[-1] is False
