@@ -25,7 +25,7 @@ import jinja2
 from markupsafe import Markup
 
 from postgen import diagnostics as diag
-from postgen.models import Calendar, CalendarConfig, Channel, Post
+from postgen.models import Calendar, CalendarConfig, Channel, Post, UtmPolicy
 from postgen.platforms import PlatformRules, get_platform, with_overrides
 from postgen.platforms.counting import count
 from postgen.render import markup, problems
@@ -194,17 +194,23 @@ class Renderer:
         utm = self.config.utm
         if not (utm.enabled and channel.utm and self.config.brand.domains):
             return lambda url: url
-        values = {"platform": channel.platform, "channel": channel.name,
-                  "campaign": post.campaign or "", "post_id": post.id}
-        medium = utm.medium.get(channel.platform) or utm.medium.get("default", "social")
-        params = {
-            "utm_source": utm.source.format_map(values),
-            "utm_medium": medium.format_map(values),
-            "utm_campaign": utm.campaign.format_map(values),
-            "utm_content": utm.content.format_map(values),
-        }
+        params = utm_params(utm, post.id, post.campaign, channel)
         domains = self.config.brand.domains
         return lambda url: track(url, params, domains)
+
+
+def utm_params(utm: UtmPolicy, post_id: str, campaign: str | None,
+               channel: Channel) -> dict[str, str]:
+    """The UTM tags brand links of this post get on this channel (results join on them)."""
+    values = {"platform": channel.platform, "channel": channel.name,
+              "campaign": campaign or "", "post_id": post_id}
+    medium = utm.medium.get(channel.platform) or utm.medium.get("default", "social")
+    return {
+        "utm_source": utm.source.format_map(values),
+        "utm_medium": medium.format_map(values),
+        "utm_campaign": utm.campaign.format_map(values),
+        "utm_content": utm.content.format_map(values),
+    }
 
 
 def render_calendar(calendar: Calendar, only: set[str] | None = None,
