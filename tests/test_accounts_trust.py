@@ -172,6 +172,7 @@ def test_a_damaged_lock_trusts_nothing(tmp_path: Path, cli_run: Callable[..., Re
     platforms = Platforms(("mastodon",))
     try:
         root = write_calendar(tmp_path, {"mastodon": platforms.channel("mastodon")}, [])
+        (root / "content").mkdir()
         (root / trust.FILE).write_text("trusted: [oops\n")
         checked = cli_run(root, "check")
         assert checked.exit_code == 1 and "accounts.lock is damaged" in checked.output
@@ -191,6 +192,7 @@ def test_check_validates_each_publishers_settings(tmp_path: Path,
               "        fb:\n          platform: facebook\n          account: Acme\n"
               "          publisher: facebook\n          options: {token_env: FB}\n")
     write_files(tmp_path, {"mkdocs.yml": config})
+    (tmp_path / "content").mkdir()
     out = cli_run(tmp_path, "check").output
     assert ("mkdocs.yml:7:55: error[config-publisher]: channel 'typo': no publisher named "
             "'outbx' (did you mean 'outbox'?)") in out

@@ -47,6 +47,7 @@ def configure(root: Path, channels: dict[str, dict[str, Any]]) -> CalendarConfig
              "      brand: {name: Acme, domains: [acme.example.com]}", "      channels:"]
     lines += [f"        {name}: {json.dumps(c)}" for name, c in channels.items()]
     write_files(root, {"mkdocs.yml": "\n".join(lines) + "\n"})
+    (root / "content").mkdir(exist_ok=True)
     config, problems = load_config(root / "mkdocs.yml")
     assert config is not None, problems
     return config
