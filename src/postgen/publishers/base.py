@@ -28,13 +28,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
-from typing import ClassVar, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from postgen.errors import PostgenError
 from postgen.models import Channel
 from postgen.render.model import Variant
+
+if TYPE_CHECKING:  # only in annotations: a calendar checked without a network publisher
+    import httpx  # never imports it
 
 ENTRY_POINT_GROUP = "postgen.publishers"
 
@@ -191,9 +192,15 @@ def available() -> dict[str, type[Publisher]]:
     return found
 
 
+def names() -> list[str]:
+    """The installed publishers' names, without importing any of them."""
+    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+
+
 def load(name: str) -> type[Publisher]:
-    publishers = available()
-    if name not in publishers:
-        known = ", ".join(sorted(publishers)) or "none installed"
-        raise ConfigProblem(f"no publisher named '{name}' (installed: {known})")
-    return publishers[name]
+    """The publisher named `name`, importing only its own module."""
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        found: type[Publisher] = ep.load()
+        return found
+    known = ", ".join(names()) or "none installed"
+    raise ConfigProblem(f"no publisher named '{name}' (installed: {known})")
