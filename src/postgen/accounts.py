@@ -14,7 +14,8 @@ per channel:
   an X app with read-only permission, a Bluesky account password);
 - untrusted: `accounts.lock` does not trust its secret for its host (see
   `postgen.trust`); nothing was asked, so the token went nowhere;
-- broken: its settings are wrong, or the platform could not be reached.
+- broken: its settings are wrong, or the platform could not be reached;
+- unchecked: its publisher (a third party's) cannot be asked (no `whoami`).
 
 `refresh` renews a Threads or Instagram long-lived token (they last 60 days).
 The new token is a secret: it goes only where the caller says (a file or
@@ -41,8 +42,8 @@ from postgen.publishers.base import (
     Refreshed,
 )
 
-OK, EXPIRING, EXPIRED, WRONG_SCOPE, UNTRUSTED, BROKEN = (
-    "ok", "expiring", "expired", "wrong-scope", "untrusted", "broken")
+OK, EXPIRING, EXPIRED, WRONG_SCOPE, UNTRUSTED, BROKEN, UNCHECKED = (
+    "ok", "expiring", "expired", "wrong-scope", "untrusted", "broken", "unchecked")
 #: States that make `accounts check` fail.
 FAILING = frozenset({EXPIRING, EXPIRED, WRONG_SCOPE, UNTRUSTED, BROKEN})
 
@@ -105,6 +106,9 @@ def _ask(config: CalendarConfig, name: str, context: Context, load: Loader,
         return standing(UNTRUSTED, refused)
     try:
         identity = publisher.whoami()
+    except (AttributeError, NotImplementedError) as exc:  # a publisher without `whoami`
+        return standing(UNCHECKED, f"the {channel.publisher} publisher cannot be asked who its "
+                                   f"credentials are ({type(exc).__name__})")
     except AuthFailed as exc:
         return standing(WRONG_SCOPE if exc.status == 403 else EXPIRED, str(exc))
     except ConfigProblem as exc:

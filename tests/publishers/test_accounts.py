@@ -451,3 +451,22 @@ def test_x_publishes_with_oauth1_signatures(world: Any) -> None:
     with pytest.raises(AuthFailed):
         wrong.send(world.job(body="Another post.\n", post_id="p2"))
     assert fake.account.signed[-1] is False
+
+
+def test_a_publisher_that_cannot_be_asked_is_unchecked(tmp_path: Path) -> None:
+    """A third party's publisher from before `whoami`: reported, not failing the run."""
+    from postgen.publishers.outbox import OutboxPublisher
+
+    class Older(OutboxPublisher):
+        def whoami(self) -> Any:
+            raise NotImplementedError  # as RestPublisher's default
+
+    config = configure(tmp_path, {"old": {"platform": "x", "account": "@a",
+                                          "publisher": "older"}})
+    with httpx.Client() as client:
+        context = Context(env={}, client=client, root=str(tmp_path), sleep=lambda s: None,
+                          now=lambda: NOW)
+        (standing,) = accounts.check(config, context, warn=WEEK,
+                                     load=lambda name: Older)  # type: ignore[arg-type,return-value]
+    assert standing.state == "unchecked" and not standing.failing
+    assert "cannot be asked" in standing.detail
