@@ -146,10 +146,10 @@ def renewal(name: str, publisher: base.Publisher) -> str:
     return "re-authenticate and update the secret"
 
 
-def refresh(config: CalendarConfig, context: Context, name: str,
-            load: Loader = base.load) -> Refreshed:
-    """A renewed long-lived token for channel `name`; raises `ConfigProblem` when its
-    publisher has none to renew, or its secret is not trusted for its host."""
+def refresher(config: CalendarConfig, context: Context, name: str,
+              load: Loader = base.load) -> Refreshing:
+    """Channel `name`'s publisher, to renew its long-lived token; `ConfigProblem` when
+    it has none to renew, or its secret is not trusted for its host."""
     channel = config.channels[name]
     publisher = load(channel.publisher)(channel, context)
     if not isinstance(publisher, Refreshing):
@@ -158,4 +158,4 @@ def refresh(config: CalendarConfig, context: Context, name: str,
     refused = trust.guard(config, context, load).get(name)
     if refused:
         raise ConfigProblem(refused)
-    return publisher.refresh()
+    return publisher

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -170,7 +169,8 @@ workflow's GITHUB_TOKEN cannot):
   2. gh secret set {env} < ~/{channel}.token      (or paste it under Settings >
      Secrets and variables > Actions > {env})
   3. rm ~/{channel}.token
-Or in one go, the token never on screen:
+Or in one go, the token never on screen (at a terminal; in a script use the file,
+which a failed refresh leaves unwritten, where a pipe would hand gh nothing):
   postgen accounts refresh {channel} --to-stdout | gh secret set {env}
 The old token keeps working until it expires."""
 
@@ -205,11 +205,6 @@ def refresh(ctx: click.Context, channel: str, to_file: Path | None, to_stdout: b
 
     config = _config(ctx)
     (name,) = _channels(config, (channel,))
-    env = env_name(config.channels[name], "token")
-    steps = STEPS.format(channel=name, env=env)
-    if not to_file and not to_stdout:
-        raise click.UsageError("say where the new token goes: --to-file PATH or --to-stdout "
-                               f"(it is never printed otherwise)\n\n{steps}")
     if to_file and to_stdout:
         raise click.UsageError("--to-file and --to-stdout: choose one")
     if to_file is not None:
@@ -221,7 +216,12 @@ def refresh(ctx: click.Context, channel: str, to_file: Path | None, to_stdout: b
     with httpx.Client(timeout=HTTP_TIMEOUT) as client:
         context = Context(env=os.environ, client=client, root=str(config.root),
                           sleep=time.sleep, now=lambda: datetime.now(UTC))
-        renewed = library.refresh(config, context, name)
+        publisher = library.refresher(config, context, name)
+        steps = STEPS.format(channel=name, env=env_name(config.channels[name], "token"))
+        if not to_file and not to_stdout:
+            raise click.UsageError("say where the new token goes: --to-file PATH or "
+                                   f"--to-stdout (it is never printed otherwise)\n\n{steps}")
+        renewed = publisher.refresh()
     until = (f"until {renewed.expires_at.astimezone(config.timezone):%Y-%m-%d %H:%M %Z}"
              if renewed.expires_at else "(the platform did not say until when)")
     if to_file is not None:
@@ -229,8 +229,7 @@ def refresh(ctx: click.Context, channel: str, to_file: Path | None, to_stdout: b
         click.echo(f"wrote the new token for {name} to {to_file}, valid {until}", err=True)
         click.echo(steps, err=True)
     else:
-        sys.stdout.write(renewed.token)
-        sys.stdout.flush()
+        click.echo(renewed.token, nl=False)
         click.echo(f"new token for {name}, valid {until}", err=True)
 
 

@@ -142,7 +142,7 @@ class SmtpPublisher:
         finally:
             _close(smtp)
         return Identity(f"smtp://{self.host}:{self.port}",  # the user name is kept secret too
-                        note=f"logged in as {self._auth_names().split(' and ')[0]}"
+                        note=f"logged in as {self.option('username_env')}"
                         if self.logs_in else "no login configured")
 
     # -- the message ---------------------------------------------------------------
