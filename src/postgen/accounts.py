@@ -100,6 +100,9 @@ def _ask(config: CalendarConfig, name: str, context: Context, load: Loader,
         problems = list(publisher.validate())
     except PublishError as exc:
         problems = [str(exc)]
+    except Exception as exc:  # noqa: BLE001 - a third party's publisher that cannot start
+        problems = [f"the {channel.publisher} publisher failed to start: "
+                    f"{type(exc).__name__}: {exc}"]
     if problems:
         return standing(BROKEN, "; ".join(problems))
     if refused:
