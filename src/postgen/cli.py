@@ -33,6 +33,7 @@ LAZY_COMMANDS = {
     "publish": "postgen.cli_publish:publish",
     "ledger": "postgen.cli_publish:ledger",
     "results": "postgen.cli_results:results",
+    "accounts": "postgen.cli_accounts:accounts",
 }
 
 
