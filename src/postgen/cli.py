@@ -1,7 +1,9 @@
 """The `postgen` command line: thin commands over the library.
 
 Library errors become messages and exit codes here, in one place:
-0 success, 1 problems found (or a command failed), 2 usage error.
+0 success, 1 problems found (or a command failed), 2 usage error: an unknown
+option value, channel (-c), post, path or address on the command line, in every
+command alike.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 
 if TYPE_CHECKING:  # the library loads when a command runs: `postgen build` often needs none
-    from postgen.models import Calendar
+    from postgen.models import Calendar, Post
     from postgen.render.model import Variant
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -180,6 +182,7 @@ def new(ctx: click.Context, title: str, when: str | None, channels: tuple[str, .
     from postgen.scaffold import new_post
 
     calendar = _calendar(ctx)
+    _known_channels(calendar, channels)
     now = datetime.now(calendar.config.timezone)
     default = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     path = new_post(calendar, title, when=when or default.strftime("%Y-%m-%d %H:%M"),
@@ -262,7 +265,7 @@ def count(ctx: click.Context, channel: str, subject: str, content_warning: str,
     elif channel in platform_names():
         rules = get_platform(channel)
     else:
-        known = ", ".join([*channels, *platform_names()])
+        known = ", ".join(dict.fromkeys([*channels, *platform_names()]))
         raise click.BadParameter(f"'{channel}' is neither a channel nor a platform ({known})",
                                  param_hint="--channel")
     counted = count_text(text, rules, content_warning=content_warning, subject=subject)
@@ -296,15 +299,10 @@ def render(ctx: click.Context, post: str | None, channels: tuple[str, ...], fmt:
     from postgen.render.variants import render_calendar
 
     calendar = _calendar(ctx)
+    _known_channels(calendar, channels)
     only = None
     if post is not None:
-        found = calendar.post(post)
-        if found is None:
-            raise PostNotFound(_missing_post(calendar, post))
-        only = {found.id}
-    unknown = [c for c in channels if c not in calendar.config.channels]
-    if unknown:
-        raise click.BadParameter(f"unknown channel {', '.join(unknown)}", param_hint="--channel")
+        only = {_post_on(calendar, post, channels).id}
     rendered = render_calendar(calendar, only)
     variants = [v for v in rendered.variants if not channels or v.channel in channels]
     if fmt == "json":
@@ -622,17 +620,11 @@ def _variants_of(ctx: click.Context, post: str | None,
     from postgen import pipeline
 
     calendar, rendered, _problems = pipeline.check(_calendar(ctx))
+    _known_channels(calendar, channels)
     variants = list(rendered.variants)
     if post is not None:
-        found = calendar.post(post)
-        if found is None:
-            raise PostNotFound(_missing_post(calendar, post))
+        found = _post_on(calendar, post, channels)
         variants = [v for v in variants if v.post_id == found.id]
-        unknown = [c for c in channels if c not in found.channels]
-        if unknown:
-            raise click.BadParameter(f"{found.id} does not go to {', '.join(unknown)} "
-                                     f"(its channels: {', '.join(found.channels)})",
-                                     param_hint="--channel")
     if channels:
         variants = [v for v in variants if v.channel in channels]
     return calendar, variants
@@ -768,21 +760,24 @@ def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None) -> No
 @click.pass_context
 def status(ctx: click.Context, fmt: str, now_text: str | None, soon: int) -> None:
     """What needs review, what is approved, what changed since approval (with the
-    difference), what is due soon, what failed.
+    difference), what is due soon, what failed; first, the calendar's errors (a post
+    with one cannot be rendered or sent), which make it exit 1.
 
     \b
     Example:
       postgen status --now 2026-12-01T08:00
     """
-    from postgen import review
-
-    calendar, variants = _variants_of(ctx, None, ())
-    now = _parse_now(now_text, calendar)
+    from postgen import pipeline, review
     from postgen.ledger import Ledger
 
+    calendar, rendered, problems = pipeline.check(_calendar(ctx))
+    now = _parse_now(now_text, calendar)
     book = Ledger.load(calendar.config.root)
-    report = review.report(calendar, variants, now, timedelta(hours=soon), book.published)
+    report = review.report(calendar, list(rendered.variants), now, timedelta(hours=soon),
+                           book.published, problems)
     click.echo(review.as_json(report) if fmt == "json" else review.as_text(report))
+    if report.errors:
+        ctx.exit(1)
 
 
 def _parse_now(text: str | None, calendar: Calendar) -> datetime:
@@ -794,6 +789,30 @@ def _parse_now(text: str | None, calendar: Calendar) -> datetime:
     if isinstance(moment, DateProblem):
         raise click.BadParameter(moment.message, param_hint="--now")
     return moment
+
+
+def _known_channels(calendar: Calendar, channels: Sequence[str]) -> None:
+    """An unknown --channel is a usage error (exit 2) in every command."""
+    import difflib
+
+    known = list(calendar.config.channels)
+    for name in channels:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"mkdocs.yml has {', '.join(known)}"
+            raise click.BadParameter(f"unknown channel '{name}'; {hint}", param_hint="--channel")
+
+
+def _post_on(calendar: Calendar, ref: str, channels: Sequence[str]) -> Post:
+    """The post REF names, which must go to every one of `channels`."""
+    found = calendar.post(ref)
+    if found is None:
+        raise PostNotFound(_missing_post(calendar, ref))
+    missing = [c for c in channels if c not in found.channels]
+    if missing:
+        raise click.BadParameter(f"{found.id} does not go to {', '.join(missing)} (its "
+                                 f"channels: {', '.join(found.channels)})", param_hint="--channel")
+    return found
 
 
 def _missing_post(calendar: Calendar, ref: str) -> str:
