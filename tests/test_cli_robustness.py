@@ -179,3 +179,30 @@ def test_publish_says_which_variants_are_blocked_and_why(make_calendar: MakeCale
     assert "  d -> x: due 2027-03-02 09:30 CET, but a draft\n" in result.output
     assert "  d -> linkedin: due 2027-03-02 09:30 CET, but a draft\n" in result.output
     assert "a -> x" not in result.output  # waiting, not blocked
+
+
+# -- 17.14: slugs ------------------------------------------------------------------------------
+
+
+def test_titles_become_transliterated_unique_slugs(make_calendar: MakeCalendar,
+                                                   run: Run) -> None:
+    root = make_calendar({})
+    made = run(root, "new", "Café über Straße", "--date", "2027-03-02 09:30")
+    assert made.output == "content/2027-03/cafe-uber-strasse.md\n"
+    assert "id: 2027-03-02-cafe-uber-strasse\n" in (root / made.output.strip()).read_text()
+    coffee = [run(root, "new", "☕☕☕", "--date", when).output.strip()
+              for when in ("2027-03-02 09:30", "2027-03-02 11:00")]
+    assert coffee == ["content/2027-03/2027-03-02-0930.md", "content/2027-03/2027-03-02-1100.md"]
+    assert "id: 2027-03-02-0930\n" in (root / coffee[0]).read_text()
+    assert "title: ☕☕☕\n" in (root / coffee[0]).read_text()
+    for empty in ("", "   "):
+        refused = run(root, "new", empty)
+        assert refused.exit_code == 2
+        assert "a post needs a title" in refused.output
+    assert len(list((root / "content").rglob("*.md"))) == 3
+    checked = run(root, "check")
+    assert checked.exit_code == 0
+    assert checked.output.count("warning[body-placeholder]: the body is still the placeholder") == 3
+    (root / coffee[0]).write_text((root / coffee[0]).read_text().replace(
+        "Write the post here.", "Three coffees.", 1))
+    assert run(root, "check").output.count("warning[body-placeholder]") == 2

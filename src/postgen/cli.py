@@ -181,6 +181,9 @@ def new(ctx: click.Context, title: str, when: str | None, channels: tuple[str, .
     """
     from postgen.scaffold import new_post
 
+    if not title.strip():
+        raise click.BadParameter("a post needs a title: it names the post's file and id",
+                                 param_hint="TITLE")
     calendar = _calendar(ctx)
     _known_channels(calendar, channels)
     now = datetime.now(calendar.config.timezone)

@@ -49,6 +49,7 @@ RULES: dict[str, str] = {
     "date-nonexistent": "a local time skipped by a daylight-saving change",
     "date-ambiguous": "a local time that occurs twice at a daylight-saving change",
     "cta-missing": "a conversion-stage post without a call to action (warning)",
+    "body-placeholder": "a post whose body is still the one `postgen new` wrote (warning)",
     "media-missing": "a media file that does not exist",
     "media-outside-repo": "a media path that leaves the calendar repository",
     # rendered variants, by each platform's rules

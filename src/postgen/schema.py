@@ -47,6 +47,9 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _LANG = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")
 #: A line of exactly '---' between blank lines splits the body into thread parts.
+#: The body `postgen new` writes: `check` warns until the writer replaces it.
+PLACEHOLDER_BODY = ("Write the post here. Markdown: [links](https://example.com), *emphasis*, "
+                    "lists.\n")
 PART_BREAK = re.compile(r"\n[ \t]*\n---[ \t]*\n[ \t]*\n")
 
 
@@ -108,6 +111,10 @@ class PostReader:
         if funnel == Funnel.CONVERSION and "cta" not in f.data:
             f.report("cta-missing", "a conversion post should have a call to action: add "
                      "'cta: {text: ..., url: ...}'", "funnel", severity=Severity.WARNING)
+        if body.strip() == PLACEHOLDER_BODY.strip():
+            f.diagnostics.append(Diagnostic(
+                f.path, body_line, 1, Severity.WARNING, "body-placeholder",
+                "the body is still the placeholder `postgen new` wrote: write the post"))
         paid = self._paid(channels)
         overrides = self._overrides(channels)
         if self._errors() > errors_before:
