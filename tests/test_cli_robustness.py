@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from click.testing import Result
 
@@ -206,3 +207,25 @@ def test_titles_become_transliterated_unique_slugs(make_calendar: MakeCalendar,
     (root / coffee[0]).write_text((root / coffee[0]).read_text().replace(
         "Write the post here.", "Three coffees.", 1))
     assert run(root, "check").output.count("warning[body-placeholder]") == 2
+
+
+# -- 17.15: help that helps ------------------------------------------------------------------
+
+
+def test_help_lists_whole_descriptions_and_says_what_approve_requires(run: Run,
+                                                                      tmp_path: Path) -> None:
+    for args in ((), ("ledger",)):
+        shown = run(tmp_path, *args, "--help").output
+        commands = shown[shown.index("Commands:"):]
+        assert "..." not in commands and "…" not in commands
+    assert "check Check the config and every post; report every problem, each with its place." in (
+        " ".join(run(tmp_path, "--help").output.split()))
+    approve = " ".join(run(tmp_path, "approve", "--help").output.split())
+    assert "--by NAME Who approves; required with POST" in approve
+
+
+def test_the_readme_says_how_postgen_gets_on_the_path() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    first_plain = readme.index("`postgen init")
+    assert "activate the\nvirtual environment first (`. .venv/bin/activate`)" in (
+        readme[:first_plain])

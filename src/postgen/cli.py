@@ -33,7 +33,18 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 LAZY_COMMANDS = {"publish": "postgen.cli_publish:publish", "ledger": "postgen.cli_publish:ledger"}
 
 
-class _Group(click.Group):
+class Group(click.Group):
+    """A group whose command list shows each command's first sentence whole."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, command.get_short_help_str(limit=1000))  # click cuts it with "..."
+                for name in self.list_commands(ctx)
+                if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+class _Group(Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
@@ -637,7 +648,9 @@ def _variants_of(ctx: click.Context, post: str | None,
 @click.argument("post", required=False)
 @click.option("--channel", "-c", "channels", multiple=True,
               help="Only this channel; repeat for more (default: every channel of the post).")
-@click.option("--by", help="Who approves: a reviewer listed in mkdocs.yml (approval.reviewers).")
+@click.option("--by", metavar="NAME",
+              help="Who approves; required with POST: a reviewer listed in mkdocs.yml "
+                   "(approval.reviewers). With --from, each line names its own reviewer.")
 @click.option("--note", help="A note kept with the approval.")
 @click.option("--from", "source", type=click.File("r", encoding="utf-8"),
               help="Read approval lines from FILE ('-': standard input), e.g. a client's email "
@@ -762,9 +775,11 @@ def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None) -> No
               help="Hours ahead that count as due soon.")
 @click.pass_context
 def status(ctx: click.Context, fmt: str, now_text: str | None, soon: int) -> None:
-    """What needs review, what is approved, what changed since approval (with the
-    difference), what is due soon, what failed; first, the calendar's errors (a post
-    with one cannot be rendered or sent), which make it exit 1.
+    """Where every variant stands: errors, review, approval, due soon, failed.
+
+    First the calendar's errors (a post with one cannot be rendered or sent),
+    which make it exit 1; then what needs review, what is approved, what
+    changed since approval (with the difference), what is due soon, what failed.
 
     \b
     Example:

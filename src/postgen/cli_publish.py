@@ -20,6 +20,7 @@ import click
 
 from postgen import approvals, pipeline
 from postgen import diagnostics as diag
+from postgen.cli import Group
 from postgen.config import load_config
 from postgen.configfile import find_config
 from postgen.dates import DateProblem, parse_datetime
@@ -147,7 +148,7 @@ def as_text(report: publishing.Report, config: CalendarConfig,
 # -- the ledger -------------------------------------------------------------------------
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT)
 def ledger() -> None:
     """The publish ledger (publish-ledger.jsonl): what was sent, what failed, what is unknown.
 

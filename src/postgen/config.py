@@ -29,6 +29,9 @@ plugins:
 
 Secrets never live here: publisher options name environment variables
 (keys ending in `_env`); a key that looks like a secret is refused.
+
+Every setting, for users: docs/configuration.md (tests/test_docs.py keeps it
+complete: a new key in `TOP_FIELDS` or `SECTIONS` needs its entry there).
 """
 
 from __future__ import annotations
@@ -59,6 +62,13 @@ CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
     "thread_numbering", "utm",
 )
+BRAND_FIELDS = ("name", "domains")
+UTM_FIELDS = ("enabled", "source", "medium", "campaign", "content")
+APPROVAL_FIELDS = ("required", "reviewers", "min_approvals", "action_url")
+PUBLISH_FIELDS = ("grace",)
+#: Every group of settings and its keys (docs/configuration.md documents each).
+SECTIONS = {"brand": BRAND_FIELDS, "channels.<name>": CHANNEL_FIELDS, "utm": UTM_FIELDS,
+            "approval": APPROVAL_FIELDS, "publish": PUBLISH_FIELDS}
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|credential|private", re.I)
@@ -168,7 +178,7 @@ def _brand(f: Fields) -> Brand:
     b = f.mapping("brand", required=True)
     if b is None:
         return Brand(name="")
-    b.unknown(("name", "domains"), "brand setting")
+    b.unknown(BRAND_FIELDS, "brand setting")
     domains = b.text_list("domains") or ()
     for i, domain in enumerate(domains):
         if not _HOST.fullmatch(domain.lower()):
@@ -249,7 +259,7 @@ def _utm(f: Fields) -> UtmPolicy:
     u = f.mapping("utm")
     if u is None:
         return UtmPolicy()
-    u.unknown(("enabled", "source", "medium", "campaign", "content"), "utm setting")
+    u.unknown(UTM_FIELDS, "utm setting")
     default = UtmPolicy()
     medium: Mapping[str, str] = default.medium
     raw_medium = u.raw("medium")
@@ -278,7 +288,7 @@ def _approval(f: Fields) -> ApprovalPolicy:
     a = f.mapping("approval")
     if a is None:
         return ApprovalPolicy()
-    a.unknown(("required", "reviewers", "min_approvals", "action_url"), "approval setting")
+    a.unknown(APPROVAL_FIELDS, "approval setting")
     action = a.text("action_url")
     if action is not None and (not action.startswith(("mailto:", "https://", "http://"))
                                or "{body}" not in action):
@@ -301,7 +311,7 @@ def _publish(f: Fields) -> PublishPolicy:
     p = f.mapping("publish")
     if p is None:
         return PublishPolicy()
-    p.unknown(("grace",), "publish setting")
+    p.unknown(PUBLISH_FIELDS, "publish setting")
     raw = p.raw("grace")
     if raw is None:
         return PublishPolicy()
