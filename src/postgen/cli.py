@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from postgen import __version__
+from postgen import __version__, cachedir
 from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 
@@ -30,7 +30,11 @@ if TYPE_CHECKING:  # the library loads when a command runs: `postgen build` ofte
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 #: Commands defined in other modules, imported when asked for.
-LAZY_COMMANDS = {"publish": "postgen.cli_publish:publish", "ledger": "postgen.cli_publish:ledger"}
+LAZY_COMMANDS = {
+    "publish": "postgen.cli_publish:publish",
+    "ledger": "postgen.cli_publish:ledger",
+    "results": "postgen.cli_results:results",
+}
 
 
 class Group(click.Group):
@@ -140,7 +144,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool,
     problems: Sequence[diag.Diagnostic]
     try:
         calendar = _calendar(ctx)
-        cache = None if no_cache else CheckCache.load(calendar.config)
+        cache = (None if no_cache or not cachedir.usable(calendar.config.root)
+                 else CheckCache.load(calendar.config))
         problems = pipeline.problems(calendar, cache)
     except ConfigInvalid as exc:
         problems = exc.diagnostics
@@ -338,10 +343,20 @@ def _checked_config(ctx: click.Context) -> Path:
     from postgen.configfile import find_config
 
     path = find_config(Path.cwd(), ctx.find_root().obj)
+    _refuse_code_tags(path)
     config, problems = load_config(path)
     if config is None:
         raise ConfigInvalid(diag.sort(problems))
     return path
+
+
+def _refuse_code_tags(path: Path) -> None:
+    """Stop before MkDocs reads a mkdocs.yml whose tags would run code."""
+    from postgen.config import code_tags
+
+    found = code_tags(path)
+    if found:
+        raise ConfigInvalid(found)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -745,8 +760,11 @@ def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None) -> No
     for line in lines:
         where = f"line {line.number} ({line.post} on {line.channel})"
         variant = current.get((line.post, line.channel))
+        post = calendar.post(line.post)
         if variant is None:
             refused.append(f"{where}: no such post and channel in the calendar")
+        elif post is not None and post.draft:
+            refused.append(f"{where}: {post.id} is a draft: set 'draft: false' before review")
         elif as_reviewer is not None and line.by.lower() != as_reviewer.lower():
             refused.append(f"{where}: signed by '{line.by}' but sent by '{as_reviewer}'")
         elif not approvals.allowed(config, line.by):

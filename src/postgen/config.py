@@ -25,6 +25,9 @@ plugins:
         # the site's Approve links open this, carrying machine-readable lines
         action_url: "mailto:social@agency.com?subject={subject}&body={body}"
       publish: {grace: 2h}
+      results:                           # postgen results fetch: see docs/results.md
+        analytics: {provider: plausible, site_id: shop.example.com,
+                    token_env: PLAUSIBLE_API_KEY, goals: [Purchase]}
 ```
 
 Secrets never live here: publisher options name environment variables
@@ -48,6 +51,7 @@ from postgen.dates import parse_duration
 from postgen.diagnostics import Diagnostic, error
 from postgen.fields import Fields
 from postgen.models import (
+    AnalyticsSettings,
     ApprovalPolicy,
     Brand,
     CalendarConfig,
@@ -57,7 +61,8 @@ from postgen.models import (
 )
 from postgen.yamlsource import parse
 
-TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish")
+TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
+              "results")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
     "thread_numbering", "utm",
@@ -110,6 +115,27 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
     return (None if errors else config), diagnostics
 
 
+def code_tags(config_path: Path) -> list[Diagnostic]:
+    """The YAML tags in mkdocs.yml, or in a file it INHERITs, that would run code when
+    MkDocs reads it (its loader runs `!!python/object/apply:os.system [...]`): call it
+    before handing the file to MkDocs."""
+    found: list[Diagnostic] = []
+    seen: set[Path] = set()
+    path: Path | None = config_path.resolve()
+    while path is not None and path not in seen:
+        seen.add(path)
+        try:
+            text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+        except (OSError, UnicodeDecodeError):
+            break  # MkDocs will say what is wrong with it
+        parsed = parse(text, path.name if path == config_path.resolve() else str(path),
+                       any_tags=True)
+        found += [d for d in parsed.diagnostics if d.rule == "config-code-tag"]
+        parent = parsed.data.get("INHERIT") if isinstance(parsed.data, dict) else None
+        path = (path.parent / parent).resolve() if isinstance(parent, str) else None
+    return found
+
+
 def _plugin_entry(data: dict[object, object]) -> tuple[object, tuple[str | int, ...]] | None:
     plugins = data.get("plugins")
     if isinstance(plugins, dict) and "postgen" in plugins:
@@ -147,6 +173,7 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         utm=_utm(f),
         approval=_approval(f),
         publish=_publish(f),
+        analytics=_analytics(f),
     )
 
 
@@ -321,3 +348,28 @@ def _publish(f: Fields) -> PublishPolicy:
                  "grace")
         return PublishPolicy()
     return PublishPolicy(grace=grace)
+
+
+def _analytics(f: Fields) -> AnalyticsSettings | None:
+    r = f.mapping("results")
+    if r is None:
+        return None
+    r.unknown(("analytics",), "results setting")
+    a = r.mapping("analytics")
+    if a is None:
+        return None
+    a.unknown(("provider", "url", "site_id", "token_env", "goals", "days"), "analytics setting")
+    provider = a.choice("provider", ("plausible",)) or "plausible"
+    url = a.url("url") if "url" in a.data else None
+    site_id = a.text("site_id", required=True)
+    token_env = a.text("token_env", required=True)
+    if token_env is not None and not _ENV_NAME.fullmatch(token_env):
+        a.report("field-value", "'token_env' names an environment variable, like "
+                 "PLAUSIBLE_API_KEY", "token_env")
+        token_env = None
+    days = a.integer("days", minimum=1, maximum=3650) or 90
+    if site_id is None or token_env is None:
+        return None
+    return AnalyticsSettings(site_id=site_id.strip(), token_env=token_env, provider=provider,
+                             url=url or "https://plausible.io",
+                             goals=a.text_list("goals") or (), days=days)

@@ -15,6 +15,7 @@ from slugify import slugify as _slugify
 
 from postgen.dates import DateProblem, parse_datetime
 from postgen.errors import PostgenError
+from postgen.files import unsafe_target
 from postgen.models import Calendar, CalendarConfig
 from postgen.schema import PLACEHOLDER_BODY
 
@@ -47,8 +48,12 @@ def new_post(calendar: Calendar, title: str, *, when: str, channels: tuple[str, 
                            taken={p.id for p in calendar.posts})
     if path.exists():
         raise PostgenError(f"{config.rel(path)} already exists; choose another title")
+    unsafe = unsafe_target(config.root, path)
+    if unsafe:
+        raise PostgenError(f"{config.rel(path)} {unsafe}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    with path.open("x", encoding="utf-8") as f:  # never through a link made meanwhile
+        f.write(text)
     return path
 
 
