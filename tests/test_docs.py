@@ -47,7 +47,7 @@ def test_every_publisher_and_its_options_are_documented(name: str) -> None:
     # class requires or reads a secret from.
     publisher = available()[name]
     doc = importlib.import_module(publisher.__module__).__doc__ or ""
-    paragraph = re.search(r"^Options.*?(?:\n\n|\Z)", doc, re.MULTILINE | re.DOTALL)
+    paragraph = re.search(r"^Options.*?(?=\n\n(?![-\s])|\Z)", doc, re.MULTILINE | re.DOTALL)
     assert paragraph is not None, f"{name}: its module docstring names no options"
     mine = set(getattr(publisher, "required", ()))
     others = {o for n, p in available().items() if n != name
