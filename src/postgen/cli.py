@@ -476,12 +476,18 @@ def _fail_on_errors(ctx: click.Context, problems: Sequence[str], shown: str = ""
 def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
     """Add the posts of a spreadsheet (FILE, CSV, one row per post) to content/.
 
-    The first row names the columns, in any order: title, date and text (or
-    body: the post's markdown) are required; channels (names from mkdocs.yml,
-    separated by commas; every channel when empty), funnel, campaign, owner
-    and id are optional. Dates are 'YYYY-MM-DD HH:MM' in the calendar's
-    timezone. Every row is checked first: any error and no post is written.
-    Prints each new post's file.
+    The first row names the columns, in any order: title, date and body (or
+    text: the post's markdown) are required; channels (names from mkdocs.yml,
+    separated by commas; every channel when empty), funnel, campaign, owner,
+    id, cta_text and cta_url, hashtags, media (a line per image: 'path | alt
+    text') and draft are optional. Dates are 'YYYY-MM-DD HH:MM' in the
+    calendar's timezone. `postgen export --format csv` imports as the same
+    posts (its rows of one id make one post).
+
+    A row whose post is already in the calendar (by its id, or the id its
+    date and title make) is never added twice: left as it is when the same,
+    refused when it differs. Every row is checked first, by check's rules:
+    any error and no post is written. Prints each new post's file.
 
     \b
     Example:
@@ -494,22 +500,24 @@ def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
         data = file.read_bytes()
     except OSError as exc:
         raise PostgenError(f"cannot read {file}: {exc.strerror}") from None
-    posts, problems = importer.plan(calendar, data, file.as_posix())
+    plan, problems = importer.plan(calendar, data, file.as_posix(),
+                                   datetime.now(calendar.config.timezone))
     if problems:
         click.echo(diag.format_text(diag.sort(problems)), err=True)
         click.echo(f"postgen: nothing imported from {file}", err=True)
         ctx.exit(1)
     if not dry_run:
         try:
-            importer.write(posts)
+            importer.write(plan.new)
         except OSError as exc:
             raise PostgenError(f"nothing imported: cannot write {exc.filename}: "
                                f"{exc.strerror}") from None
-    for post in posts:
+    for post in plan.new:
         click.echo(calendar.config.rel(post.path))
     verb = "would import" if dry_run else "imported"
-    click.echo(f"{verb} {len(posts)} post{'' if len(posts) == 1 else 's'} from {file}; "
-               "`postgen check` reports what each channel makes of them", err=True)
+    same = f", {len(plan.unchanged)} already in the calendar as they are" if plan.unchanged else ""
+    click.echo(f"{verb} {len(plan.new)} post{'' if len(plan.new) == 1 else 's'} from {file}"
+               f"{same}; `postgen check` reports what each channel makes of them", err=True)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -538,8 +546,10 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
 
     build = SiteBuild(find_config(Path.cwd(), ctx.find_root().obj), None)
     site = build.site
-    data = (posts_csv(site) if fmt == "csv"
-            else (ics if fmt == "ics" else posts_json)(site).content)
+    if fmt == "csv":  # with each post's source, for `postgen import`
+        data = posts_csv(site, {p.id: p for p in _calendar(ctx).posts})
+    else:
+        data = (ics if fmt == "ics" else posts_json)(site).content
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

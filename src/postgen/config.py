@@ -42,6 +42,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -111,6 +112,9 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
         return None, diagnostics
     f = top.sub(settings, *where)
     config = _read(f, root, config_path, site_name=str(parsed.data.get("site_name") or ""))
+    site_url = top.url("site_url") if parsed.data.get("site_url") else None
+    if site_url:
+        config = replace(config, site_url=site_url.rstrip("/") + "/")
     errors = [d for d in diagnostics if d.severity == "error"]
     return (None if errors else config), diagnostics
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from importlib.resources import files as resource_files
 from pathlib import Path
@@ -28,6 +29,17 @@ def slugify(title: str) -> str:
     `cafe-uber-strasse`, by python-slugify), at most 48 characters, cut at a word;
     empty when nothing of it is a letter or digit."""
     return _slugify(title, max_length=48, word_boundary=True)
+
+
+def _slug(title: str, moment: datetime) -> str:
+    # A title with no letter or digit (☕☕☕) is named by its time.
+    return slugify(title) or f"{moment:%Y-%m-%d-%H%M}"
+
+
+def id_stem(title: str, moment: datetime) -> str:
+    """The id a post of this title and time gets, before `-2`, `-3`... make it unique."""
+    slug, day = _slug(title, moment), f"{moment:%Y-%m-%d}"
+    return slug if slug.startswith(day) else f"{day}-{slug}"
 
 
 def new_post(calendar: Calendar, title: str, *, when: str, channels: tuple[str, ...],
@@ -60,16 +72,16 @@ def new_post(calendar: Calendar, title: str, *, when: str, channels: tuple[str, 
 def post_file(config: CalendarConfig, title: str, moment: datetime, when: str, *,
               channels: tuple[str, ...], funnel: str, campaign: str | None = None,
               owner: str | None = None, body: str = PLACEHOLDER_BODY, post_id: str | None = None,
-              taken: set[str], claimed: set[Path] | None = None) -> tuple[Path, str]:
+              taken: set[str], claimed: set[Path] | None = None,
+              extra: Mapping[str, object] | None = None) -> tuple[Path, str]:
     """A new post's file and text (not written): `content/YYYY-MM/<slug>.md`, its id
     `post_id` or made from the date and title, one no post in `taken` has (it joins
     them). With `claimed`, the file is one that neither exists nor is claimed (it joins
     them: `-2`, `-3`... after the slug). `when` is the date as the writer gave it;
-    `moment` what it means."""
-    day = f"{moment:%Y-%m-%d}"
-    slug = slugify(title) or f"{day}-{moment:%H%M}"  # no letter or digit (☕☕☕): its time
+    `moment` what it means. `extra`: more front matter fields (cta, media...)."""
+    slug = _slug(title, moment)
     if post_id is None:
-        stem = slug if slug.startswith(day) else f"{day}-{slug}"
+        stem = id_stem(title, moment)
         post_id, n = stem, 2
         while post_id in taken:
             post_id, n = f"{stem}-{n}", n + 1
@@ -88,6 +100,7 @@ def post_file(config: CalendarConfig, title: str, moment: datetime, when: str, *
         meta["campaign"] = campaign
     if owner:
         meta["owner"] = owner
+    meta.update(extra or {})
     post = frontmatter.Post(body)
     post.metadata.update(meta)
     return path, frontmatter.dumps(post, sort_keys=False) + "\n"
