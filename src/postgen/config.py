@@ -32,6 +32,9 @@ plugins:
 
 Secrets never live here: publisher options name environment variables
 (keys ending in `_env`); a key that looks like a secret is refused.
+
+Every setting, for users: docs/configuration.md (tests/test_docs.py keeps it
+complete: a new key in `TOP_FIELDS` or `SECTIONS` needs its entry there).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -67,6 +71,15 @@ CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
     "thread_numbering", "utm", "slots",
 )
+BRAND_FIELDS = ("name", "domains")
+UTM_FIELDS = ("enabled", "source", "medium", "campaign", "content")
+APPROVAL_FIELDS = ("required", "reviewers", "min_approvals", "action_url")
+PUBLISH_FIELDS = ("grace",)
+SCHEDULE_FIELDS = ("min_gap", "lookahead")
+#: Every group of settings and its keys (docs/configuration.md documents each).
+SECTIONS = {"brand": BRAND_FIELDS, "channels.<name>": CHANNEL_FIELDS, "utm": UTM_FIELDS,
+            "approval": APPROVAL_FIELDS, "publish": PUBLISH_FIELDS,
+            "schedule": SCHEDULE_FIELDS}
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|credential|private", re.I)
@@ -104,6 +117,9 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
         return None, diagnostics
     f = top.sub(settings, *where)
     config = _read(f, root, config_path, site_name=str(parsed.data.get("site_name") or ""))
+    site_url = top.url("site_url") if parsed.data.get("site_url") else None
+    if site_url:
+        config = replace(config, site_url=site_url.rstrip("/") + "/")
     errors = [d for d in diagnostics if d.severity == "error"]
     return (None if errors else config), diagnostics
 
@@ -199,7 +215,7 @@ def _brand(f: Fields) -> Brand:
     b = f.mapping("brand", required=True)
     if b is None:
         return Brand(name="")
-    b.unknown(("name", "domains"), "brand setting")
+    b.unknown(BRAND_FIELDS, "brand setting")
     domains = b.text_list("domains") or ()
     for i, domain in enumerate(domains):
         if not _HOST.fullmatch(domain.lower()):
@@ -281,7 +297,7 @@ def _utm(f: Fields) -> UtmPolicy:
     u = f.mapping("utm")
     if u is None:
         return UtmPolicy()
-    u.unknown(("enabled", "source", "medium", "campaign", "content"), "utm setting")
+    u.unknown(UTM_FIELDS, "utm setting")
     default = UtmPolicy()
     medium: Mapping[str, str] = default.medium
     raw_medium = u.raw("medium")
@@ -310,7 +326,7 @@ def _approval(f: Fields) -> ApprovalPolicy:
     a = f.mapping("approval")
     if a is None:
         return ApprovalPolicy()
-    a.unknown(("required", "reviewers", "min_approvals", "action_url"), "approval setting")
+    a.unknown(APPROVAL_FIELDS, "approval setting")
     action = a.text("action_url")
     if action is not None and (not action.startswith(("mailto:", "https://", "http://"))
                                or "{body}" not in action):
@@ -346,7 +362,7 @@ def _schedule(f: Fields) -> SchedulePolicy:
     s = f.mapping("schedule")
     if s is None:
         return SchedulePolicy()
-    s.unknown(("min_gap", "lookahead"), "schedule setting")
+    s.unknown(SCHEDULE_FIELDS, "schedule setting")
     values: dict[str, timedelta] = {}
     for name in ("min_gap", "lookahead"):
         raw = s.raw(name)
@@ -364,7 +380,7 @@ def _publish(f: Fields) -> PublishPolicy:
     p = f.mapping("publish")
     if p is None:
         return PublishPolicy()
-    p.unknown(("grace",), "publish setting")
+    p.unknown(PUBLISH_FIELDS, "publish setting")
     raw = p.raw("grace")
     if raw is None:
         return PublishPolicy()

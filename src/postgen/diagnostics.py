@@ -53,6 +53,7 @@ RULES: dict[str, str] = {
     "date-ambiguous": "a local time that occurs twice at a daylight-saving change",
     "date-range": "a date more than 10 years before or after today",
     "cta-missing": "a conversion-stage post without a call to action (warning)",
+    "body-placeholder": "a post whose body is still the one `postgen new` wrote (warning)",
     "media-missing": "a media file that does not exist",
     "media-outside-repo": "a media path that leaves the calendar repository",
     # rendered variants, by each platform's rules

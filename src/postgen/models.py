@@ -144,6 +144,13 @@ class CalendarConfig:
     publish: PublishPolicy = PublishPolicy()
     schedule: SchedulePolicy = SchedulePolicy()
     analytics: AnalyticsSettings | None = None
+    #: The approval site's public address (MkDocs' `site_url`), ending in "/"; empty
+    #: when mkdocs.yml sets none.
+    site_url: str = ""
+
+    def post_url(self, post_id: str) -> str:
+        """A post's page: absolute with `site_url`, else relative to the site's root."""
+        return f"{self.site_url}posts/{post_id}/"
 
     def rel(self, path: Path) -> str:
         """A path as shown in messages: relative to the calendar root."""

@@ -63,6 +63,9 @@ UNASSIGNED = datetime(2000, 1, 1, tzinfo=UTC)
 #: otherwise build a calendar page for every month in between.
 DATE_WINDOW = timedelta(days=3653)
 #: A line of exactly '---' between blank lines splits the body into thread parts.
+#: The body `postgen new` writes: `check` warns until the writer replaces it.
+PLACEHOLDER_BODY = ("Write the post here. Markdown: [links](https://example.com), *emphasis*, "
+                    "lists.\n")
 PART_BREAK = re.compile(r"\n[ \t]*\n---[ \t]*\n[ \t]*\n")
 
 
@@ -140,6 +143,10 @@ class PostReader:
         if funnel == Funnel.CONVERSION and "cta" not in f.data:
             f.report("cta-missing", "a conversion post should have a call to action: add "
                      "'cta: {text: ..., url: ...}'", "funnel", severity=Severity.WARNING)
+        if body.strip() == PLACEHOLDER_BODY.strip():
+            f.diagnostics.append(Diagnostic(
+                f.path, body_line, 1, Severity.WARNING, "body-placeholder",
+                "the body is still the placeholder `postgen new` wrote: write the post"))
         paid = self._paid(channels)
         before = self._errors()
         overrides = self._overrides(channels)
