@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from postgen import __version__
+from postgen import SOURCE, __version__
 from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 
@@ -194,19 +194,29 @@ def new(ctx: click.Context, title: str, when: str | None, channels: tuple[str, .
 @click.option("--timezone", default="UTC", show_default=True,
               help="The calendar's timezone, an IANA name such as Europe/Berlin: posts' "
                    "times are in it.")
-def init(folder: Path, name: str | None, timezone: str) -> None:
+@click.option("--reviewer", "reviewers", multiple=True, metavar="LOGIN",
+              help="A GitHub login who may approve (approval.reviewers); repeat for more. The "
+                   "approvals workflow records nobody until mkdocs.yml lists someone.")
+@click.option("--source", default=SOURCE, show_default=True,
+              help="Where requirements.txt installs postgen from: a git URL (pinned to this "
+                   "version's tag, v" + __version__ + "), or 'index' for postgen==" +
+                   __version__ + " from the package index.")
+def init(folder: Path, name: str | None, timezone: str, reviewers: tuple[str, ...],
+         source: str) -> None:
     """Scaffold a new calendar repository in FOLDER (new, or empty).
 
     It gets mkdocs.yml (three channels to start from, each publishing to the
     outbox/ folder until you give it its real publisher), a welcome page for
-    clients in calendar/, a first post in content/, the CI workflows in
-    .github/workflows/ (check pull requests, publish what is due, record
-    approval issues), .gitignore and .gitattributes. Nothing is written if
-    anything fails.
+    clients in calendar/, a first post in content/, requirements.txt pinning
+    this postgen, the CI workflows in .github/workflows/ (check pull requests,
+    publish what is due, record approval issues, deploy the site to GitHub
+    Pages), .gitignore and .gitattributes. Nothing is written if anything
+    fails.
 
     \b
     Example:
-      postgen init acme-social --name "Acme Coffee" --timezone America/Chicago
+      postgen init acme-social --name "Acme Coffee" --timezone America/Chicago \\
+        --reviewer dana-acme
     """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -219,7 +229,8 @@ def init(folder: Path, name: str | None, timezone: str) -> None:
                                  "Europe/Berlin or America/Chicago)",
                                  param_hint="--timezone") from None
     folder = folder.absolute()
-    written = new_calendar(folder, name or folder.name, timezone, datetime.now(zone).date())
+    written = new_calendar(folder, name or folder.name, timezone, datetime.now(zone).date(),
+                           source=source, reviewers=reviewers)
     for path in written:
         click.echo(path.as_posix())
     click.echo(f"created a calendar in {folder}: next, cd there and run `postgen check`, "

@@ -13,6 +13,7 @@ from pathlib import Path
 import frontmatter
 import jinja2
 
+from postgen import SOURCE, __version__
 from postgen.dates import DateProblem, parse_datetime
 from postgen.errors import PostgenError
 from postgen.models import Calendar, CalendarConfig
@@ -83,28 +84,50 @@ def post_file(config: CalendarConfig, title: str, moment: datetime, when: str, *
 CALENDAR_FILES = {
     "mkdocs.yml": "mkdocs.yml.j2",
     "README.md": "README.md.j2",
+    "requirements.txt": "requirements.txt.j2",
     "calendar/welcome.md": "calendar/welcome.md.j2",
     ".gitignore": "gitignore",
     ".gitattributes": "gitattributes",
     ".github/workflows/check.yml": "workflows/check.yml",
     ".github/workflows/publish.yml": "workflows/publish.yml",
     ".github/workflows/approvals.yml": "workflows/approvals.yml",
+    ".github/workflows/pages.yml": "workflows/pages.yml",
+    ".github/workflows/accounts.yml": "workflows/accounts.yml",
+    ".github/commit-and-push.sh": "commit-and-push.sh",
 }
 FIRST_POST = "Hello from our new content calendar"
 
 
-def new_calendar(folder: Path, name: str, timezone: str, today: date) -> list[Path]:
+def requirement(source: str, version: str) -> str:
+    """The line of requirements.txt that pins postgen `version`: from the package index
+    (`source` "index"), or a git URL at the tag `v<version>`."""
+    if source == "index":
+        return f"postgen=={version}"
+    if not source.startswith("git+") or "@" in source.split("://", 1)[-1] or \
+            any(c.isspace() for c in source):
+        raise PostgenError(f"--source must be 'index' or a git URL such as {SOURCE} "
+                           f"(without @tag: the tag is v{version}), not {source!r}")
+    return f"postgen @ {source}@v{version}"
+
+
+def new_calendar(folder: Path, name: str, timezone: str, today: date, *,
+                 source: str = SOURCE, reviewers: tuple[str, ...] = ()) -> list[Path]:
     """A calendar repository in `folder` (new, or empty): its config, a welcome page, the
-    CI workflows, and a first post a week after `today`, at 09:00. Written in a
-    temporary folder beside it, then moved into place: all of it, or nothing.
-    Returns the files, relative to `folder`."""
+    CI workflows, requirements.txt pinning this postgen (see `requirement`), and a first
+    post a week after `today`, at 09:00. Written in a temporary folder beside it, then
+    moved into place: all of it, or nothing. Returns the files, relative to `folder`."""
     if not name.strip() or any(ord(c) < 32 for c in name):
         raise PostgenError("the calendar's name must be one line of text")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise PostgenError(f"{folder} is not an empty folder: postgen init writes only into "
                            "a new or empty one")
+    pin = requirement(source, __version__)
+    bad = [r for r in reviewers if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})", r)]
+    if bad:
+        raise PostgenError(f"{bad[0]!r} is not a GitHub login (--reviewer)")
     templates = resource_files("postgen") / "templates" / "init"
-    values = {"name": name, "timezone": timezone,
+    values = {"name": name, "timezone": timezone, "requirement": pin,
+              "reviewers": json.dumps(list(reviewers)), "version": __version__,
               "quoted_name": json.dumps(name, ensure_ascii=False),  # YAML's "..." form
               "site_name": json.dumps(f"{name} - social calendar", ensure_ascii=False)}
     temp = folder.with_name(f".{folder.name}.init-{os.getpid()}")
