@@ -1,0 +1,190 @@
+"""The CI workflows: valid, and their shell steps run against a bare remote on disk.
+
+The steps' `run:` texts come from the workflow files themselves (tests/gha.py runs
+them as GitHub would); the workflow files a calendar gets from `postgen init` are
+these (tests/test_init.py). Git pushes go to a bare repository on disk; another
+clone pushes meanwhile, as a writer or another run would.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.gha import ExpressionError, Workflow, evaluate
+
+REPO = Path(__file__).resolve().parent.parent
+WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+BIN = str(Path(sys.executable).parent)  # where `postgen` is installed
+GIT_ENV = {"GIT_AUTHOR_NAME": "writer", "GIT_AUTHOR_EMAIL": "w@example.com",
+           "GIT_COMMITTER_NAME": "writer", "GIT_COMMITTER_EMAIL": "w@example.com"}
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                          check=False, env={**_env(), **GIT_ENV})
+    assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
+    return done.stdout
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", "PUSH_RETRY_SECONDS": "0"}
+
+
+def postgen(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, "-m", "postgen", *args], cwd=cwd, env=_env(),
+                          capture_output=True, text=True, check=False)
+    assert not check or done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+# -- the files are valid ----------------------------------------------------------------
+
+
+def test_every_workflow_is_valid_against_github_s_schema() -> None:
+    """check-jsonschema's copy of SchemaStore's github-workflow schema: no network."""
+    done = subprocess.run([BIN + "/check-jsonschema", "--builtin-schema",
+                           "vendor.github-workflows", *map(str, WORKFLOWS)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(WORKFLOWS) >= 6
+
+
+def test_every_run_step_is_bash_that_parses_and_pastes_no_expression() -> None:
+    for path in WORKFLOWS:
+        for name, job in Workflow(path).data["jobs"].items():
+            for step in job["steps"]:
+                if "run" not in step:
+                    continue
+                where = f"{path.name}: {name}: {step.get('name', step['run'][:30])}"
+                assert "${{" not in step["run"], where  # values go through env
+                parsed = subprocess.run(["bash", "-n"], input=step["run"], text=True,
+                                        capture_output=True, check=False)
+                assert parsed.returncode == 0, f"{where}: {parsed.stderr}"
+    script = REPO / ".github" / "commit-and-push.sh"
+    assert subprocess.run(["sh", "-n", str(script)], check=False).returncode == 0
+
+
+def test_expressions_evaluate_as_github_does() -> None:
+    event = {"issue": {"number": 7, "labels": [{"name": "postgen-approval"}],
+                       "user": {"login": "dana"}}}
+    context = {"github": {"event": event}, "steps": {"p": {"outputs": {"status": "0"}}}}
+    assert evaluate("contains(github.event.issue.labels.*.name, 'Postgen-Approval')", context)
+    assert evaluate("github.event.comment.user.login || github.event.issue.user.login",
+                    context) == "dana"
+    assert evaluate("steps.p.outputs.status != '0'", context) is False
+    assert evaluate("!github.event.issue.pull_request && always()", context) is True
+    with pytest.raises(ExpressionError):
+        evaluate("hashFiles('x')", context)
+
+
+# -- a calendar repository with a bare remote ------------------------------------------
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Iterator[Path]:
+    """A bare remote holding a calendar from `postgen init`, with one approved post due
+    a minute ago on its three outbox channels."""
+    made = postgen(tmp_path, "init", "cal", "--name", "Acme", "--reviewer", "dana")
+    assert made.returncode == 0
+    cal = tmp_path / "cal"
+    for old in (cal / "content").rglob("*.md"):
+        old.unlink()
+    when = datetime.now(UTC) - timedelta(minutes=1)
+    postgen(cal, "new", "Due now", "--date", f"{when:%Y-%m-%d %H:%M}")
+    post_id = f"{when:%Y-%m-%d}-due-now"
+    postgen(cal, "approve", post_id, "--by", "dana")
+    git(cal, "init", "-q", "-b", "main")
+    git(cal, "add", "-A")
+    git(cal, "commit", "-q", "-m", "A calendar")
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(cal), str(bare))
+    yield bare
+
+
+def clone(remote: Path, name: str) -> Path:
+    target = remote.parent / name
+    git(remote.parent, "clone", "-q", str(remote), str(target))
+    return target
+
+
+def writer_pushes(remote: Path, name: str, title: str) -> None:
+    """Someone else pushes a new post meanwhile."""
+    other = clone(remote, name)
+    postgen(other, "new", title, "--date", "2030-01-01 09:00")
+    git(other, "add", "-A")
+    git(other, "commit", "-q", "-m", f"New post: {title}")
+    git(other, "push", "-q")
+
+
+def ledger_at(remote: Path) -> list[dict[str, str]]:
+    text = git(remote, "show", "main:publish-ledger.jsonl")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def test_publish_pushes_intents_before_sending_then_results_over_concurrent_pushes(
+        remote: Path) -> None:
+    job = Workflow(REPO / ".github" / "workflows" / "publish.yml").job("publish")
+    runner = clone(remote, "runner")
+    writer_pushes(remote, "w1", "Pushed before the intents")  # the intent push must rebase
+    sent = job.run("Send what is due", runner, env=_env())
+    assert sent.returncode == 0, sent.output
+    assert sent.outputs == {"status": "0"}
+    assert "3 sent" in sent.output
+    # the intents reached the remote in a commit of their own, before any result
+    log = git(remote, "log", "--format=%s", "main")
+    assert "Publish ledger: intents of run 4242 [skip ci]" in log
+    assert {e["event"] for e in ledger_at(remote)} == {"intent"}
+    assert len(ledger_at(remote)) == 3
+    writer_pushes(remote, "w2", "Pushed during the run")  # the result push must rebase
+    pushed = job.run("Commit the ledger", runner, env=_env())
+    assert pushed.returncode == 0, pushed.output
+    events = [e["event"] for e in ledger_at(remote)]
+    assert sorted(events) == ["intent"] * 3 + ["sent"] * 3
+    log = git(remote, "log", "--format=%s", "main").splitlines()
+    assert log[0] == "Publish ledger: results of run 4242 [skip ci]"
+    assert {"New post: Pushed before the intents", "New post: Pushed during the run"} <= set(log)
+    assert len(list((runner / "outbox").rglob("*.json"))) == 3
+    failed = job.run("Fail when a post failed, is unknown or was missed", runner, env=_env())
+    assert failed.returncode == -1  # skipped: the run went well
+
+    # the next run from a fresh clone sends nothing again
+    again = clone(remote, "runner2")
+    job2 = Workflow(REPO / ".github" / "workflows" / "publish.yml").job("publish")
+    second = job2.run("Send what is due", again, env=_env())
+    assert second.returncode == 0 and "0 sent" in second.output, second.output
+    assert len(ledger_at(remote)) == 6
+
+
+def test_when_the_intents_cannot_be_pushed_nothing_is_sent(remote: Path) -> None:
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'pushes are refused today' >&2\nexit 1\n",
+                    encoding="utf-8")
+    hook.chmod(0o755)
+    job = Workflow(REPO / ".github" / "workflows" / "publish.yml").job("publish")
+    runner = clone(remote, "runner")
+    sent = job.run("Send what is due", runner, env=_env())
+    assert sent.outputs == {"status": "1"}, sent.output
+    assert "0 sent, 3 failed" in sent.output
+    assert "could not be made durable" in sent.output
+    assert not (runner / "outbox").exists()  # nothing was sent
+    local = [json.loads(line) for line in
+             (runner / "publish-ledger.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [e["event"] for e in local] == ["intent"] * 3 + ["failed"] * 3
+    assert {e.get("kind") for e in local if e["event"] == "failed"} == {"retry-later"}
+    failed = job.run("Fail when a post failed, is unknown or was missed", runner, env=_env())
+    assert failed.returncode == 1 and "exited with 1" in failed.output
+    hook.unlink()  # the push works again: the next run sends
+    retry = clone(remote, "runner2")
+    again = Workflow(REPO / ".github" / "workflows" / "publish.yml").job("publish")
+    assert "3 sent" in again.run("Send what is due", retry, env=_env()).output
+
+
