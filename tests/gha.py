@@ -197,8 +197,9 @@ class Job:
         return dict(found[0])
 
     def run(self, name: str, cwd: Path, *, event: Mapping[str, Any] | None = None,
-            secrets: Mapping[str, str] | None = None, env: Mapping[str, str] | None = None,
-            run_id: str = "4242", start_new_session: bool = False,
+            event_name: str = "push", secrets: Mapping[str, str] | None = None,
+            env: Mapping[str, str] | None = None, run_id: str = "4242",
+            start_new_session: bool = False,
             popen: bool = False) -> Result | subprocess.Popen[str]:
         """Run step `name` in `cwd`, if its `if:` holds (else a Result with code -1).
         With `popen`, started and returned: `finish(name, code, output)` when it ends."""
@@ -206,10 +207,7 @@ class Job:
         script = step.get("run")
         assert isinstance(script, str), f"{name} has no run: text"
         assert "${{" not in script, f"{name}: an expression pasted into the script"
-        context = {"github": {"event": dict(event or {}), "run_id": run_id,
-                              "token": "ghs_test-token", "repository": "acme/social",
-                              "event_name": (event or {}).get("_name", "push")},
-                   "secrets": dict(secrets or {}), "steps": self.steps_done}
+        context = _context(event_name, event, secrets, self.steps_done, run_id)
         condition = step.get("if")
         if condition is not None:
             cond = str(condition)
@@ -261,6 +259,14 @@ class Job:
         return cwd.parent / f".runner-{cwd.name}-{self.name}"
 
 
+def _context(event_name: str, event: Mapping[str, Any] | None,
+             secrets: Mapping[str, str] | None = None,
+             steps: Mapping[str, Any] | None = None, run_id: str = "4242") -> dict[str, Any]:
+    return {"github": {"event": dict(event or {}), "event_name": event_name, "run_id": run_id,
+                       "token": "ghs_test-token", "repository": "acme/social"},
+            "secrets": dict(secrets or {}), "steps": dict(steps or {})}
+
+
 class Workflow:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -270,3 +276,15 @@ class Workflow:
 
     def job(self, name: str) -> Job:
         return Job(name, dict(self.data["jobs"][name]))
+
+    def starts(self, job: str, event_name: str, event: Mapping[str, Any]) -> bool:
+        """Whether GitHub would run `job` for this event: the workflow's `on:` (event and
+        activity types) and the job's `if:`."""
+        trigger = self.on.get(event_name, False) if isinstance(self.on, dict) else False
+        if trigger is False:
+            return False
+        types = (trigger or {}).get("types")
+        if types and event.get("action") not in types:
+            return False
+        condition = self.data["jobs"][job].get("if")
+        return condition is None or bool(evaluate(str(condition), _context(event_name, event)))

@@ -188,3 +188,165 @@ def test_when_the_intents_cannot_be_pushed_nothing_is_sent(remote: Path) -> None
     assert "3 sent" in again.run("Send what is due", retry, env=_env()).output
 
 
+
+
+# -- approvals from issues and comments ------------------------------------------------
+
+APPROVALS = REPO / ".github" / "workflows" / "approvals.yml"
+HOSTILE = "$(touch PWNED1) `touch PWNED2` '; touch PWNED3; ' \"$HOME\" && touch PWNED4 | %0a"
+
+
+def _fake_gh(folder: Path) -> dict[str, str]:
+    """`gh` as the steps call it, recording each call (GitHub's API cannot run here)."""
+    folder.mkdir(exist_ok=True)
+    log = folder / "gh.log"
+    gh = folder / "gh"
+    gh.write_text('#!/bin/sh\nprintf "%s\\n" "gh $*" >> "$GH_LOG"\n'
+                  'while [ $# -gt 0 ]; do\n  if [ "$1" = --body-file ]; then '
+                  'cat "$2" >> "$GH_LOG"; fi\n  shift\ndone\n', encoding="utf-8")
+    gh.chmod(0o755)
+    env = _env()
+    return {**env, "PATH": f"{folder}:{env['PATH']}", "GH_LOG": str(log)}
+
+
+def _issue(number: int, body: str, login: str) -> dict[str, object]:
+    return {"number": number, "body": body, "user": {"login": login},
+            "labels": [{"name": "postgen-approval"}]}
+
+
+def _decisions(remote: Path) -> list[dict[str, str]]:
+    """The decisions recorded from GitHub (the fixture's own approval is not one)."""
+    text = git(remote, "show", "main:approvals.jsonl")
+    return [d for line in text.splitlines() if line.strip()
+            if "source" in (d := json.loads(line))]
+
+
+def test_approvals_are_recorded_once_only_from_what_a_reviewer_wrote(remote: Path) -> None:
+    workflow = Workflow(APPROVALS)
+    setup = clone(remote, "setup")  # the post under review, a draft, and their lines
+    postgen(setup, "new", "Under review", "--date", "2030-01-02 09:00")
+    postgen(setup, "new", "Not ready", "--date", "2030-01-03 09:00")
+    draft = next((setup / "content").rglob("not-ready.md"))
+    text = draft.read_text(encoding="utf-8")
+    draft.write_text(text.replace("funnel:", "draft: true\nfunnel:"), encoding="utf-8")
+    git(setup, "add", "-A")
+    git(setup, "commit", "-q", "-m", "Two posts")
+    git(setup, "push", "-q")
+    from postgen import approvals
+    from postgen.pipeline import check, load_calendar
+
+    calendar, rendered, _ = check(load_calendar(setup))
+    by = {(v.post_id.split("-", 3)[-1], v.channel): v for v in rendered.variants}
+
+    def line(decision: str, post: str, channel: str, who: str, note: str | None = None) -> str:
+        return approvals.approval_line(decision, by[(post, channel)], who, note)
+
+    env = _fake_gh(remote.parent / "bin")
+    runs = iter(range(1, 100))
+
+    def deliver(event_name: str, event: dict[str, object], expect: str) -> str:
+        """One event, as GitHub would deliver it: the job's steps in a fresh checkout."""
+        if not workflow.starts("record", event_name, event):
+            return "not started"
+        n = next(runs)
+        runner = clone(remote, f"run{n}")
+        job = workflow.job("record")
+        out = ""
+        for step in ("Record the approval lines", "Commit approvals.jsonl",
+                     "Answer on the issue"):
+            result = job.run(step, runner, event=event, event_name=event_name, env=env,
+                             run_id=str(n))
+            assert not isinstance(result, subprocess.Popen)
+            assert result.returncode == 0, f"{step}: {result.output}"
+            out += result.output
+            if step == "Record the approval lines":
+                writer_pushes(remote, f"w{n}", f"Meanwhile {n}")  # a concurrent push
+        assert expect in out, out
+        return out
+
+    opened_body = "\n".join([
+        "Looks great. " + HOSTILE,
+        line(approvals.APPROVE, "under-review", "linkedin", "dana", note=HOSTILE),
+        "> " + line(approvals.APPROVE, "under-review", "mastodon", "dana"),  # quoted
+        line(approvals.APPROVE, "not-ready", "linkedin", "dana"),  # a draft
+    ])
+    opened = {"action": "opened", "issue": _issue(7, opened_body, "dana")}
+    out = deliver("issues", opened, "approved: ")
+    assert "line 4 (" in out and "a draft" in out  # refused, said on the issue
+    assert "line 3" not in out
+    assert not list(remote.parent.rglob("PWNED*"))  # the body never ran as code
+    recorded = _decisions(remote)
+    assert [(d["channel"], d["decision"], d["source"]) for d in recorded] == [
+        ("linkedin", "approved", "github issue 7 line 2")]
+    assert recorded[0]["note"] == HOSTILE
+    gh_log = Path(env["GH_LOG"]).read_text(encoding="utf-8")
+    assert "gh issue comment 7 --body-file result.txt" in gh_log
+    assert "gh issue close" not in gh_log  # a line was refused: the issue stays open
+
+    # the same event again (a re-run): nothing new
+    deliver("issues", opened, "unchanged: line 2 (")
+    assert len(_decisions(remote)) == 1
+
+    # the reviewer asks for changes in a comment: recorded once
+    ask = {"action": "created", "issue": _issue(7, opened_body, "dana"),
+           "comment": {"id": 901, "user": {"login": "dana"},
+                       "body": line(approvals.CHANGES, "under-review", "linkedin", "dana",
+                                    note="Shorter, please")}}
+    deliver("issue_comment", ask, "changes-requested: ")
+    # ...then the opening message is replayed, and the comment too: both once only
+    deliver("issues", opened, "unchanged: line 2 (")
+    deliver("issue_comment", ask, "unchanged: line 1 (")
+    assert [(d["decision"], d["source"]) for d in _decisions(remote)] == [
+        ("approved", "github issue 7 line 2"),
+        ("changes-requested", "github issue 7 comment 901 line 1")]
+
+    # an edit (by the author or anyone else) starts nothing: edits are not read
+    edited = {"action": "edited", "issue": _issue(7, opened_body + "\n" + line(
+        approvals.APPROVE, "under-review", "mastodon", "dana"), "dana"),
+        "sender": {"login": "mallory"}}
+    assert deliver("issues", edited, "") == "not started"
+    # a comment by someone who is not a reviewer, in their name or in dana's
+    for signed in ("mallory", "dana"):
+        forged = {"action": "created", "issue": _issue(7, opened_body, "dana"),
+                  "comment": {"id": 902, "user": {"login": "mallory"},
+                              "body": line(approvals.APPROVE, "under-review", "mastodon",
+                                           signed)}}
+        deliver("issue_comment", forged, "refused: line 1")
+    assert len(_decisions(remote)) == 2
+
+    # where the calendar stands: the later request for changes, whatever `at` says
+    final = clone(remote, "final")
+    text = (final / "approvals.jsonl").read_text(encoding="utf-8")
+    lines = [json.loads(x) for x in text.splitlines()]
+    for d in lines:  # a hand edit: the approval "at" a time after the request
+        if d.get("source") == "github issue 7 line 2":
+            d["at"] = "2099-01-01T00:00:00+00:00"
+    (final / "approvals.jsonl").write_text("".join(json.dumps(d) + "\n" for d in lines),
+                                           encoding="utf-8")
+    calendar, rendered, _ = check(load_calendar(final))
+    post = next(p for p in calendar.posts if p.id.endswith("under-review"))
+    variant = next(v for v in rendered.variants
+                   if v.post_id == post.id and v.channel == "linkedin")
+    book = approvals.load(calendar.config)
+    state = approvals.state(calendar.config, book, post, variant, datetime.now(UTC))
+    assert state.key == "changes-requested"
+
+
+def test_an_issue_from_anyone_records_nothing_while_no_reviewer_is_listed(
+        tmp_path: Path) -> None:
+    postgen(tmp_path, "init", "cal")  # no --reviewer
+    cal = tmp_path / "cal"
+    from postgen import approvals
+    from postgen.pipeline import check, load_calendar
+
+    variant = next(iter(check(load_calendar(cal))[1].variants))
+    body = approvals.approval_line(approvals.APPROVE, variant, "mallory")
+    job = Workflow(APPROVALS).job("record")
+    git(cal, "init", "-q", "-b", "main")
+    event = {"action": "opened", "issue": _issue(3, body, "mallory")}
+    result = job.run("Record the approval lines", cal, event=event, event_name="issues",
+                     env=_env())
+    assert not isinstance(result, subprocess.Popen)
+    assert result.outputs == {"status": "1"}
+    assert "nobody may approve from a message yet" in result.output
+    assert not (cal / "approvals.jsonl").exists()
