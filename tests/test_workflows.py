@@ -350,3 +350,28 @@ def test_an_issue_from_anyone_records_nothing_while_no_reviewer_is_listed(
     assert result.outputs == {"status": "1"}
     assert "nobody may approve from a message yet" in result.output
     assert not (cal / "approvals.jsonl").exists()
+
+
+def test_a_pull_request_gets_its_diff_in_the_summary_and_the_comment_file(
+        remote: Path) -> None:
+    job = Workflow(REPO / ".github" / "workflows" / "check.yml").job("check")
+    runner = clone(remote, "pr")
+    base = git(runner, "rev-parse", "HEAD").strip()
+    (post,) = (runner / "content").rglob("*.md")
+    post.write_text(post.read_text(encoding="utf-8").replace(
+        "Write the post here.", "Fresh beans, $(touch PWNED) today."), encoding="utf-8")
+    git(runner, "commit", "-q", "-am", "Edit the post")
+    event = {"pull_request": {"base": {"sha": base}, "number": 5}}
+    checked = job.run("Check the calendar", runner, event=event, event_name="pull_request",
+                      env=_env())
+    assert checked.returncode == 0, checked.output
+    step = job.run("What the pull request changes", runner, event=event,
+                   event_name="pull_request", env=_env())
+    assert step.returncode == 0, step.output
+    comment = (runner / "postgen-diff.md").read_text(encoding="utf-8")
+    assert comment.startswith("<!-- postgen-diff -->")
+    assert step.summary == comment
+    assert "| Due now (`" in comment and "| linkedin | changed |" in comment
+    assert "Voids the approval of dana" in comment
+    assert "Fresh beans, $(touch PWNED) today." in comment
+    assert not list(remote.parent.rglob("PWNED"))
