@@ -24,7 +24,9 @@ def test_a_new_calendar_checks_clean_and_builds(run: Run, tmp_path: Path) -> Non
     root = tmp_path / "acme"
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     (post,) = [f for f in files if f.startswith("content/")]
-    assert sorted(f for f in files if f != post) == sorted(CALENDAR_FILES)
+    assert sorted(f for f in files if f != post) == sorted([*CALENDAR_FILES, "post.schema.json"])
+    assert (root / post).read_text(encoding="utf-8").startswith(
+        "---\n# yaml-language-server: $schema=../../post.schema.json\nid: ")
     for line in files:  # each file is listed, relative to the new folder
         assert line in result.output
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))

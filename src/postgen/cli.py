@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the library loads when a command runs: `postgen build` ofte
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 #: Commands defined in other modules, imported when asked for.
 LAZY_COMMANDS = {"publish": "postgen.cli_publish:publish", "ledger": "postgen.cli_publish:ledger",
-                 "diff": "postgen.cli_diff:diff"}
+                 "diff": "postgen.cli_diff:diff", "schema": "postgen.cli_schema:schema"}
 
 
 class _Group(click.Group):

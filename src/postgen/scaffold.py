@@ -17,6 +17,7 @@ from postgen import SOURCE, __version__
 from postgen.dates import DateProblem, parse_datetime
 from postgen.errors import PostgenError
 from postgen.models import Calendar, CalendarConfig
+from postgen.postschema import SCHEMA_FILE, as_json
 
 BODY = "Write the post here. Markdown: [links](https://example.com), *emphasis*, lists.\n"
 
@@ -76,7 +77,10 @@ def post_file(config: CalendarConfig, title: str, moment: datetime, when: str, *
         meta["owner"] = owner
     post = frontmatter.Post(body)
     post.metadata.update(meta)
-    return path, frontmatter.dumps(post, sort_keys=False) + "\n"
+    text = frontmatter.dumps(post, sort_keys=False) + "\n"
+    # Editors with the YAML language server complete and check the fields with it.
+    schema = Path(os.path.relpath(config.root / SCHEMA_FILE, path.parent)).as_posix()
+    return path, text.replace("---\n", f"---\n# yaml-language-server: $schema={schema}\n", 1)
 
 
 #: A new calendar's files: where each goes, from which file of `templates/init/`
@@ -113,7 +117,8 @@ def requirement(source: str, version: str) -> str:
 def new_calendar(folder: Path, name: str, timezone: str, today: date, *,
                  source: str = SOURCE, reviewers: tuple[str, ...] = ()) -> list[Path]:
     """A calendar repository in `folder` (new, or empty): its config, a welcome page, the
-    CI workflows, requirements.txt pinning this postgen (see `requirement`), and a first
+    CI workflows, requirements.txt pinning this postgen (see `requirement`), the front
+    matter's JSON Schema for editors (SCHEMA_FILE), and a first
     post a week after `today`, at 09:00. Written in a temporary folder beside it, then
     moved into place: all of it, or nothing. Returns the files, relative to `folder`."""
     if not name.strip() or any(ord(c) < 32 for c in name):
@@ -143,6 +148,8 @@ def new_calendar(folder: Path, name: str, timezone: str, today: date, *,
         from postgen.pipeline import load_calendar
 
         calendar = load_calendar(config_file=temp / "mkdocs.yml")
+        (temp / SCHEMA_FILE).write_text(as_json(list(calendar.config.channels)),
+                                        encoding="utf-8")
         when = f"{today + timedelta(days=7):%Y-%m-%d} 09:00"
         new_post(calendar, FIRST_POST, when=when, channels=tuple(calendar.config.channels),
                  funnel="awareness")
