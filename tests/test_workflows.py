@@ -375,3 +375,38 @@ def test_a_pull_request_gets_its_diff_in_the_summary_and_the_comment_file(
     assert "Voids the approval of dana" in comment
     assert "Fresh beans, $(touch PWNED) today." in comment
     assert not list(remote.parent.rglob("PWNED"))
+
+
+def test_pages_deploys_after_every_run_that_pushes_and_keys_its_cache_by_version(
+        remote: Path) -> None:
+    from postgen import __version__
+
+    pages = Workflow(REPO / ".github" / "workflows" / "pages.yml")
+    pushed_by_token = [Workflow(REPO / ".github" / "workflows" / f"{name}.yml").data["name"]
+                       for name in ("publish", "approvals")]
+    assert sorted(pages.on["workflow_run"]["workflows"]) == sorted(pushed_by_token)
+    assert pages.on["push"]["branches"] == ["main"]
+    build = pages.job("build")
+    uses = [s.get("uses", "").split("@")[0] for s in build.data["steps"]]
+    assert {"actions/cache", "actions/upload-pages-artifact"} <= set(uses)
+    deploy = pages.data["jobs"]["deploy"]
+    assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
+    (cache,) = [s for s in build.data["steps"] if s.get("uses", "").startswith("actions/cache")]
+    assert cache["with"]["path"] == ".postgen-cache/"
+    assert "steps.postgen.outputs.version" in cache["with"]["key"]
+    assert "hashFiles('mkdocs.yml'" in cache["with"]["key"]
+
+    runner = clone(remote, "pages")
+    fake = remote.parent / "fake-pip"
+    fake.mkdir()
+    (fake / "pip").write_text("#!/bin/sh\necho \"pip $*\"\n", encoding="utf-8")  # installed
+    (fake / "pip").chmod(0o755)
+    env = {**_env(), "PATH": f"{fake}:{_env()['PATH']}"}
+    installed = build.run("Install postgen (the version requirements.txt pins)", runner,
+                          env=env, event_name="workflow_run")
+    assert installed.returncode == 0, installed.output
+    assert installed.outputs == {"version": __version__}
+    built = build.run("Build the approval site", runner, env=env, event_name="workflow_run")
+    assert built.returncode == 0, built.output
+    assert (runner / "site" / "index.html").is_file()
+    assert (runner / ".postgen-cache").is_dir()  # what actions/cache keeps
