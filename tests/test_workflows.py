@@ -272,7 +272,7 @@ def test_approvals_are_recorded_once_only_from_what_a_reviewer_wrote(remote: Pat
     ])
     opened = {"action": "opened", "issue": _issue(7, opened_body, "dana")}
     out = deliver("issues", opened, "approved: ")
-    assert "line 4 (" in out and "a draft" in out  # refused, said on the issue
+    assert "line 4 (" in out and "is a draft" in out  # refused, said on the issue
     assert "line 3" not in out
     assert not list(remote.parent.rglob("PWNED*"))  # the body never ran as code
     recorded = _decisions(remote)

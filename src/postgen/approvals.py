@@ -325,7 +325,8 @@ def read_lines(config: CalendarConfig, book: Book, variants: Iterable[Variant],
                                                                                   sender)):
             refused.append(f"{where}: '{line.by}' is not a reviewer of this calendar")
         elif line.post in drafted:
-            refused.append(f"{where}: a draft: it is not ready for review")
+            refused.append(f"{where}: {line.post} is a draft: set 'draft: false' before "
+                           "review")
         elif line.hash != variant.hash:
             refused.append(f"{where}: stale: the post changed after this version was "
                            f"reviewed ({line.hash[:12]} is now {variant.hash[:12]}); open the "
