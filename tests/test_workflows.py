@@ -402,11 +402,25 @@ def test_pages_deploys_after_every_run_that_pushes_and_keys_its_cache_by_version
     (fake / "pip").write_text("#!/bin/sh\necho \"pip $*\"\n", encoding="utf-8")  # installed
     (fake / "pip").chmod(0o755)
     env = {**_env(), "PATH": f"{fake}:{_env()['PATH']}"}
+    head = git(runner, "rev-parse", "HEAD").strip()
+    quiet = {"workflow_run": {"head_sha": head}}  # a publish run that pushed nothing
+    check = "Anything new since the run that started this one"
+    assert build.run(check, runner, event=quiet, event_name="workflow_run").outputs == {
+        "changed": "false"}
+    skipped = build.run("Install postgen (the version requirements.txt pins)", runner,
+                        env=env, event=quiet, event_name="workflow_run")
+    assert skipped.returncode == -1  # nothing to build, nothing to deploy
+
+    build = pages.job("build")
+    pushed = {"workflow_run": {"head_sha": "0" * 40}}  # main moved since that run started
+    assert build.run(check, runner, event=pushed, event_name="workflow_run").outputs == {
+        "changed": "true"}
     installed = build.run("Install postgen (the version requirements.txt pins)", runner,
-                          env=env, event_name="workflow_run")
+                          env=env, event=pushed, event_name="workflow_run")
     assert installed.returncode == 0, installed.output
     assert installed.outputs == {"version": __version__}
-    built = build.run("Build the approval site", runner, env=env, event_name="workflow_run")
+    built = build.run("Build the approval site", runner, env=env, event=pushed,
+                      event_name="workflow_run")
     assert built.returncode == 0, built.output
     assert (runner / "site" / "index.html").is_file()
     assert (runner / ".postgen-cache").is_dir()  # what actions/cache keeps

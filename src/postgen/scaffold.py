@@ -112,7 +112,7 @@ def requirement(source: str, version: str) -> str:
     (`source` "index"), or a git URL at the tag `v<version>`."""
     if source == "index":
         return f"postgen=={version}"
-    if not source.startswith("git+") or "@" in source.split("://", 1)[-1] or \
+    if not source.startswith("git+") or "@" in source.rsplit("/", 1)[-1] or \
             any(c.isspace() for c in source):
         raise PostgenError(f"--source must be 'index' or a git URL such as {SOURCE} "
                            f"(without @tag: the tag is v{version}), not {source!r}")
@@ -122,10 +122,11 @@ def requirement(source: str, version: str) -> str:
 def new_calendar(folder: Path, name: str, timezone: str, today: date, *,
                  source: str = SOURCE, reviewers: tuple[str, ...] = ()) -> list[Path]:
     """A calendar repository in `folder` (new, or empty): its config, a welcome page, the
-    CI workflows, requirements.txt pinning this postgen (see `requirement`), the front
-    matter's JSON Schema for editors (SCHEMA_FILE), and a first
-    post a week after `today`, at 09:00. Written in a temporary folder beside it, then
-    moved into place: all of it, or nothing. Returns the files, relative to `folder`."""
+    CI workflows, requirements.txt pinning this postgen from `source` (see `requirement`),
+    the front matter's JSON Schema for editors (SCHEMA_FILE), and a first post a week
+    after `today`, at 09:00; `reviewers` are GitHub logins. Written in a temporary folder
+    beside it, then moved into place: all of it, or nothing. Returns the files, relative
+    to `folder`."""
     if not name.strip() or any(ord(c) < 32 for c in name):
         raise PostgenError("the calendar's name must be one line of text")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
