@@ -42,8 +42,8 @@ def test_the_markdown_for_a_change_to_one_post(make_calendar: MakeCalendar, run:
         approvals.decide(v, approvals.APPROVE, "dana", datetime(2027, 2, 27, 10, tzinfo=UTC))
         for v in rendered.variants])
     _commit(root)
-    (root / "content/a.md").write_text(post(LONG + "\n", extra="colour: red\n"),
-                                       encoding="utf-8")
+    edited = post(LONG + "\n").replace("funnel: awareness", "funnel: conversion")
+    (root / "content/a.md").write_text(edited, encoding="utf-8")  # a CTA is missing now
 
     result = run(root, "diff", "HEAD", "--format", "markdown")
     assert result.exit_code == 0, result.output
@@ -54,7 +54,7 @@ def test_the_markdown_for_a_change_to_one_post(make_calendar: MakeCalendar, run:
     assert result.output.startswith("<!-- postgen-diff -->\n")
     assert "| T (`p1`) | x | changed |" in result.output and "`p2`" not in result.output
     assert "Voids the approval of dana (2027-02-27)" in result.output
-    assert "content/a.md:7:1: error[field-unknown]" in result.output  # the new problem
+    assert "warning[cta-missing]" in result.output  # the new problem
     assert "<b>" not in result.output.split("### ")[0]  # no raw HTML outside code blocks
 
 
@@ -68,3 +68,12 @@ def test_no_change_and_a_bad_ref(make_calendar: MakeCalendar, run: Run) -> None:
     (root / "content/a.md").unlink()
     removed = run(root, "diff", "HEAD")
     assert "p1 on x: removed" in removed.output
+
+
+def test_a_post_that_gets_an_error_says_so(make_calendar: MakeCalendar, run: Run) -> None:
+    root = make_calendar({"mkdocs.yml": REVIEWED, "content/a.md": post()})
+    _commit(root)
+    (root / "content/a.md").write_text(post(extra="colour: red\n"), encoding="utf-8")
+    result = run(root, "diff", "HEAD", "--format", "markdown")
+    assert "| T (`p1`) | x | has errors |" in result.output
+    assert "error[field-unknown]" in result.output

@@ -50,7 +50,7 @@ class Change:
     post: str
     channel: str
     title: str
-    kind: str  # added | removed | changed
+    kind: str  # added | removed | changed | has errors (it was sendable, is not now)
     before: Variant | None
     after: Variant | None
     voided: tuple[approvals.Decision, ...] = ()  # approvals of the old version
@@ -101,6 +101,7 @@ def compare(base: Version, head: Version, now: datetime) -> Diff:
     posts = {p.id: p for p in base.calendar.posts} | {p.id: p for p in head.calendar.posts}
     old_posts = {p.id: p for p in base.calendar.posts}
     book = approvals.load(head.calendar.config)
+    broken = {d.path for d in head.problems if d.severity == diag.Severity.ERROR}
     changes: list[Change] = []
     for key in sorted(before.keys() | after.keys(),
                       key=lambda k: ((after.get(k) or before[k]).date, k)):
@@ -108,6 +109,8 @@ def compare(base: Version, head: Version, now: datetime) -> Diff:
         if old is not None and new is not None and old.hash == new.hash:
             continue
         kind = "added" if old is None else "removed" if new is None else "changed"
+        if kind == "removed" and posts[key[0]].path in broken:
+            kind = "has errors"  # its file is still there, but cannot be sent
         voided: tuple[approvals.Decision, ...] = ()
         if old is not None and new is not None and key[0] in old_posts:
             voided = _approved(base.calendar, book, old_posts[key[0]], old, now)
