@@ -321,8 +321,7 @@ def read_lines(config: CalendarConfig, book: Book, variants: Iterable[Variant],
             refused.append(f"{where}: no such post and channel in the calendar")
         elif sender is not None and line.by.lower() != sender.lower():
             refused.append(f"{where}: signed by '{line.by}' but sent by '{sender}'")
-        elif not allowed(config, line.by) or (sender is not None and not allowed(config,
-                                                                                  sender)):
+        elif not allowed(config, line.by):  # the sender, when there is one
             refused.append(f"{where}: '{line.by}' is not a reviewer of this calendar")
         elif line.post in drafted:
             refused.append(f"{where}: {line.post} is a draft: set 'draft: false' before "

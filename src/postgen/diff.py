@@ -24,7 +24,7 @@ from pathlib import Path
 from postgen import approvals, pipeline
 from postgen import diagnostics as diag
 from postgen.errors import PostgenError
-from postgen.models import Calendar, Post
+from postgen.models import Calendar
 from postgen.render.model import Variant
 
 #: The pull request comment carries it, so the workflow finds and updates its comment.
@@ -113,17 +113,13 @@ def compare(base: Version, head: Version, now: datetime) -> Diff:
             kind = "has errors"  # its file is still there, but cannot be sent
         voided: tuple[approvals.Decision, ...] = ()
         if old is not None and new is not None and key[0] in old_posts:
-            voided = _approved(base.calendar, book, old_posts[key[0]], old, now)
+            voided = approvals.state(base.calendar.config, book, old_posts[key[0]], old,
+                                     now).approved
         changes.append(Change(key[0], key[1], posts[key[0]].title, kind, old, new, voided))
     known = {_identity(d) for d in base.problems}
     new_problems = tuple(d for d in head.problems if _identity(d) not in known)
     now_known = {_identity(d) for d in head.problems}
     return Diff(tuple(changes), new_problems, len(known - now_known))
-
-
-def _approved(calendar: Calendar, book: approvals.Book, post: Post, variant: Variant,
-              now: datetime) -> tuple[approvals.Decision, ...]:
-    return approvals.state(calendar.config, book, post, variant, now).approved
 
 
 def _identity(d: diag.Diagnostic) -> tuple[str, str, str, str]:
