@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from postgen import __version__, cachedir
+from postgen import SOURCE, __version__, cachedir
 from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 
@@ -36,6 +36,8 @@ LAZY_COMMANDS = {
     "ledger": "postgen.cli_publish:ledger",
     "results": "postgen.cli_results:results",
     "accounts": "postgen.cli_accounts:accounts",
+    "diff": "postgen.cli_diff:diff",
+    "schema": "postgen.cli_schema:schema",
 }
 
 
@@ -218,19 +220,29 @@ def new(ctx: click.Context, title: str, when: str | None, channels: tuple[str, .
 @click.option("--timezone", default="UTC", show_default=True,
               help="The calendar's timezone, an IANA name such as Europe/Berlin: posts' "
                    "times are in it.")
-def init(folder: Path, name: str | None, timezone: str) -> None:
+@click.option("--reviewer", "reviewers", multiple=True, metavar="LOGIN",
+              help="A GitHub login who may approve (approval.reviewers); repeat for more. The "
+                   "approvals workflow records nobody until mkdocs.yml lists someone.")
+@click.option("--source", default=SOURCE, show_default=True,
+              help="Where requirements.txt installs postgen from: a git URL (pinned to this "
+                   "version's tag, v" + __version__ + "), or 'index' for postgen==" +
+                   __version__ + " from the package index.")
+def init(folder: Path, name: str | None, timezone: str, reviewers: tuple[str, ...],
+         source: str) -> None:
     """Scaffold a new calendar repository in FOLDER (new, or empty).
 
     It gets mkdocs.yml (three channels to start from, each publishing to the
     outbox/ folder until you give it its real publisher), a welcome page for
-    clients in calendar/, a first post in content/, the CI workflows in
-    .github/workflows/ (check pull requests, publish what is due, record
-    approval issues), .gitignore and .gitattributes. Nothing is written if
-    anything fails.
+    clients in calendar/, a first post in content/, requirements.txt pinning
+    this postgen, the CI workflows in .github/workflows/ (check pull requests,
+    publish what is due, record approval issues, deploy the site to GitHub
+    Pages), .gitignore and .gitattributes. Nothing is written if anything
+    fails.
 
     \b
     Example:
-      postgen init acme-social --name "Acme Coffee" --timezone America/Chicago
+      postgen init acme-social --name "Acme Coffee" --timezone America/Chicago \\
+        --reviewer dana-acme
     """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -243,7 +255,8 @@ def init(folder: Path, name: str | None, timezone: str) -> None:
                                  "Europe/Berlin or America/Chicago)",
                                  param_hint="--timezone") from None
     folder = folder.absolute()
-    written = new_calendar(folder, name or folder.name, timezone, datetime.now(zone).date())
+    written = new_calendar(folder, name or folder.name, timezone, datetime.now(zone).date(),
+                           source=source, reviewers=reviewers)
     for path in written:
         click.echo(path.as_posix())
     click.echo(f"created a calendar in {folder}: next, cd there and run `postgen check`, "
@@ -685,11 +698,16 @@ def _variants_of(ctx: click.Context, post: str | None,
               help="Read approval lines from FILE ('-': standard input), e.g. a client's email "
                    "or an approval issue; each is recorded only if its hash is still current.")
 @click.option("--as", "as_reviewer",
-              help="With --from: every line must be by this reviewer (CI passes the issue's "
-                   "author, so nobody approves in another's name).")
+              help="With --from: every line must be by this reviewer, who must be listed in "
+                   "approval.reviewers (CI passes the login of who wrote the message, so nobody "
+                   "approves in another's name).")
+@click.option("--source", "origin", metavar="TEXT",
+              help="With --from: where the message is (e.g. 'github issue 7 comment 9'); each "
+                   "of its lines is recorded once, however often it is read again.")
 @click.pass_context
 def approve(ctx: click.Context, post: str | None, channels: tuple[str, ...], by: str | None,
-            note: str | None, source: Any, as_reviewer: str | None) -> None:
+            note: str | None, source: Any, as_reviewer: str | None,
+            origin: str | None) -> None:
     """Record approval of POST's current variants (their content hashes) in approvals.jsonl.
 
     Editing anything that is sent afterwards (text, media, alt text, links,
@@ -710,7 +728,7 @@ def approve(ctx: click.Context, post: str | None, channels: tuple[str, ...], by:
             raise click.BadParameter(f"byte 0x{exc.object[exc.start]:02X} at byte "
                                      f"{exc.start + 1} is not UTF-8; save the file as UTF-8",
                                      param_hint="--from") from None
-        _approve_lines(ctx, text, as_reviewer)
+        _approve_lines(ctx, text, as_reviewer, origin)
         return
     if post is None or by is None:
         raise click.UsageError("give POST and --by NAME, or --from FILE")
@@ -776,43 +794,25 @@ def _decide(ctx: click.Context, post: str, channels: tuple[str, ...], by: str, d
         click.echo(f"{d.decision}: {d.post} on {d.channel} ({d.hash[:12]}) by {d.by}")
 
 
-def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None) -> None:
+def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None,
+                   source: str | None) -> None:
     from datetime import UTC
 
     from postgen import approvals
 
     calendar, variants = _variants_of(ctx, None, ())
     config = calendar.config
-    current = approvals.current_hashes(variants)
-    lines, refused = approvals.parse_lines(text)
-    if not lines and not refused:
-        raise PostgenError(f"no '{approvals.LINE_MARK}' lines found")
-    now = datetime.now(UTC)
-    good = []
-    for line in lines:
-        where = f"line {line.number} ({line.post} on {line.channel})"
-        variant = current.get((line.post, line.channel))
-        post = calendar.post(line.post)
-        if variant is None:
-            refused.append(f"{where}: no such post and channel in the calendar")
-        elif post is not None and post.draft:
-            refused.append(f"{where}: {post.id} is a draft: set 'draft: false' before review")
-        elif as_reviewer is not None and line.by.lower() != as_reviewer.lower():
-            refused.append(f"{where}: signed by '{line.by}' but sent by '{as_reviewer}'")
-        elif not approvals.allowed(config, line.by):
-            refused.append(f"{where}: '{line.by}' is not a reviewer of this calendar")
-        elif line.hash != variant.hash:
-            refused.append(f"{where}: stale: the post changed after this version was "
-                           f"reviewed ({line.hash[:12]} is now {variant.hash[:12]}); open the "
-                           "site again and review the current version")
-        else:
-            good.append(approvals.decide(variant, line.decision, line.by, now, line.note))
-    approvals.append(config, good)
-    for d in good:
+    reading = approvals.read_lines(config, approvals.load(config), variants,
+                                   (p.id for p in calendar.posts if p.draft), text,
+                                   datetime.now(UTC), sender=as_reviewer, source=source)
+    approvals.append(config, reading.decisions)
+    for d in reading.decisions:
         click.echo(f"{d.decision}: {d.post} on {d.channel} ({d.hash[:12]}) by {d.by}")
-    for reason in refused:
+    for line in reading.repeated:
+        click.echo(f"unchanged: {line}")
+    for reason in reading.refused:
         click.echo(f"refused: {reason}", err=True)
-    if refused:
+    if reading.refused:
         ctx.exit(1)
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,8 +51,14 @@ def _config_file(ctx: click.Context) -> Path | None:
                    "send nothing, write nothing.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Channels sending at once (each channel sends one post at a time).")
+@click.option("--before-send", metavar="COMMAND",
+              help="After recording the intents of every due post and before sending any, run "
+                   "COMMAND (a shell command) to make them durable, e.g. commit and push the "
+                   "ledger. If it fails, nothing is sent. CI uses this so that a runner that "
+                   "dies mid-run leaves its intents where the next run finds them.")
 @click.pass_context
-def publish(ctx: click.Context, now_text: str | None, dry_run: bool, workers: int) -> None:
+def publish(ctx: click.Context, now_text: str | None, dry_run: bool, workers: int,
+            before_send: str | None) -> None:
     """Send every due post to its channel, exactly once, and record it in the ledger.
 
     A variant is due when its time has passed, by no more than the grace window
@@ -98,13 +105,31 @@ def publish(ctx: click.Context, now_text: str | None, dry_run: bool, workers: in
         with httpx.Client(timeout=HTTP_TIMEOUT) as client:
             context = Context(env=os.environ, client=client, root=str(config.root),
                               sleep=time.sleep, now=lambda: datetime.now(UTC) + shift)
-            report = publishing.run(plan, context, ledger, dry_run, workers=workers)
+            report = publishing.run(plan, context, ledger, dry_run, workers=workers,
+                                    before_send=_hook(before_send, config.root))
     listed = {(r.post, r.channel) for r in report.rows}
     held = [i for i in plan.of(publishing.BLOCKED)
             if (i.variant.post_id, i.variant.channel) not in listed]
     click.echo(as_text(report, config, held))
     if not report.ok:
         ctx.exit(1)
+
+
+def _hook(command: str | None, root: Path) -> Callable[[], None] | None:
+    """`--before-send`: the shell command, run in the calendar's folder; its output goes
+    to ours; a non-zero exit raises."""
+    if command is None:
+        return None
+
+    def run() -> None:
+        import subprocess
+
+        sys.stdout.flush()
+        done = subprocess.run(command, shell=True, cwd=root, check=False)
+        if done.returncode != 0:
+            raise PostgenError(f"--before-send exited with {done.returncode}")
+
+    return run
 
 
 def _now(text: str, config: CalendarConfig) -> datetime:

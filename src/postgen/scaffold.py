@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -14,10 +15,12 @@ import frontmatter
 import jinja2
 from slugify import slugify as _slugify
 
+from postgen import SOURCE, __version__
 from postgen.dates import DateProblem, parse_datetime
 from postgen.errors import PostgenError
 from postgen.files import unsafe_target
 from postgen.models import Calendar, CalendarConfig
+from postgen.postschema import SCHEMA_FILE, as_json
 from postgen.schema import PLACEHOLDER_BODY
 
 FIRST_BODY = ("Hello! We now plan our posts in a content calendar that lives in git. "
@@ -103,7 +106,10 @@ def post_file(config: CalendarConfig, title: str, moment: datetime, when: str, *
     meta.update(extra or {})
     post = frontmatter.Post(body)
     post.metadata.update(meta)
-    return path, frontmatter.dumps(post, sort_keys=False) + "\n"
+    text = frontmatter.dumps(post, sort_keys=False) + "\n"
+    # Editors with the YAML language server complete and check the fields with it.
+    schema = Path(os.path.relpath(config.root / SCHEMA_FILE, path.parent)).as_posix()
+    return path, text.replace("---\n", f"---\n# yaml-language-server: $schema={schema}\n", 1)
 
 
 #: A new calendar's files: where each goes, from which file of `templates/init/`
@@ -111,28 +117,52 @@ def post_file(config: CalendarConfig, title: str, moment: datetime, when: str, *
 CALENDAR_FILES = {
     "mkdocs.yml": "mkdocs.yml.j2",
     "README.md": "README.md.j2",
+    "requirements.txt": "requirements.txt.j2",
     "calendar/welcome.md": "calendar/welcome.md.j2",
     ".gitignore": "gitignore",
     ".gitattributes": "gitattributes",
     ".github/workflows/check.yml": "workflows/check.yml",
     ".github/workflows/publish.yml": "workflows/publish.yml",
     ".github/workflows/approvals.yml": "workflows/approvals.yml",
+    ".github/workflows/pages.yml": "workflows/pages.yml",
+    ".github/workflows/accounts.yml": "workflows/accounts.yml",
+    ".github/commit-and-push.sh": "commit-and-push.sh",
 }
 FIRST_POST = "Hello from our new content calendar"
 
 
-def new_calendar(folder: Path, name: str, timezone: str, today: date) -> list[Path]:
+def requirement(source: str, version: str) -> str:
+    """The line of requirements.txt that pins postgen `version`: from the package index
+    (`source` "index"), or a git URL at the tag `v<version>`."""
+    if source == "index":
+        return f"postgen=={version}"
+    if not source.startswith("git+") or "@" in source.rsplit("/", 1)[-1] or \
+            any(c.isspace() for c in source):
+        raise PostgenError(f"--source must be 'index' or a git URL such as {SOURCE} "
+                           f"(without @tag: the tag is v{version}), not {source!r}")
+    return f"postgen @ {source}@v{version}"
+
+
+def new_calendar(folder: Path, name: str, timezone: str, today: date, *,
+                 source: str = SOURCE, reviewers: tuple[str, ...] = ()) -> list[Path]:
     """A calendar repository in `folder` (new, or empty): its config, a welcome page, the
-    CI workflows, and a first post a week after `today`, at 09:00. Written in a
-    temporary folder beside it, then moved into place: all of it, or nothing.
-    Returns the files, relative to `folder`."""
+    CI workflows, requirements.txt pinning this postgen from `source` (see `requirement`),
+    the front matter's JSON Schema for editors (SCHEMA_FILE), and a first post a week
+    after `today`, at 09:00; `reviewers` are GitHub logins. Written in a temporary folder
+    beside it, then moved into place: all of it, or nothing. Returns the files, relative
+    to `folder`."""
     if not name.strip() or any(ord(c) < 32 for c in name):
         raise PostgenError("the calendar's name must be one line of text")
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise PostgenError(f"{folder} is not an empty folder: postgen init writes only into "
                            "a new or empty one")
+    pin = requirement(source, __version__)
+    bad = [r for r in reviewers if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})", r)]
+    if bad:
+        raise PostgenError(f"{bad[0]!r} is not a GitHub login (--reviewer)")
     templates = resource_files("postgen") / "templates" / "init"
-    values = {"name": name, "timezone": timezone,
+    values = {"name": name, "timezone": timezone, "requirement": pin,
+              "reviewers": json.dumps(list(reviewers)), "version": __version__,
               "quoted_name": json.dumps(name, ensure_ascii=False),  # YAML's "..." form
               "site_name": json.dumps(f"{name} - social calendar", ensure_ascii=False)}
     temp = folder.with_name(f".{folder.name}.init-{os.getpid()}")
@@ -149,6 +179,8 @@ def new_calendar(folder: Path, name: str, timezone: str, today: date) -> list[Pa
         from postgen.pipeline import load_calendar
 
         calendar = load_calendar(config_file=temp / "mkdocs.yml")
+        (temp / SCHEMA_FILE).write_text(as_json(list(calendar.config.channels)),
+                                        encoding="utf-8")
         when = f"{today + timedelta(days=7):%Y-%m-%d} 09:00"
         new_post(calendar, FIRST_POST, when=when, channels=tuple(calendar.config.channels),
                  funnel="awareness", body=FIRST_BODY)
