@@ -56,7 +56,7 @@ from postgen.yamlsource import parse
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
-    "thread_numbering", "utm",
+    "thread_numbering", "utm", "display_name", "avatar",
 )
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -121,7 +121,7 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         f.report("field-value", "'content_dir' must stay inside the calendar repository",
                  "content_dir")
     brand = _brand(f)
-    channels = _channels(f)
+    channels = _channels(f, root.resolve())
     return CalendarConfig(
         root=root.resolve(),
         config_path=config_path.resolve(),
@@ -163,7 +163,7 @@ def _brand(f: Fields) -> Brand:
                  domains=tuple(d.lower() for d in domains))
 
 
-def _channels(f: Fields) -> dict[str, Channel]:
+def _channels(f: Fields, root: Path) -> dict[str, Channel]:
     section = f.mapping("channels", required=True)
     if section is None:
         return {}
@@ -188,11 +188,20 @@ def _channels(f: Fields) -> dict[str, Channel]:
         hashtags = c.choice("hashtags", ("inline", "first_comment")) or "inline"
         numbering = c.flag("thread_numbering") or False
         utm = c.flag("utm")
+        display_name = c.text("display_name")
+        avatar = c.text("avatar")
+        if avatar is not None:
+            file = (root / avatar).resolve()
+            if not file.is_relative_to(root) or not file.is_file():
+                c.report("field-value", f"avatar '{avatar}' is not a file inside the calendar "
+                         "repository (a path relative to mkdocs.yml)", "avatar")
+                avatar = None
         if platform and account:
             channels[name] = Channel(
                 name=name, platform=platform, account=account.strip(), publisher=publisher,
                 options=options, limits=limits, approval_required=approval, hashtags=hashtags,
                 thread_numbering=numbering, utm=True if utm is None else utm,
+                display_name=display_name.strip() if display_name else None, avatar=avatar,
             )
     if not section.data:
         section.report("field-missing", "'channels' defines no channel")

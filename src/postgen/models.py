@@ -57,6 +57,10 @@ class Channel:
     thread_numbering: bool = False
     #: Add UTM tags to brand links (off for SMS with short links, say).
     utm: bool = True
+    #: The account's name as its followers see it (default: the brand's name), and
+    #: its picture (a path relative to the calendar root): the site's mockups show both.
+    display_name: str | None = None
+    avatar: str | None = None
 
 
 @dataclass(frozen=True)
