@@ -350,7 +350,9 @@ def test_approval_states_show_and_links_carry_the_hash(
 
 
 def test_month_page_approves_a_whole_batch(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/month/2026-12/")
+    page.goto(f"{base_url}month/2026-12/")
+    page.click("a.carry-filters")
+    page.wait_for_url(f"{base_url}month/2026-12/approve/")
     link = page.locator(".batch a.btn-approve").first
     href = link.get_attribute("href") or ""
     assert href.count("postgen-approval%3A%20approve") > 50

@@ -316,25 +316,42 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         yield page(path, "site/redirect.html.j2", key(path, (), target), kind=kind,
                    title=f"This {kind}", target=f"{target}/")
     queue = site.review_queue()
-    yield page("review/index.html", "site/list.html.j2", key("review/index.html", queue),
-               kind="review", title="Review queue",
-               intro=f"{len(queue)} posts wait for a decision: open each one, read every "
-               "channel's version, then approve it or ask for changes.",
-               entries=queue, links=None, empty="Nothing waits for review.",
-               groups=by_week(queue, tz))
+    pages = paged(by_week(queue, tz), QUEUE_PAGE)
+    page_urls = [("review/" if n == 1 else f"review/{n}/", f"{n}: {part[0][0]}")
+                 for n, part in enumerate(pages, 1)]
+    for n, groups in enumerate(pages or [[]], 1):
+        path = "review/index.html" if n == 1 else f"review/{n}/index.html"
+        on_page = [e for _t, _k, items in groups for e in items]
+        yield page(path, "site/list.html.j2", key(path, on_page, page_urls),
+                   kind="review", title="Review queue" if n == 1 else f"Review queue, page {n}",
+                   intro=f"{len(queue)} posts wait for a decision: open each one, read every "
+                   "channel's version, then approve it or ask for changes.",
+                   entries=on_page, links=None, empty="Nothing waits for review.",
+                   groups=groups, pages=page_urls, page_no=n)
     for i, month in enumerate(site.months):
         prev = site.months[i - 1] if i else None
         after = site.months[i + 1] if i + 1 < len(site.months) else None
         shown = [e for row in month.weeks for _day, entries in row for e in entries]
-        batch = [v for row in month.weeks for day, entries in row if day.month == month.month
-                 for e in entries for v in e.variants if e.statuses[v.channel].key in WAITING]
+        own = [e for row in month.weeks for day, entries in row if day.month == month.month
+               for e in entries]
+        waiting = [e for e in own if any(s.key in WAITING for s in e.statuses.values())]
+        batch = [v for e in waiting for v in e.variants if e.statuses[v.channel].key in WAITING]
         path = f"month/{month.key}/index.html"
         yield page(path, "site/month.html.j2",
-                   key(path, shown, prev and prev.key, after and after.key,
-                       today if any(d == today for row in month.weeks for d, _ in row) else None,
-                       [(v.post_id, v.channel, v.hash) for v in batch]),
-                   kind="month", title=month.title, month=month, batch=batch, prev=prev,
-                   next=after)
+                   key(path, shown, prev and prev.key, after and after.key, len(waiting),
+                       today if any(d == today for row in month.weeks for d, _ in row) else None),
+                   kind="month", title=month.title, month=month, waiting_posts=len(waiting),
+                   prev=prev, next=after)
+        # Approving the month's waiting posts together: its own page, as the message
+        # carries a line per version (too heavy for the month's page itself).
+        path = f"month/{month.key}/approve/index.html"
+        yield page(path, "site/list.html.j2",
+                   key(path, waiting, [(v.post_id, v.channel, v.hash) for v in batch]),
+                   kind="review", title=f"Approve {month.title} together",
+                   intro="Read each post first: approving here approves every version listed, "
+                   "exactly as its page shows it.", entries=waiting, links=None,
+                   empty="Nothing waits for review this month.", batch=batch,
+                   batch_title=month.title)
     for i, week in enumerate(site.weeks):
         prev_week = site.weeks[i - 1] if i else None
         next_week = site.weeks[i + 1] if i + 1 < len(site.weeks) else None
@@ -399,7 +416,10 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                      else (assets / name).read_bytes())
 
 
-def by_week(entries: Iterable[Entry], tz: Any) -> list[tuple[str, str, list[Entry]]]:
+Group = tuple[str, str, list[Entry]]  # title, key, entries
+
+
+def by_week(entries: Iterable[Entry], tz: Any) -> list[Group]:
     """Entries grouped by ISO week: (title, week page, entries), in order."""
     groups: dict[str, tuple[str, list[Entry]]] = {}
     for e in entries:
@@ -409,6 +429,23 @@ def by_week(entries: Iterable[Entry], tz: Any) -> list[tuple[str, str, list[Entr
         title = f"Week {iso.week}, from {monday.strftime('%a')} {monday.day} {monday:%b}"
         groups.setdefault(f"{iso.year}-W{iso.week:02d}", (title, []))[1].append(e)
     return [(title, key, items) for key, (title, items) in groups.items()]
+
+
+#: Posts on a page of the review queue (whole weeks: a page may hold a few more).
+QUEUE_PAGE = 40
+
+
+def paged(groups: list[Group], size: int) -> list[list[Group]]:
+    """Groups on pages of about `size` entries, never splitting one."""
+    pages: list[list[Group]] = []
+    count = size
+    for group in groups:
+        if count >= size:
+            pages.append([])
+            count = 0
+        pages[-1].append(group)
+        count += len(group[2])
+    return pages
 
 
 def _nearest(keys: list[str], wanted: str) -> str:

@@ -39,6 +39,9 @@
   var batch = document.querySelector(".batch");
   var batchLinks = batch ? Array.prototype.slice.call(batch.querySelectorAll("a.btn")) : [];
   batchLinks.forEach(function (a) { a.dataset.all = a.href; a.dataset.label = a.textContent; });
+  Array.prototype.forEach.call(document.querySelectorAll("a.carry-filters"), function (a) {
+    a.dataset.label = a.textContent;
+  });
   var params = new URLSearchParams(window.location.search);
   Array.prototype.forEach.call(form.elements, function (el) {
     if (el.name && params.get(el.name)) { el.value = params.get(el.name); }
@@ -63,7 +66,11 @@
       holder(chip).hidden = !ok;
       if (chip.closest(".other-month")) { return; }  // counted on its own month's page
       total += 1;
-      if (ok) { shown += 1; visible[chip.dataset.post] = true; }
+      if (ok) {
+        shown += 1;
+        var id = /posts\/([^/]+)\//.exec(chip.getAttribute("href"));
+        if (id) { visible[id[1]] = true; }
+      }
     });
     var out = form.querySelector(".filter-count");
     if (out) { out.textContent = shown + " of " + total + " posts"; }
@@ -87,6 +94,10 @@
     var note = batch && batch.querySelector(".batch-note");
     if (note) { note.hidden = !filtered; }
     var query = new URLSearchParams(want).toString();
+    Array.prototype.forEach.call(document.querySelectorAll("a.carry-filters"), function (a) {
+      a.href = a.getAttribute("href").split("?")[0] + (query ? "?" + query : "");
+      a.textContent = filtered ? "Approve the posts shown together" : a.dataset.label || a.textContent;
+    });
     window.history.replaceState(null, "", query ? "?" + query : window.location.pathname);
   }
   form.addEventListener("change", apply);
