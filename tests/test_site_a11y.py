@@ -29,7 +29,7 @@ EXAMPLE = {
     "post-thread": "posts/2026-12-05-pour-over-mistakes-thread/",
     "review": "review/", "approve": "month/2026-12/approve/", "campaigns": "campaigns/",
     "campaign": "campaigns/winter-harvest/", "channels": "channels/", "channel": "channels/x/",
-    "funnel": "funnel/", "checks": "checks/", "handwritten": "welcome/",
+    "funnel": "funnel/", "checks": "checks/", "results": "results/", "handwritten": "welcome/",
 }
 WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
 LIMIT = 100_000  # bytes of HTML per page at 2,000 posts
