@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from postgen.platforms import platform_names
@@ -77,3 +79,30 @@ def test_display_urls() -> None:
     assert len(shown.shown) == preview_rules("x").display_url_length
     assert shown.hidden + shown.shown + shown.cut == long
     assert display_url(long, "bluesky").shown == long
+
+
+def test_channel_display_settings(tmp_path: Path) -> None:
+    from postgen.config import load_config
+    from tests.conftest import image, write_files
+
+    config = """\
+site_name: T
+plugins:
+  - postgen:
+      timezone: UTC
+      brand: {name: Acme}
+      channels:
+        fb: {platform: facebook, account: "1", display_name: Acme Coffee, avatar: a.png}
+        x: {platform: x, account: "@acme", avatar: missing.png}
+"""
+    root = write_files(tmp_path, {"mkdocs.yml": config, "a.png": image(8, 8),
+                                  "content/.keep": ""})
+    loaded, problems = load_config(root / "mkdocs.yml")
+    assert [(d.line, d.rule) for d in problems] == [(8, "field-value")]
+    assert "avatar 'missing.png'" in problems[0].message
+    write_files(root, {"mkdocs.yml": config.replace(", avatar: missing.png", "")})
+    loaded, problems = load_config(root / "mkdocs.yml")
+    assert problems == [] and loaded is not None
+    assert (loaded.channels["fb"].display_name, loaded.channels["fb"].avatar) == (
+        "Acme Coffee", "a.png")
+    assert loaded.channels["x"].display_name is None
