@@ -59,7 +59,7 @@ from postgen.models import (
 from postgen.yamlsource import parse
 
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
-              "results")
+              "results", "link_previews")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
     "thread_numbering", "utm", "display_name", "avatar",
@@ -164,6 +164,7 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         approval=_approval(f),
         publish=_publish(f),
         analytics=_analytics(f),
+        link_previews=f.flag("link_previews") or False,
     )
 
 

@@ -129,6 +129,8 @@ class CalendarConfig:
     approval: ApprovalPolicy = ApprovalPolicy()
     publish: PublishPolicy = PublishPolicy()
     analytics: AnalyticsSettings | None = None
+    #: Fetch linked pages' Open Graph tags at build time for the previews' link cards.
+    link_previews: bool = False
 
     def rel(self, path: Path) -> str:
         """A path as shown in messages: relative to the calendar root."""

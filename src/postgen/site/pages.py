@@ -58,6 +58,7 @@ from postgen.results.charts import chart
 from postgen.results.report import Summary
 from postgen.site import words
 from postgen.site.model import STAGES, Entry, ServedMedia, SiteData, Status
+from postgen.site.opengraph import LinkPreviews, Preview
 
 PLATFORM_NAMES = {
     "x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "threads": "Threads",
@@ -184,7 +185,7 @@ def environment(root: Path) -> jinja2.Environment:
         stages=STAGES, statuses=STATUS_CHOICES, platform_names=PLATFORM_NAMES,
         rich=rich_text, layout=layout, card_aspect=link_card_aspect, media_url=media_url,
         words=words, status_label=status_label, client_message=client_message,
-        fold_label=fold_label, campaign_title=campaign_title, og=lambda _url: None,
+        fold_label=fold_label, campaign_title=campaign_title,
         utm=utm_pairs, host=host,
         channel_problems=channel_problems, word_diff=word_diff, action_url=action_url,
         reviewers=reviewers, waiting=WAITING, APPROVE=APPROVE, CHANGES=CHANGES,
@@ -222,6 +223,13 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                                  .hexdigest())
                for name, ch in config.channels.items() if ch.avatar}
     today = site.now.astimezone(tz).date()
+    # Link cards the platforms build from a link's page (Open Graph), when asked for.
+    previews: dict[str, Preview] = {}
+    if config.link_previews:
+        previews = LinkPreviews(config.root, site.now).fetch_all(
+            url for e in site.entries for v in e.variants
+            if not v.media and link_card_aspect(v.platform)
+            for url in [first_link(v.parts[0] if v.parts else "")] if url)
     platform_count = Counter(ch.platform for ch in config.channels.values())
     labels = {name: words.channel_label(ch, platform_count[ch.platform] > 1)
               for name, ch in config.channels.items()}
@@ -231,6 +239,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         "extra_pages": [{"title": t, "url": u} for t, u in extra_pages],
         "today": today,
         "avatars": {name: media_url(m) for name, m in avatars.items()},
+        "link_preview": lambda v: previews.get(first_link(v.parts[0].text) or "") if v.parts
+        else None,
         "display_names": {name: words.display_name(ch, config.brand.name)
                           for name, ch in config.channels.items()},
         "channel_labels": labels,
@@ -256,7 +266,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     # filters), what it shows of each entry (by default its card) and anything else
     # it shows. An equal key, an equal page: a page the site folder holds under its
     # key is not rendered again.
-    global_key = f"{global_key}\0{sorted(avatars.items())!r}"  # every page shows the avatars
+    # Every page shows the avatars; post pages the link cards.
+    global_key = f"{global_key}\0{sorted(avatars.items())!r}\0{sorted(previews.items())!r}"
     site_key = f"{global_key}\0{list(site.campaigns)!r}"
 
     def key(path: str, shown: Iterable[Entry], *more: object, of: str = "card_key") -> str:
@@ -415,6 +426,7 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                else Output(path, key=page_key, written=done))
     served = {(m.sha256, m.src): m for e in site.entries for v in e.variants for m in v.media}
     served.update({(m.sha256, m.src): m for m in avatars.values()})
+    served.update({(p.image.sha256, p.image.src): p.image for p in previews.values() if p.image})
     media = {media_url(m): m for m in served.values()}
     for url, m in sorted(media.items()):
         if fresh is not None and fresh(url, m.sha256):
@@ -554,6 +566,15 @@ def layout(platform: str, media: Iterable[MediaFile]) -> MediaLayout:
     """How the platform's feed shows the images (`previews.media_layout`: the library's
     crops, drawn exactly so)."""
     return media_layout(platform, [(m.width, m.height) for m in media])
+
+
+def first_link(text: str) -> str | None:
+    """The first URL in `text` (absolute), the one a platform builds its card from."""
+    found = find_urls(text)
+    if not found:
+        return None
+    url = found[0][2]
+    return url if "://" in url else f"https://{url}"
 
 
 def campaign_title(name: str) -> str:
