@@ -66,10 +66,10 @@ from postgen.models import (
 from postgen.yamlsource import parse
 
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
-              "results", "schedule")
+              "results", "schedule", "link_previews")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
-    "thread_numbering", "utm", "slots",
+    "thread_numbering", "utm", "slots", "display_name", "avatar",
 )
 BRAND_FIELDS = ("name", "domains")
 UTM_FIELDS = ("enabled", "source", "medium", "campaign", "content")
@@ -170,7 +170,7 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         f.report("content-dir-missing", _no_folder(root, content),
                  *(("content_dir",) if "content_dir" in f.data else ()))
     brand = _brand(f)
-    channels = _channels(f)
+    channels = _channels(f, root.resolve())
     return CalendarConfig(
         root=root.resolve(),
         config_path=config_path.resolve(),
@@ -184,6 +184,7 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         publish=_publish(f),
         schedule=_schedule(f),
         analytics=_analytics(f),
+        link_previews=f.flag("link_previews") or False,
     )
 
 
@@ -225,7 +226,7 @@ def _brand(f: Fields) -> Brand:
                  domains=tuple(d.lower() for d in domains))
 
 
-def _channels(f: Fields) -> dict[str, Channel]:
+def _channels(f: Fields, root: Path) -> dict[str, Channel]:
     section = f.mapping("channels", required=True)
     if section is None:
         return {}
@@ -251,11 +252,20 @@ def _channels(f: Fields) -> dict[str, Channel]:
         numbering = c.flag("thread_numbering") or False
         utm = c.flag("utm")
         slots = _slots(c)
+        display_name = c.text("display_name")
+        avatar = c.text("avatar")
+        if avatar is not None:
+            file = (root / avatar).resolve()
+            if not file.is_relative_to(root) or not file.is_file():
+                c.report("field-value", f"avatar '{avatar}' is not a file inside the calendar "
+                         "repository (a path relative to mkdocs.yml)", "avatar")
+                avatar = None
         if platform and account:
             channels[name] = Channel(
                 name=name, platform=platform, account=account.strip(), publisher=publisher,
                 options=options, limits=limits, approval_required=approval, hashtags=hashtags,
                 thread_numbering=numbering, utm=True if utm is None else utm, slots=slots,
+                display_name=display_name.strip() if display_name else None, avatar=avatar,
             )
     if not section.data:
         section.report("field-missing", "'channels' defines no channel")

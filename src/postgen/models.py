@@ -67,6 +67,10 @@ class Channel:
     utm: bool = True
     #: Weekly posting slots that `date: auto` posts and evergreen re-sends fill.
     slots: tuple[Slot, ...] = ()
+    #: The account's name as its followers see it (default: the brand's name), and
+    #: its picture (a path relative to the calendar root): the site's mockups show both.
+    display_name: str | None = None
+    avatar: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,8 @@ class CalendarConfig:
     publish: PublishPolicy = PublishPolicy()
     schedule: SchedulePolicy = SchedulePolicy()
     analytics: AnalyticsSettings | None = None
+    #: Fetch linked pages' Open Graph tags at build time for the previews' link cards.
+    link_previews: bool = False
     #: The approval site's public address (MkDocs' `site_url`), ending in "/"; empty
     #: when mkdocs.yml sets none.
     site_url: str = ""
