@@ -75,6 +75,12 @@ RULES: dict[str, str] = {
     "sms-segments": "an SMS longer than one segment is billed as several (warning)",
     "email-format": "an email line or subject over what mail standards allow or advise",
     "template-error": "a variant template failed to render",
+    "entity-link": "the platform turns into a link what was not written as one (ASP.NET) "
+                   "(warning)",
+    "entity-hashtag": "a hashtag the platform cuts (#New-York links #New) or does not make "
+                      "(#2024) (warning)",
+    "entity-mention": "a mention that resolves on some of the post's platforms, not others "
+                      "(warning)",
     # postgen check --links
     "link-broken": "a link that answers 4xx or 5xx, requested exactly as it is sent",
     "link-redirect": "a link that redirects (a call to action landing on a home page is "
