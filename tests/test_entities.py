@@ -70,3 +70,11 @@ def test_a_mention_that_resolves_on_one_platform_only(run: Run,
     # Mastodon: @dana@mastodon.social is a remote mention; X stops at the second "@"
     assert got == [(8, 8, "entity-mention", "'@dana@mastodon.social' is a mention on "
                                            "Mastodon but not on X")], got
+
+
+def test_emphasis_lost_on_plain_text_platforms(run: Run, make_calendar: MakeCalendar) -> None:
+    body = "A plain line.\nOur *new* roast is **here**.\n"
+    got = found(run, make_calendar, body, "[x, mastodon, newsletter]")
+    assert got == [(9, 6, "entity-emphasis",
+                    "'new' is emphasised in the body; Mastodon and X show it as plain text")]
+    assert found(run, make_calendar, body, "[newsletter]") == []  # the email keeps it

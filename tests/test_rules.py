@@ -199,7 +199,8 @@ def test_every_rule_has_a_test() -> None:
                                       "media-unreadable", "media-color", "media-video",
                                       "link-broken", "link-redirect", "link-unreachable",
                                       "link-untracked", "cta-untracked", "cta-absent",
-                                      "entity-link", "entity-hashtag", "entity-mention"}
+                                      "entity-link", "entity-hashtag", "entity-mention",
+                                      "entity-emphasis"}
     untested = set(RULES) - tested - {"file-unreadable"}  # needs a file we cannot read as root
     assert not untested
 

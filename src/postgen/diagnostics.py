@@ -81,6 +81,8 @@ RULES: dict[str, str] = {
                       "(#2024) (warning)",
     "entity-mention": "a mention that resolves on some of the post's platforms, not others "
                       "(warning)",
+    "entity-emphasis": "italics or bold in the body, which social platforms and SMS show as "
+                       "plain text (warning)",
     # postgen check --links
     "link-broken": "a link that answers 4xx or 5xx, requested exactly as it is sent",
     "link-redirect": "a link that redirects (a call to action landing on a home page is "

@@ -8,7 +8,9 @@ token's place in the post's file:
 
 - `entity-link`: something becomes a link that was not written as one;
 - `entity-hashtag`: a hashtag is cut (`#New-York` links `#New`) or is none (`#2024`);
-- `entity-mention`: a mention resolves on some of the post's platforms, not others.
+- `entity-mention`: a mention resolves on some of the post's platforms, not others;
+- `entity-emphasis`: the body has *italics* or **bold**, which no social platform or
+  SMS shows (only the email keeps them).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import regex
 
 from postgen import diagnostics as diag
 from postgen.models import Post
-from postgen.platforms import urls
+from postgen.platforms import get_platform, urls
+from postgen.render import markup
 from postgen.render.model import Variant
 
 PLATFORMS = ("x", "mastodon", "bluesky")
@@ -127,6 +130,12 @@ def check(post: Post, variants: Sequence[Variant], root: Path,
             written = _END_PUNCT.sub("", m.group())
             resolves = people.get(m.start()) == m.start() + len(written)
             mentions.setdefault(written, {})[name] = resolves
+    plain = sorted({get_platform(v.platform).display_name for v in variants
+                    if v.platform != "email"})
+    emphasis = _first_emphasis(markup.parse(post.body).blocks) if plain else None
+    if emphasis is not None:
+        found.append(place.warning(emphasis, "entity-emphasis", f"'{emphasis}' is emphasised "
+                                   f"in the body; {_list(plain)} show it as plain text"))
     for written, where in mentions.items():
         yes = sorted(p for p, ok in where.items() if ok)
         no = sorted(p for p, ok in where.items() if not ok)
@@ -136,8 +145,32 @@ def check(post: Post, variants: Sequence[Variant], root: Path,
     return _unique(found)
 
 
+def _first_emphasis(blocks: Iterable[object]) -> str | None:
+    """The text of the first emphasised or strong span in `blocks`, if any."""
+    for block in blocks:
+        inner = getattr(block, "blocks", None)
+        found = (_first_emphasis(inner) if inner is not None
+                 else _emphasis_in(getattr(block, "children", ())))
+        if found:
+            return found
+    return None
+
+
+def _emphasis_in(inlines: Iterable[markup.Inline]) -> str | None:
+    for inline in inlines:
+        if isinstance(inline, markup.Emphasis | markup.Strong):
+            text = "".join(t.text for t in inline.children if isinstance(t, markup.Text))
+            return text or None
+        if isinstance(inline, markup.Link):
+            found = _emphasis_in(inline.children)
+            if found:
+                return found
+    return None
+
+
 def _list(names: Iterable[str]) -> str:
-    return " and ".join(names)
+    *most, last = names
+    return f"{', '.join(most)} and {last}" if most else last
 
 
 def _unique(found: list[diag.Diagnostic]) -> list[diag.Diagnostic]:
