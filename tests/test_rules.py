@@ -194,13 +194,14 @@ def test_every_rule_has_a_test() -> None:
     # media-unreadable, media-color, media-video: tests/test_media.py (real files)
     # link-* and cta-absent/-untracked: tests/test_linkcheck.py (loopback servers)
     # entity-link, entity-hashtag, entity-mention: tests/test_entities.py (per platform)
+    # spelling: tests/test_spelling.py
     tested = {c[0] for c in CASES} | {"id-duplicate", "approval-record", "import-column",
                                       "import-syntax", "file-outside-repo",
                                       "media-unreadable", "media-color", "media-video",
                                       "link-broken", "link-redirect", "link-unreachable",
                                       "link-untracked", "cta-untracked", "cta-absent",
                                       "entity-link", "entity-hashtag", "entity-mention",
-                                      "entity-emphasis"}
+                                      "entity-emphasis", "spelling"}
     untested = set(RULES) - tested - {"file-unreadable"}  # needs a file we cannot read as root
     assert not untested
 
