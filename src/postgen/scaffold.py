@@ -89,6 +89,7 @@ CALENDAR_FILES = {
     "mkdocs.yml": "mkdocs.yml.j2",
     "README.md": "README.md.j2",
     "calendar/welcome.md": "calendar/welcome.md.j2",
+    "accounts.lock": "accounts.lock",  # trusts no secret yet: `postgen accounts trust`
     ".gitignore": "gitignore",
     ".gitattributes": "gitattributes",
     ".github/workflows/check.yml": "workflows/check.yml",
