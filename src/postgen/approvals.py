@@ -55,6 +55,7 @@ class Decision:
     at: str  # ISO 8601, UTC
     note: str | None = None
     text: str | None = None  # what the reviewer saw
+    date: str | None = None  # when the variant was to go out (a slot it keeps)
     #: Where an approval line came from, e.g. "github issue 7 comment 9 line 3": each
     #: is recorded once, however often the message is read again.
     source: str | None = None
@@ -116,7 +117,7 @@ def load(config: CalendarConfig) -> Book:
             decision = Decision(**{k: data[k] for k in ("post", "channel", "hash", "decision",
                                                         "by", "at")},
                                 note=data.get("note"), text=data.get("text"),
-                                source=data.get("source"))
+                                date=data.get("date"), source=data.get("source"))
             if decision.decision not in (APPROVE, CHANGES):
                 raise ValueError(f"decision must be {APPROVE} or {CHANGES}")
             decisions.append(decision)
@@ -269,7 +270,8 @@ def decide(variant: Variant, decision: str, by: str, now: datetime,
            note: str | None = None, source: str | None = None) -> Decision:
     return Decision(post=variant.post_id, channel=variant.channel, hash=variant.hash,
                     decision=decision, by=by, at=now.astimezone(UTC).isoformat(
-                        timespec="seconds"), note=note, text=variant.text, source=source)
+                        timespec="seconds"), note=note, text=variant.text,
+                    date=variant.date.isoformat(), source=source)
 
 
 def current_hashes(variants: Iterable[Variant]) -> Mapping[tuple[str, str], Variant]:

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ import click
 
 from postgen import approvals, pipeline
 from postgen import diagnostics as diag
+from postgen.cli import Group
 from postgen.config import load_config
 from postgen.configfile import find_config
 from postgen.dates import DateProblem, parse_datetime
@@ -106,7 +107,10 @@ def publish(ctx: click.Context, now_text: str | None, dry_run: bool, workers: in
                               sleep=time.sleep, now=lambda: datetime.now(UTC) + shift)
             report = publishing.run(plan, context, ledger, dry_run, workers=workers,
                                     before_send=_hook(before_send, config.root))
-    click.echo(as_text(report, config))
+    listed = {(r.post, r.channel) for r in report.rows}
+    held = [i for i in plan.of(publishing.BLOCKED)
+            if (i.variant.post_id, i.variant.channel) not in listed]
+    click.echo(as_text(report, config, held))
     if not report.ok:
         ctx.exit(1)
 
@@ -135,8 +139,11 @@ def _now(text: str, config: CalendarConfig) -> datetime:
     return moment
 
 
-def as_text(report: publishing.Report, config: CalendarConfig) -> str:
-    """The dry run's requests, then the summary table, then the counts."""
+def as_text(report: publishing.Report, config: CalendarConfig,
+            held: Sequence[publishing.Item] = ()) -> str:
+    """The dry run's requests, then the summary table, then the blocked variants the
+    table does not show (`held`: not due yet, or outside the grace window) and why,
+    then the counts."""
     out: list[str] = []
     for row in report.rows:
         if row.requests:
@@ -152,6 +159,10 @@ def as_text(report: publishing.Report, config: CalendarConfig) -> str:
                    + "  " + row[3] for row in table)
     else:
         out.append("Nothing to send.")
+    if held:
+        out.append(f"\nBlocked ({len(held)}), not sent until that changes:")
+        out.extend(f"  {i.variant.post_id} -> {i.variant.channel}: {i.verdict.reason}"
+                   for i in held)
     done = {o: sum(1 for r in report.rows if r.outcome == o) for o in
             ("sent", "failed", "unknown", "missed", "would-send")}
     ran = ", ".join(f"{n} {o}" for o, n in done.items() if n or o != "would-send")
@@ -165,7 +176,7 @@ def as_text(report: publishing.Report, config: CalendarConfig) -> str:
 # -- the ledger -------------------------------------------------------------------------
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT)
 def ledger() -> None:
     """The publish ledger (publish-ledger.jsonl): what was sent, what failed, what is unknown.
 
@@ -193,14 +204,16 @@ def show(ctx: click.Context, fmt: str) -> None:
     States: sent, failed (retry-later, auth, config: tried again on the next run;
     rejected, missed: final for this content), unknown (needs `ledger resolve`
     unless the next run can ask the platform), not-sent (resolved as never sent).
-    Unreadable lines are reported, never fatal.
+    Unreadable lines are reported, never fatal. Times are in the calendar's
+    timezone (json: as recorded, ISO 8601 in UTC).
 
     \b
     Examples:
       postgen ledger show
       postgen ledger show --format json | jq '.[] | select(.state == "unknown")'
     """
-    book = Ledger.load(_ledger_config(ctx).root)
+    config = _ledger_config(ctx)
+    book = Ledger.load(config.root)
     for problem in book.problems:
         click.echo(f"warning: {problem.text()}", err=True)
     rows = [_shown(book, key) for key in book.recorded()]
@@ -212,8 +225,20 @@ def show(ctx: click.Context, fmt: str) -> None:
     for r in rows:
         state = f"{r['state']} ({r['kind']})" if r["kind"] else str(r["state"])
         detail = r["url"] or r["remote_id"] or r["message"] or ""
-        click.echo(f"{r['key']}  {r['at']}  {state:<20}  {r['post']} -> {r['channel']}  "
-                   f"{detail}")
+        click.echo(f"{r['key']}  {_local(str(r['at']), config)}  {state:<20}  {r['post']} -> "
+                   f"{r['channel']}  {detail}")
+
+
+def _local(at: str, config: CalendarConfig) -> str:
+    """A ledger time (ISO 8601, UTC) in the calendar's timezone, as every command shows
+    times; as recorded if it cannot be read."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    if moment.tzinfo is None:
+        return at
+    return moment.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def _shown(book: Ledger, key: str) -> dict[str, object]:

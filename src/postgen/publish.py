@@ -12,12 +12,15 @@
 - unknown: a send may or may not have happened: never sent again blindly.
 
 `run` acts on a plan. Every channel's publisher validates its settings before
-any request (a channel with problems fails alone), and a channel whose secret
-`accounts.lock` does not trust for its host is refused (see `postgen.trust`);
-then each channel, in a thread of its own, first asks the platform about its unknowns (`resolve`),
+any request (a channel with problems fails alone); then each channel, in a
+thread of its own, first asks the platform about its unknowns (`resolve`),
 then sends its due variants in time order: intent recorded and on disk, send,
 result recorded. A failure is recorded for what it is and never stops the
 other channels. `lock` keeps a second run on the same calendar from sending.
+
+A channel whose secret `accounts.lock` does not trust for its host, or that
+uses another channel's secret, is refused like a channel with bad settings
+(see `postgen.trust`).
 """
 
 from __future__ import annotations

@@ -194,7 +194,7 @@ class Renderer:
         utm = self.config.utm
         if not (utm.enabled and channel.utm and self.config.brand.domains):
             return lambda url: url
-        params = utm_params(utm, post.id, post.campaign, channel)
+        params = utm_params(utm, post.series or post.id, post.campaign, channel)
         domains = self.config.brand.domains
         return lambda url: track(url, params, domains)
 
