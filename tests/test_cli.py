@@ -109,7 +109,7 @@ def test_new_scaffolds_a_valid_post(make_calendar: MakeCalendar, run: Run) -> No
     assert run(root, "check").exit_code == 0
     placeholder = run(root, "check", "--strict")  # until the writer writes the post
     assert placeholder.exit_code == 1
-    assert ("content/2027-03/spring-launch-teaser.md:11:1: warning[body-placeholder]"
+    assert ("content/2027-03/spring-launch-teaser.md:12:1: warning[body-placeholder]"  # modeline
             in placeholder.output)
     again = run(root, "new", "Spring launch teaser!", "--date", "2027-03-02 09:30")
     assert again.exit_code == 1
