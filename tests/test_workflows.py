@@ -58,6 +58,22 @@ def test_every_workflow_is_valid_against_github_s_schema() -> None:
     assert len(WORKFLOWS) >= 6
 
 
+def test_every_run_step_passes_shellcheck() -> None:
+    """As actionlint would check them (it runs shellcheck); shellcheck is Debian's (.ci/run)."""
+    for path in WORKFLOWS:
+        for name, job in Workflow(path).data["jobs"].items():
+            for step in job["steps"]:
+                if "run" in step:
+                    done = subprocess.run(["shellcheck", "--shell=bash", "-"],
+                                          input=step["run"], text=True, capture_output=True,
+                                          check=False)
+                    assert done.returncode == 0, f"{path.name}: {name}: {done.stdout}"
+    script = REPO / ".github" / "commit-and-push.sh"
+    done = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stdout
+
+
 def test_every_run_step_is_bash_that_parses_and_pastes_no_expression() -> None:
     for path in WORKFLOWS:
         for name, job in Workflow(path).data["jobs"].items():
