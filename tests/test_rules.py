@@ -11,6 +11,7 @@ from click.testing import Result
 
 from postgen import diagnostics as diag
 from postgen.diagnostics import RULES
+from postgen.schema import PLACEHOLDER_BODY
 from tests.conftest import CONFIG, PNG, MakeCalendar, image
 
 Run = Callable[..., Result]
@@ -98,6 +99,19 @@ CASES: list[tuple[str, dict[str, str | bytes], tuple[str, int, int]]] = [
      ("mkdocs.yml", 10, 54)),
     ("config-missing", {"mkdocs.yml": "site_name: x\nplugins:\n  - search\n"},
      ("mkdocs.yml", 2, 1)),
+    ("config-publisher",
+     {"mkdocs.yml": CONFIG.replace('"@acme"}', '"@acme", publisher: outbx}')},
+     ("mkdocs.yml", 10, 55)),
+    ("config-publisher",  # a Mastodon channel without token_env
+     {"mkdocs.yml": CONFIG.replace('"@acme@mastodon.social"}',
+                                   '"@acme@mastodon.social", publisher: mastodon}')},
+     ("mkdocs.yml", 13, 9)),
+    ("config-trust",  # two channels, one secret, no accounts.lock saying so
+     {"mkdocs.yml": CONFIG.replace(
+         '"@acme"}', '"@acme", publisher: x, options: {token_env: SHARED}}').replace(
+         '"@acme@mastodon.social"}',
+         '"@acme@mastodon.social", publisher: mastodon, options: {token_env: SHARED}}')},
+     ("mkdocs.yml", 10, 58)),
 ]
 
 
@@ -149,6 +163,11 @@ CASES += [
     ("template-error", {"content/a.md": with_base(""),
                         "theme/variants/x.txt.j2": "{{ body }}\n{{ no_such_name }}\n"},
      ("theme/variants/x.txt.j2", 2, 1)),
+    ("body-placeholder", {"content/a.md": with_base("", "[x]", PLACEHOLDER_BODY)},
+     ("content/a.md", 8, 1)),
+    ("content-dir-missing", {"mkdocs.yml": CONFIG.replace(
+        "  - postgen:\n", "  - postgen:\n      content_dir: posts\n")},
+     ("mkdocs.yml", 5, 20)),
 ]
 
 

@@ -25,16 +25,25 @@ plugins:
         # the site's Approve links open this, carrying machine-readable lines
         action_url: "mailto:social@agency.com?subject={subject}&body={body}"
       publish: {grace: 2h}
+      results:                           # postgen results fetch: see docs/results.md
+        analytics: {provider: plausible, site_id: shop.example.com,
+                    token_env: PLAUSIBLE_API_KEY, goals: [Purchase]}
 ```
 
 Secrets never live here: publisher options name environment variables
 (keys ending in `_env`); a key that looks like a secret is refused.
+
+Every setting, for users: docs/configuration.md (tests/test_docs.py keeps it
+complete: a new key in `TOP_FIELDS` or `SECTIONS` needs its entry there).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -44,20 +53,33 @@ from postgen.dates import parse_duration
 from postgen.diagnostics import Diagnostic, error
 from postgen.fields import Fields
 from postgen.models import (
+    AnalyticsSettings,
     ApprovalPolicy,
     Brand,
     CalendarConfig,
     Channel,
     PublishPolicy,
+    SchedulePolicy,
+    Slot,
     UtmPolicy,
 )
 from postgen.yamlsource import parse
 
-TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish")
+TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
+              "results", "schedule", "link_previews")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
-    "thread_numbering", "utm",
+    "thread_numbering", "utm", "slots", "display_name", "avatar",
 )
+BRAND_FIELDS = ("name", "domains")
+UTM_FIELDS = ("enabled", "source", "medium", "campaign", "content")
+APPROVAL_FIELDS = ("required", "reviewers", "min_approvals", "action_url")
+PUBLISH_FIELDS = ("grace",)
+SCHEDULE_FIELDS = ("min_gap", "lookahead")
+#: Every group of settings and its keys (docs/configuration.md documents each).
+SECTIONS = {"brand": BRAND_FIELDS, "channels.<name>": CHANNEL_FIELDS, "utm": UTM_FIELDS,
+            "approval": APPROVAL_FIELDS, "publish": PUBLISH_FIELDS,
+            "schedule": SCHEDULE_FIELDS}
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|credential|private", re.I)
@@ -95,6 +117,9 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
         return None, diagnostics
     f = top.sub(settings, *where)
     config = _read(f, root, config_path, site_name=str(parsed.data.get("site_name") or ""))
+    site_url = top.url("site_url") if parsed.data.get("site_url") else None
+    if site_url:
+        config = replace(config, site_url=site_url.rstrip("/") + "/")
     errors = [d for d in diagnostics if d.severity == "error"]
     return (None if errors else config), diagnostics
 
@@ -141,8 +166,11 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
     if not content_dir.is_relative_to(root.resolve()):
         f.report("field-value", "'content_dir' must stay inside the calendar repository",
                  "content_dir")
+    elif not content_dir.is_dir():
+        f.report("content-dir-missing", _no_folder(root, content),
+                 *(("content_dir",) if "content_dir" in f.data else ()))
     brand = _brand(f)
-    channels = _channels(f)
+    channels = _channels(f, root.resolve())
     return CalendarConfig(
         root=root.resolve(),
         config_path=config_path.resolve(),
@@ -154,7 +182,21 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         utm=_utm(f),
         approval=_approval(f),
         publish=_publish(f),
+        schedule=_schedule(f),
+        analytics=_analytics(f),
+        link_previews=f.flag("link_previews") or False,
     )
+
+
+def _no_folder(root: Path, content: str) -> str:
+    """Why `content_dir` is no folder of posts, with the near folder it may mean."""
+    what = "is a file, not a folder" if (root / content).exists() else "does not exist"
+    folders = [p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    close = difflib.get_close_matches(content.strip("/"), folders, n=1, cutoff=0.6)
+    if close:
+        return f"content_dir '{content}' {what}; did you mean '{close[0]}'?"
+    return (f"content_dir '{content}' {what}: the posts live there (mkdir {content}, or "
+            "set content_dir to their folder)")
 
 
 def _timezone(f: Fields) -> ZoneInfo | None:
@@ -174,7 +216,7 @@ def _brand(f: Fields) -> Brand:
     b = f.mapping("brand", required=True)
     if b is None:
         return Brand(name="")
-    b.unknown(("name", "domains"), "brand setting")
+    b.unknown(BRAND_FIELDS, "brand setting")
     domains = b.text_list("domains") or ()
     for i, domain in enumerate(domains):
         if not _HOST.fullmatch(domain.lower()):
@@ -184,7 +226,7 @@ def _brand(f: Fields) -> Brand:
                  domains=tuple(d.lower() for d in domains))
 
 
-def _channels(f: Fields) -> dict[str, Channel]:
+def _channels(f: Fields, root: Path) -> dict[str, Channel]:
     section = f.mapping("channels", required=True)
     if section is None:
         return {}
@@ -209,11 +251,21 @@ def _channels(f: Fields) -> dict[str, Channel]:
         hashtags = c.choice("hashtags", ("inline", "first_comment")) or "inline"
         numbering = c.flag("thread_numbering") or False
         utm = c.flag("utm")
+        slots = _slots(c)
+        display_name = c.text("display_name")
+        avatar = c.text("avatar")
+        if avatar is not None:
+            file = (root / avatar).resolve()
+            if not file.is_relative_to(root) or not file.is_file():
+                c.report("field-value", f"avatar '{avatar}' is not a file inside the calendar "
+                         "repository (a path relative to mkdocs.yml)", "avatar")
+                avatar = None
         if platform and account:
             channels[name] = Channel(
                 name=name, platform=platform, account=account.strip(), publisher=publisher,
                 options=options, limits=limits, approval_required=approval, hashtags=hashtags,
-                thread_numbering=numbering, utm=True if utm is None else utm,
+                thread_numbering=numbering, utm=True if utm is None else utm, slots=slots,
+                display_name=display_name.strip() if display_name else None, avatar=avatar,
             )
     if not section.data:
         section.report("field-missing", "'channels' defines no channel")
@@ -255,7 +307,7 @@ def _utm(f: Fields) -> UtmPolicy:
     u = f.mapping("utm")
     if u is None:
         return UtmPolicy()
-    u.unknown(("enabled", "source", "medium", "campaign", "content"), "utm setting")
+    u.unknown(UTM_FIELDS, "utm setting")
     default = UtmPolicy()
     medium: Mapping[str, str] = default.medium
     raw_medium = u.raw("medium")
@@ -284,7 +336,7 @@ def _approval(f: Fields) -> ApprovalPolicy:
     a = f.mapping("approval")
     if a is None:
         return ApprovalPolicy()
-    a.unknown(("required", "reviewers", "min_approvals", "action_url"), "approval setting")
+    a.unknown(APPROVAL_FIELDS, "approval setting")
     action = a.text("action_url")
     if action is not None and (not action.startswith(("mailto:", "https://", "http://"))
                                or "{body}" not in action):
@@ -303,11 +355,42 @@ def _approval(f: Fields) -> ApprovalPolicy:
                           reviewers=reviewers, min_approvals=minimum, action_url=action)
 
 
+def _slots(c: Fields) -> tuple[Slot, ...]:
+    from postgen.schedule import parse_slots
+
+    found: list[Slot] = []
+    for i, text in enumerate(c.text_list("slots") or ()):
+        slots = parse_slots(text)
+        if isinstance(slots, str):
+            c.report("field-value", slots, "slots", i)
+        else:
+            found.extend(s for s in slots if s not in found)
+    return tuple(found)
+
+
+def _schedule(f: Fields) -> SchedulePolicy:
+    s = f.mapping("schedule")
+    if s is None:
+        return SchedulePolicy()
+    s.unknown(SCHEDULE_FIELDS, "schedule setting")
+    values: dict[str, timedelta] = {}
+    for name in ("min_gap", "lookahead"):
+        raw = s.raw(name)
+        if raw is None:
+            continue
+        found = parse_duration(raw)
+        if found is None or found <= timedelta(0):
+            s.report("field-value", f"'{name}' must be a duration like 60d or 4w", name)
+        else:
+            values[name] = found
+    return SchedulePolicy(**values)
+
+
 def _publish(f: Fields) -> PublishPolicy:
     p = f.mapping("publish")
     if p is None:
         return PublishPolicy()
-    p.unknown(("grace",), "publish setting")
+    p.unknown(PUBLISH_FIELDS, "publish setting")
     raw = p.raw("grace")
     if raw is None:
         return PublishPolicy()
@@ -317,3 +400,28 @@ def _publish(f: Fields) -> PublishPolicy:
                  "grace")
         return PublishPolicy()
     return PublishPolicy(grace=grace)
+
+
+def _analytics(f: Fields) -> AnalyticsSettings | None:
+    r = f.mapping("results")
+    if r is None:
+        return None
+    r.unknown(("analytics",), "results setting")
+    a = r.mapping("analytics")
+    if a is None:
+        return None
+    a.unknown(("provider", "url", "site_id", "token_env", "goals", "days"), "analytics setting")
+    provider = a.choice("provider", ("plausible",)) or "plausible"
+    url = a.url("url") if "url" in a.data else None
+    site_id = a.text("site_id", required=True)
+    token_env = a.text("token_env", required=True)
+    if token_env is not None and not _ENV_NAME.fullmatch(token_env):
+        a.report("field-value", "'token_env' names an environment variable, like "
+                 "PLAUSIBLE_API_KEY", "token_env")
+        token_env = None
+    days = a.integer("days", minimum=1, maximum=3650) or 90
+    if site_id is None or token_env is None:
+        return None
+    return AnalyticsSettings(site_id=site_id.strip(), token_env=token_env, provider=provider,
+                             url=url or "https://plausible.io",
+                             goals=a.text_list("goals") or (), days=days)

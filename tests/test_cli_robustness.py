@@ -1,0 +1,231 @@
+"""Issue 17, the command line: no tracebacks, no empty success, commands that agree."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from tests.conftest import CONFIG, POST, MakeCalendar
+
+Run = Callable[..., Result]
+
+
+# -- 17.8: clear messages instead of tracebacks ------------------------------------------
+
+
+def test_serve_on_a_taken_or_impossible_address_is_a_message(make_calendar: MakeCalendar,
+                                                             run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(root, "serve", "-a", f"127.0.0.1:{port}")
+    assert result.exit_code == 1
+    assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in result.output
+    assert not (root / "site").exists()  # refused before building anything
+    for address in ("127.0.0.1:99999", "127.0.0.1:http", "nowhere:8000"):
+        result = run(root, "serve", "-a", address)
+        assert result.exit_code == 2, address
+        assert f"'{address}' is not IP:PORT with a port from 1 to 65535" in result.output
+
+
+def test_build_into_an_impossible_folder_is_a_message(make_calendar: MakeCalendar,
+                                                      run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n"})
+    (root / "afile").write_text("not a folder")
+    result = run(root, "build", "-d", "afile/site")
+    assert result.exit_code == 1
+    assert result.output == "postgen: cannot write the site to afile/site: Not a directory\n"
+    result = run(root, "build", "-d", "/proc/postgen-nowhere/site")
+    assert result.exit_code == 1
+    assert "cannot write the site to /proc/postgen-nowhere" in result.output
+    # The same folder named in mkdocs.yml: the build stops with the file it could not write.
+    config = (root / "mkdocs.yml").read_text()
+    (root / "mkdocs.yml").write_text("site_dir: afile/site\n" + config)
+    result = run(root, "build")
+    assert result.exit_code == 1
+    assert result.output.startswith("postgen: cannot write the site: ")
+    assert "afile/site" in result.output and "Not a directory" in result.output
+
+
+# -- 17.9: no empty success --------------------------------------------------------------
+
+
+def test_a_content_dir_that_is_no_folder_is_a_config_error(make_calendar: MakeCalendar,
+                                                           run: Run) -> None:
+    typo = CONFIG.replace("  - postgen:\n", "  - postgen:\n      content_dir: contnet\n")
+    root = make_calendar({"mkdocs.yml": typo, "content/a.md": POST.format(id="a")})
+    for command in ("check", "build", "status", "export --format csv"):
+        result = run(root, *command.split())
+        assert result.exit_code == 1, command
+        assert ("mkdocs.yml:5:20: error[content-dir-missing]: content_dir 'contnet' does not "
+                "exist; did you mean 'content'?") in result.output, command
+    (root / "content/a.md").unlink()
+    (root / "content").rmdir()
+    result = run(root, "-f", "mkdocs.yml", "check")
+    assert result.exit_code == 1
+    assert "content_dir 'contnet' does not exist: the posts live there" in result.output
+    (root / "mkdocs.yml").write_text(CONFIG)
+    result = run(root, "check")
+    assert result.exit_code == 1
+    assert ("mkdocs.yml:5:7: error[content-dir-missing]: content_dir 'content' does not exist"
+            in result.output)
+
+
+def test_check_of_a_path_that_does_not_exist_is_a_usage_error(make_calendar: MakeCalendar,
+                                                               run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    result = run(root, "check", "content/nope")
+    assert result.exit_code == 2
+    assert "'content/nope' does not exist" in result.output
+
+
+# -- 17.11: config errors read the same from every command --------------------------------
+
+
+def test_a_config_typo_reads_the_same_in_build_serve_and_mkdocs(make_calendar: MakeCalendar,
+                                                                run: Run) -> None:
+    typo = CONFIG.replace("timezone:", "timezon:")
+    root = make_calendar({"mkdocs.yml": typo, "content/a.md": POST.format(id="a"),
+                          "docs/welcome.md": "# Hi\n"})
+    checked = run(root, "check")
+    assert checked.exit_code == 1
+    expected = "mkdocs.yml:5:7: error[field-unknown]: unknown setting "
+    assert expected + "'plugins.1.postgen.timezon'; did you mean 'timezone'?" in checked.output
+    for command in ("build", "build --strict", "build --clean", "serve -a 127.0.0.1:1"):
+        result = run(root, *command.split())
+        assert result.exit_code == 1, command
+        assert result.output == checked.output, command
+        assert "Required configuration" not in result.output
+    assert not (root / "site").exists()
+    plain = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=root,
+                           capture_output=True, text=True, check=False)
+    assert plain.returncode == 1
+    assert "Required configuration" not in plain.stderr
+    assert checked.output.splitlines()[0] in plain.stderr
+
+
+# -- 17.10: commands that agree --------------------------------------------------------------
+
+
+def test_status_lists_posts_with_errors_as_errors(make_calendar: MakeCalendar,
+                                                  run: Run) -> None:
+    broken = POST.format(id="b").replace("awareness", "hype")
+    root = make_calendar({"content/a.md": POST.format(id="a"), "content/b.md": broken})
+    result = run(root, "status", "--now", "2027-03-01 09:00")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Errors (1 in 1 file; not sent until fixed)\n"
+        "  content/b.md:6:9: error[funnel-unknown]: 'hype' is not a funnel")
+    assert "a -> x" in result.output
+    data = json.loads(run(root, "status", "--format", "json").output)
+    assert [(e["path"], e["rule"]) for e in data["errors"]] == [("content/b.md",
+                                                                 "funnel-unknown")]
+
+
+def test_render_of_a_channel_the_post_does_not_go_to_is_an_error(make_calendar: MakeCalendar,
+                                                                  run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    result = run(root, "render", "a", "-c", "mastodon")
+    assert result.exit_code == 2
+    assert "a does not go to mastodon (its channels: x, linkedin)" in result.output
+
+
+def test_an_unknown_channel_is_a_usage_error_in_every_command(make_calendar: MakeCalendar,
+                                                              run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    for command in (["new", "T", "-c", "tiktok"], ["render", "-c", "tiktok"],
+                    ["render", "a", "-c", "tiktok"], ["count", "-c", "tiktok", "hi"],
+                    ["approve", "a", "-c", "tiktok", "--by", "dana"],
+                    ["request-changes", "a", "-c", "tiktok", "--by", "d", "--note", "n"]):
+        result = run(root, *command)
+        assert result.exit_code == 2, command
+        assert "tiktok" in result.output and "Traceback" not in result.output
+    assert run(root, "new", "T", "-c", "linkdin").output.endswith(
+        "unknown channel 'linkdin'; did you mean 'linkedin'?\n")
+    listed = run(root, "count", "-c", "tiktok", "hi").output
+    names = listed[listed.index("(") + 1:listed.index(")")].split(", ")
+    assert len(names) == len(set(names)) and {"x", "linkedin", "newsletter", "email"} <= set(names)
+    assert sorted(p.name for p in (root / "content").rglob("*.md")) == ["a.md"]
+
+
+def test_ledger_show_prints_the_calendar_timezone(make_calendar: MakeCalendar,
+                                                  run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    (root / "publish-ledger.jsonl").write_text(
+        '{"at": "2027-03-02T08:30:05+00:00", "channel": "x", "event": "intent", "hash": "h",'
+        ' "key": "0123456789abcdef", "post": "a", "publisher": "outbox"}\n'
+        '{"at": "2027-03-02T08:30:06+00:00", "channel": "x", "event": "sent", '
+        '"key": "0123456789abcdef", "post": "a", "remote_id": "r1"}\n')
+    result = run(root, "ledger", "show")
+    assert result.exit_code == 0
+    assert result.output.startswith("0123456789abcdef  2027-03-02 09:30:06 CET  sent")
+    shown = json.loads(run(root, "ledger", "show", "--format", "json").output)
+    assert shown[0]["at"] == "2027-03-02T08:30:06+00:00"
+
+
+def test_publish_says_which_variants_are_blocked_and_why(make_calendar: MakeCalendar,
+                                                         run: Run) -> None:
+    draft = POST.format(id="d").replace("funnel: awareness", "funnel: awareness\ndraft: true")
+    root = make_calendar({"content/a.md": POST.format(id="a"), "content/d.md": draft})
+    result = run(root, "publish", "--dry-run", "--now", "2027-03-01 09:00")
+    assert "Blocked (2), not sent until that changes:\n" in result.output
+    assert "  d -> x: due 2027-03-02 09:30 CET, but a draft\n" in result.output
+    assert "  d -> linkedin: due 2027-03-02 09:30 CET, but a draft\n" in result.output
+    assert "a -> x" not in result.output  # waiting, not blocked
+
+
+# -- 17.14: slugs ------------------------------------------------------------------------------
+
+
+def test_titles_become_transliterated_unique_slugs(make_calendar: MakeCalendar,
+                                                   run: Run) -> None:
+    root = make_calendar({})
+    made = run(root, "new", "Café über Straße", "--date", "2027-03-02 09:30")
+    assert made.output == "content/2027-03/cafe-uber-strasse.md\n"
+    assert "id: 2027-03-02-cafe-uber-strasse\n" in (root / made.output.strip()).read_text()
+    coffee = [run(root, "new", "☕☕☕", "--date", when).output.strip()
+              for when in ("2027-03-02 09:30", "2027-03-02 11:00")]
+    assert coffee == ["content/2027-03/2027-03-02-0930.md", "content/2027-03/2027-03-02-1100.md"]
+    assert "id: 2027-03-02-0930\n" in (root / coffee[0]).read_text()
+    assert "title: ☕☕☕\n" in (root / coffee[0]).read_text()
+    for empty in ("", "   "):
+        refused = run(root, "new", empty)
+        assert refused.exit_code == 2
+        assert "a post needs a title" in refused.output
+    assert len(list((root / "content").rglob("*.md"))) == 3
+    checked = run(root, "check")
+    assert checked.exit_code == 0
+    assert checked.output.count("warning[body-placeholder]: the body is still the placeholder") == 3
+    (root / coffee[0]).write_text((root / coffee[0]).read_text().replace(
+        "Write the post here.", "Three coffees.", 1))
+    assert run(root, "check").output.count("warning[body-placeholder]") == 2
+
+
+# -- 17.15: help that helps ------------------------------------------------------------------
+
+
+def test_help_lists_whole_descriptions_and_says_what_approve_requires(run: Run,
+                                                                      tmp_path: Path) -> None:
+    for args in ((), ("ledger",)):
+        shown = run(tmp_path, *args, "--help").output
+        commands = shown[shown.index("Commands:"):]
+        assert "..." not in commands and "…" not in commands
+    assert "check Check the config and every post; report every problem, each with its place." in (
+        " ".join(run(tmp_path, "--help").output.split()))
+    approve = " ".join(run(tmp_path, "approve", "--help").output.split())
+    assert "--by NAME Who approves; required with POST" in approve
+
+
+def test_the_readme_says_how_postgen_gets_on_the_path() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    first_plain = readme.index("`postgen init")
+    assert "activate the\nvirtual environment first (`. .venv/bin/activate`)" in (
+        readme[:first_plain])
