@@ -541,8 +541,11 @@ def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
                    "and channel (spreadsheets); json: every post with its variants.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to FILE instead of standard output.")
+@click.option("--results", "what_results", is_flag=True,
+              help="Export what sent posts did instead (results.jsonl, newest per post and "
+                   "channel, with reach, engagement, visits, conversions): csv or json.")
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+def export(ctx: click.Context, fmt: str, output: Path | None, what_results: bool) -> None:
     """Export the calendar: every post and channel with its exact text, time and review
     state, as the approval site's calendar.ics and posts.json hold them (or as CSV).
 
@@ -553,6 +556,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     Examples:
       postgen export --format csv -o calendar.csv
       postgen export --format ics > calendar.ics
+      postgen export --format csv --results -o results.csv
     """
     from postgen.configfile import find_config
     from postgen.files import write_atomically
@@ -561,7 +565,11 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
 
     build = SiteBuild(find_config(Path.cwd(), ctx.find_root().obj), None)
     site = build.site
-    if fmt == "csv":  # with each post's source, for `postgen import`
+    if what_results:
+        if fmt == "ics":
+            raise click.BadParameter("results export as csv or json", param_hint="--format")
+        data = _results_export(build, fmt)
+    elif fmt == "csv":  # with each post's source, for `postgen import`
         data = posts_csv(site, {p.id: p for p in _calendar(ctx).posts})
     else:
         data = (ics if fmt == "ics" else posts_json)(site).content
@@ -575,6 +583,26 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
             raise PostgenError(f"cannot write {output}: {exc.strerror}") from None
         click.echo(f"wrote {output}", err=True)
     _fail_on_errors(ctx, build.problems)
+
+
+def _results_export(build: Any, fmt: str) -> bytes:
+    import csv
+    import io
+    import json
+
+    from postgen import spreadsheet
+    from postgen.results.report import EXPORT_COLUMNS, export_rows
+
+    rows = export_rows(build.results, build.site.config.timezone)
+    if fmt == "json":
+        return (json.dumps(rows, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([spreadsheet.escape("" if row[c] is None else str(row[c]))
+                         for c in EXPORT_COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 @contextmanager

@@ -97,7 +97,8 @@ def front_matter(channels: list[str] | None = None) -> dict[str, Any]:
         "id": {"type": "string", "pattern": _anchored(schema.ID_PATTERN),
                "description": "Stable: it survives renaming the file"},
         "title": {"type": "string", "maxLength": 300},
-        "date": _DATE,
+        "date": {"description": _DATE["description"] + "; or 'auto': the next free posting "
+                 "slot of each channel", "type": "string"},
         "channels": {**_channel_list(channels), "minItems": 1},
         "funnel": {"enum": [f.value for f in Funnel]},
         "campaign": {"type": "string", "maxLength": 64, "pattern": _anchored(schema._SLUG)},
@@ -110,6 +111,12 @@ def front_matter(channels: list[str] | None = None) -> dict[str, Any]:
         "lang": {"type": "string", "maxLength": 35, "pattern": _anchored(schema._LANG)},
         "draft": {"type": "boolean"},
         "paid": _paid(channels),
+        "repeat": {"type": "string", "description": "An RFC 5545 RRULE, e.g. "
+                   "FREQ=WEEKLY;BYDAY=SU;COUNT=8: the post repeats from its date"},
+        "skip": {"type": "array", "items": {"type": "string"},
+                 "description": "Dates (YYYY-MM-DD) the repeat rule leaves out"},
+        "evergreen": {"type": "boolean",
+                      "description": "Sent again into free posting slots (schedule.min_gap)"},
         "variants": {"type": "object", "description": "Per-channel changes, by channel name",
                      "additionalProperties": _override(dict(schema.PLATFORM_FIELDS)),
                      **({"propertyNames": {"enum": channels}} if channels is not None else {})},

@@ -126,6 +126,7 @@ CALENDAR_FILES = {
     ".github/workflows/approvals.yml": "workflows/approvals.yml",
     ".github/workflows/pages.yml": "workflows/pages.yml",
     ".github/workflows/accounts.yml": "workflows/accounts.yml",
+    ".github/workflows/results.yml": "workflows/results.yml",
     ".github/commit-and-push.sh": "commit-and-push.sh",
 }
 FIRST_POST = "Hello from our new content calendar"
