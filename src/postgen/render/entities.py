@@ -15,6 +15,7 @@ token's place in the post's file:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from postgen.render import markup
 from postgen.render.model import Variant
 
 PLATFORMS = ("x", "mastodon", "bluesky")
+_MAX_WARNINGS = 20  # per post: a text full of them should not flood the report
 _NAMES = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
 
 # What the writer wrote: a hashtag is the whole word after "#" (less the punctuation
@@ -110,9 +112,11 @@ def check(post: Post, variants: Sequence[Variant], root: Path,
                 found.append(place.warning(shown, "entity-link", f"{v.channel}: '{shown}' "
                                            f"becomes a link on {name}, to http://{shown}"))
         tags = {e.start: e.end for e in made if e.kind == "hashtag"}
-        links = [(e.start, e.end) for e in made if e.kind == "link"]
+        links = sorted((e.start, e.end) for e in made if e.kind == "link")
+        starts = [a for a, _ in links]
         for m in _WRITTEN_TAG.finditer(text):
-            if any(a <= m.start() < b for a, b in links):
+            i = bisect.bisect_right(starts, m.start()) - 1
+            if i >= 0 and m.start() < links[i][1]:
                 continue  # a fragment of a URL
             written = _END_PUNCT.sub("", m.group())
             if len(written) < 2:
@@ -142,7 +146,7 @@ def check(post: Post, variants: Sequence[Variant], root: Path,
         if yes and no:
             found.append(place.warning(written, "entity-mention", f"'{written}' is a mention "
                                        f"on {_list(yes)} but not on {_list(no)}"))
-    return _unique(found)
+    return _unique(found)[:_MAX_WARNINGS]
 
 
 def _first_emphasis(blocks: Iterable[object]) -> str | None:
@@ -187,12 +191,18 @@ class _Places:
             self.lines = (root / post.path).read_text(encoding="utf-8").split("\n")
         except (OSError, UnicodeDecodeError):
             self.lines = []
+        self.found: dict[str, tuple[int, int]] = {}
 
     def warning(self, token: str, rule: str, message: str) -> diag.Diagnostic:
         line, col = self._find(token)
         return diag.Diagnostic(self.post.path, line, col, diag.Severity.WARNING, rule, message)
 
     def _find(self, token: str) -> tuple[int, int]:
+        if token not in self.found:
+            self.found[token] = self._search(token)
+        return self.found[token]
+
+    def _search(self, token: str) -> tuple[int, int]:
         body = self.post.body_line - 1
         order = [*range(body, len(self.lines)), *range(0, min(body, len(self.lines)))]
         for index in order:
