@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,11 +94,17 @@ class Violation(Exception):
     """The client did something the real platform refuses or mis-handles."""
 
 
+def real_clock() -> datetime:
+    return datetime.now(UTC)
+
+
 class FakeAPI:
     base = ""  # the server's URL, set when it starts
 
     def __init__(self) -> None:
         self.violations: list[str] = []
+        #: The platform's own time (the harness's fake clock, in the publishers' tests).
+        self.clock: Callable[[], datetime] = real_clock
 
     def handle(self, req: Recorded) -> Reply:
         raise NotImplementedError
@@ -252,7 +259,20 @@ class FakeMastodon(FakeAPI):
             return self.poll(req.path.rsplit("/", 1)[1])
         if req.route == "POST /api/v1/statuses":
             return self.status(req)
+        if req.route == "GET /api/v1/accounts/verify_credentials":
+            return Reply(200, {"id": MASTODON_ACCOUNT, "username": "acme", "acct": "acme"})
+        if req.route == f"GET /api/v1/accounts/{MASTODON_ACCOUNT}/statuses":
+            return self.listing(req)
         return Reply(404, {"error": "Record not found"})
+
+    def listing(self, req: Recorded) -> Reply:
+        """The account's statuses, newest first, 40 at most, older than `max_id`; their
+        `content` is HTML, as Mastodon renders it."""
+        self.check(req.query.get("limit") == "40", "limit")
+        before = int(req.query.get("max_id", "9" * 12))
+        newest = sorted((s for s in self.statuses.values() if int(s["id"]) < before),
+                        key=lambda s: int(s["id"]), reverse=True)[:40]
+        return Reply(200, [{**s, "content": as_html(s["content"])} for s in newest])
 
     def upload(self, req: Recorded) -> Reply:
         self.check(req.headers.get("content-type", "").startswith("multipart/form-data"),
@@ -306,10 +326,26 @@ class FakeMastodon(FakeAPI):
             "id": status_id, "url": f"{self.base}/@acme/{status_id}",
             "uri": f"{self.base}/users/acme/statuses/{status_id}", "content": text,
             "in_reply_to_id": parent, "visibility": body.get("visibility"),
+            "created_at": self.clock().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "media_attachments": [self._public(m) for m in body.get("media_ids", [])],
         }
         self.keys[str(key)] = status_id
         return Reply(200, self.statuses[status_id])
+
+
+MASTODON_ACCOUNT = "109000000000000001"
+
+
+def as_html(text: str) -> str:
+    """A status's text as Mastodon renders it: paragraphs, line breaks, linked tags."""
+    import html
+    import re
+
+    escaped = html.escape(text, quote=False)
+    linked = re.sub(r"#(\w+)", r'<a href="/tags/\1" class="mention hashtag" rel="tag">'
+                              r"#<span>\1</span></a>", escaped)
+    paragraphs = linked.split("\n\n")
+    return "".join(f"<p>{p.replace(chr(10), '<br />')}</p>" for p in paragraphs)
 
 
 # -- Bluesky -------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 header, server errors, timeouts, resets, refused connections, bad tokens, refusals.
 
 What matters is the class of the outcome: a request that may have posted is
-never repeated unless it carries an idempotency key (Mastodon) or a
-client-chosen record key (Bluesky, and the webhook's Idempotency-Key).
+never repeated unless it carries a client-chosen record key (Bluesky, and the
+webhook's Idempotency-Key); Mastodon looks its statuses up instead.
 """
 
 from __future__ import annotations
@@ -42,16 +42,17 @@ class Faults:
     count: Callable[[Any], int]  # how many posts the platform (a FakeAPI) now has
     upload: str | None = None  # a request before the post that is safe to repeat
     header: bool = True  # the rate limit says when to come back
+    looks_up: bool = False  # after a lost answer, finds the post it made on the platform
 
 
 FAULTS = {
     "mastodon": Faults(
-        "POST /api/v1/statuses", True,
+        "POST /api/v1/statuses", False,
         lambda now, s: answer(429, {"error": "Too many requests"},
                               X_RateLimit_Reset=(now + timedelta(seconds=s)).isoformat()),
         answer(422, {"error": "Validation failed: Text character limit of 500 exceeded"}),
         "Validation failed: Text character limit of 500 exceeded",
-        lambda api: len(api.statuses), "POST /api/v2/media"),
+        lambda api: len(api.statuses), "POST /api/v2/media", looks_up=True),
     "bluesky": Faults(
         "POST /xrpc/com.atproto.repo.createRecord", True,
         lambda now, s: answer(429, {"error": "RateLimitExceeded", "message": "Rate Limit "
@@ -178,7 +179,8 @@ def test_a_server_error_on_an_upload_is_retried(world: World, name: str) -> None
 @pytest.mark.parametrize("name", NAMES)
 def test_a_timeout_after_posting_is_never_a_duplicate(world: World, name: str) -> None:
     """The platform acts, the answer comes too late: keyed requests are repeated and the
-    platform recognises the key; others are an unknown outcome, never repeated."""
+    platform recognises the key; Mastodon finds the status among the account's; others
+    are an unknown outcome, never repeated."""
     faults = start(world, name)
     job = world.job()
     world.fake.fail(faults.post, timeout(after=True))
@@ -186,6 +188,9 @@ def test_a_timeout_after_posting_is_never_a_duplicate(world: World, name: str) -
         sent = world.publisher().send(job)
         assert sent.remote_id
         assert hits(world, faults.post) >= 2
+    elif faults.looks_up:
+        sent = world.publisher().send(job)
+        assert sent.remote_id and hits(world, faults.post) == 1
     else:
         with pytest.raises(OutcomeUnknown, match="ReadTimeout"):
             world.publisher().send(job)
@@ -242,15 +247,28 @@ def test_x_duplicate_content_means_possibly_already_posted(world: World) -> None
     assert len(world.api.tweets) == 1
 
 
-def test_a_mastodon_retry_after_a_timeout_does_not_post_twice(world: World) -> None:
+def test_a_mastodon_status_whose_answer_is_lost_is_looked_up_never_repeated(
+        world: World) -> None:
     world.use("mastodon")
-    job = world.job()
-    world.fake.fail("POST /api/v1/statuses", timeout(after=True))
+    job = world.job(THREAD, media=False)
+    world.fake.fail("POST /api/v1/statuses", timeout(after=True), skip=1)  # the 2nd part
     sent = world.publisher().send(job)
     statuses = [r for r in world.fake.requests if r.route == "POST /api/v1/statuses"]
-    assert len(statuses) == 2
-    assert {r.headers["idempotency-key"] for r in statuses} == {f"{job.idempotency_key}-0"}
-    assert list(world.api.statuses) == [sent.remote_id]
+    assert [r.headers["idempotency-key"] for r in statuses] == [
+        f"{job.idempotency_key}-{i}" for i in range(3)]  # each part once
+    assert "GET /api/v1/accounts/109000000000000001/statuses" in world.received()
+    assert list(world.api.statuses) == list(sent.part_ids) and len(sent.part_ids) == 3
+    second = world.api.statuses[sent.part_ids[1]]
+    assert second["in_reply_to_id"] == sent.part_ids[0]
+
+
+def test_a_mastodon_status_not_found_after_a_lost_answer_is_unknown(world: World) -> None:
+    world.use("mastodon")
+    job = world.job(media=False)
+    world.fake.fail("POST /api/v1/statuses", timeout(after=False))  # never made
+    with pytest.raises(OutcomeUnknown, match="may have gone through"):
+        world.publisher().send(job)
+    assert hits(world, "POST /api/v1/statuses") == 1 and world.api.statuses == {}
 
 
 def test_a_bluesky_retry_with_the_same_rkey_does_not_post_twice(world: World) -> None:

@@ -158,18 +158,47 @@ class RestPublisher:
         return shown
 
     def send(self, job: Job) -> Sent:
+        return self.finish(job, {})
+
+    def finish(self, job: Job, found: Mapping[int, Values]) -> Sent:
+        """Send the variant's steps, skipping the parts in `found` (already on the platform,
+        with the values their answers gave) and every step before the last of them."""
         self.check()
         values = self.start(job, live=True)
         steps = steps_of(job.variant)
+        last = max(found, default=-1)
+        skip = next((i for i, s in enumerate(steps) if s.part == last), -1)
         posted: list[str] = []
-        for step in steps:
+        for index, step in enumerate(steps):
+            if step.part is not None and step.part in found:
+                values.update(found[step.part])
+                posted.append(str(values.get(f"part:{step.part}")))
+                continue
+            if index <= skip:
+                continue
             try:
                 self.perform(job, step, values, posted=bool(posted))
+            except OutcomeUnknown as exc:
+                made = self.look_up(job, step, values) if step.part is not None else None
+                if made is None:
+                    raise self.interrupted(job, exc, step, posted) from exc
+                values.update(made)
             except PublishError as exc:
                 raise self.interrupted(job, exc, step, posted) from exc
             if step.part is not None:
                 posted.append(str(values.get(f"part:{step.part}")))
+                if job.progress is not None and len(job.variant.parts) > 1:
+                    job.progress(tuple(posted))  # a thread: record each part
         return self.sent(job, values)
+
+    def look_up(self, job: Job, step: Step, values: Values) -> Values | None:
+        """After a part's request may have reached the platform: find what it made.
+
+        The values the part's answer would have given when the platform shows it
+        exists; None when it does not, or cannot tell (the request is then never
+        repeated in this run: a create may still be going on).
+        """
+        return None
 
     def resolve(self, job: Job) -> Sent | None:
         raise OutcomeUnknown(
@@ -205,7 +234,8 @@ class RestPublisher:
             kwargs["content"] = read_media(job.variant, file)
         elif p.body is not None:
             kwargs["json"] = p.body
-        return self.http(p.method, p.url, headers=p.headers, idempotent=idempotent, **kwargs)
+        return self.http(p.method, p.url, headers=p.headers, idempotent=idempotent,
+                         publishes=p.step.part is not None, **kwargs)
 
     def http(self, method: str, url: str, *, headers: Mapping[str, str], idempotent: bool,
              **kwargs: Any) -> httpx.Response:
