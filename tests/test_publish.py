@@ -457,7 +457,11 @@ def test_unknown_outcomes_are_resolved_by_asking_the_platform_on_the_next_run(
 
     key = key_of("p1", "x", _hash(root, "p1", "x"))
     tweet = next(iter(platforms.api("x").tweets))
-    assert run(root, "ledger", "resolve", key, "--sent", "--remote-id", tweet,
+    whole = run(root, "ledger", "resolve", key, "--sent", "--remote-id", tweet, "--by", "dana")
+    tweets = ", ".join(platforms.api("x").tweets)
+    assert whole.exit_code == 2 and (f"is a thread of 3 parts; the ledger confirms part(s) "
+                                     f"{tweets}: say how many you found") in whole.output
+    assert run(root, "ledger", "resolve", key, "--sent", "--parts", "3", "--remote-id", tweet,
                "--by", "dana").exit_code == 0
     third = run(root, "publish", "--now", "2027-03-02T09:36:00Z")
     assert third.exit_code == 0 and "Nothing to send." in third.output
