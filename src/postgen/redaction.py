@@ -1,7 +1,7 @@
 """Secrets kept out of every text postgen writes: the ledger, the summary, messages.
 
 A secret can reach a text in many shapes: as it is, escaped by `repr` (an
-exception quoting `b'Bearer abc\\n'`), JSON-escaped, URL-encoded, HTML-escaped,
+exception quoting `b'Bearer abc\\n'`) or JSON (once or twice), URL-encoded, HTML-escaped,
 base64-encoded (alone or inside a longer encoded value, such as Basic auth),
 hex, or cut short by a server that echoes part of it. `Scrubber` removes every
 one of these: each form whole, and any run of `PIECE` or more characters of a
@@ -32,9 +32,11 @@ def forms(value: str) -> set[str]:
     found = {value, value.strip()}
     for v in list(found):
         data = v.encode("utf-8", "surrogatepass")
-        found |= {repr(v)[1:-1], ascii(v)[1:-1], repr(data)[2:-1], json.dumps(v)[1:-1],
-                  json.dumps(v, ensure_ascii=False)[1:-1], quote(v, safe=""), quote(v),
-                  quote_plus(v, safe=""), html.escape(v), data.hex()}
+        escaped = {repr(v)[1:-1], ascii(v)[1:-1], repr(data)[2:-1], json.dumps(v)[1:-1],
+                   json.dumps(v, ensure_ascii=False)[1:-1]}
+        twice = {f for e in escaped for f in (repr(e)[1:-1], json.dumps(e)[1:-1])}
+        found |= escaped | twice | {quote(v, safe=""), quote(v), quote_plus(v, safe=""),
+                                    html.escape(v), data.hex()}
         found |= set(_base64(data))
     return {f for f in found if len(f) >= SHORTEST}
 

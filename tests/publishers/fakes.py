@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,9 +70,13 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+#: How long a "late" fault's platform goes on with the request after answering 504.
+LATE = 0.25
+
+
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # "reply", "timeout" or "reset"
+    kind: str  # "reply", "timeout", "reset" or "late"
     reply: Reply | None = None
     after: bool = False  # act on the request first (the platform did it), then fail
 
@@ -88,6 +92,11 @@ def timeout(*, after: bool = True) -> Fault:
 
 def reset(*, after: bool = False) -> Fault:
     return Fault("reset", after=after)
+
+
+def late() -> Fault:
+    """A proxy's 504 at once, while the platform goes on and acts `LATE` seconds later."""
+    return Fault("late", Reply(504, b"<html><body>504 Gateway Time-out</body></html>"))
 
 
 class Violation(Exception):
@@ -192,6 +201,12 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             if fault is not None and fault.kind == "reply" and fault.reply is not None:
                 self._send(fault.reply)
                 return
+            if fault is not None and fault.kind == "late" and fault.reply is not None:
+                self._send(fault.reply)
+                self.wfile.flush()
+                time.sleep(LATE)
+                server._dispatch(req)
+                return
             reply = server._dispatch(req) if fault is None or fault.after else None
             if fault is None and reply is not None:
                 self._send(reply)
@@ -239,8 +254,9 @@ def serve(make: Callable[[], FakeAPI]) -> FakeServer:
 
 
 class FakeMastodon(FakeAPI):
-    """`/api/v2/media` (202 while processing, polled at `/api/v1/media/:id`) and
-    `/api/v1/statuses` with Idempotency-Key: a repeated key answers the same status."""
+    """`/api/v2/media` (202 while processing, polled at `/api/v1/media/:id`),
+    `/api/v1/statuses` with Idempotency-Key (a key repeated within the hour answers the
+    same status), `verify_credentials` and the account's statuses, newest first."""
 
     def __init__(self, token: str, *, processing: int = 0) -> None:
         super().__init__()
@@ -248,7 +264,7 @@ class FakeMastodon(FakeAPI):
         self.processing = processing  # polls answered 206 before a media is ready
         self.media: dict[str, dict[str, Any]] = {}
         self.statuses: dict[str, dict[str, Any]] = {}
-        self.keys: dict[str, str] = {}
+        self.keys: dict[str, tuple[str, datetime]] = {}  # key -> status id, when made
 
     def handle(self, req: Recorded) -> Reply:
         if req.headers.get("authorization") != f"Bearer {self.token}":
@@ -306,8 +322,9 @@ class FakeMastodon(FakeAPI):
         self.check(req.headers.get("content-type") == "application/json", "not JSON")
         key = req.headers.get("idempotency-key")
         self.check(key, "a status without Idempotency-Key")
-        if key in self.keys:
-            return Reply(200, self.statuses[self.keys[str(key)]])
+        made = self.keys.get(str(key))
+        if made is not None and self.clock() - made[1] < KEY_WINDOW:
+            return Reply(200, self.statuses[made[0]])
         body = req.json()
         text = body.get("status")
         self.check(isinstance(text, str) and text, "no status text")
@@ -329,11 +346,13 @@ class FakeMastodon(FakeAPI):
             "created_at": self.clock().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "media_attachments": [self._public(m) for m in body.get("media_ids", [])],
         }
-        self.keys[str(key)] = status_id
+        self.keys[str(key)] = (status_id, self.clock())
         return Reply(200, self.statuses[status_id])
 
 
 MASTODON_ACCOUNT = "109000000000000001"
+#: How long Mastodon answers a repeated Idempotency-Key with the status it made.
+KEY_WINDOW = timedelta(hours=1)
 
 
 def as_html(text: str) -> str:

@@ -409,8 +409,8 @@ def redact(headers: Mapping[str, str]) -> dict[str, str]:
 
 def _scrubber(headers: Mapping[str, str], secrets: Sequence[str]) -> Callable[[str], str]:
     """Removes every credential sent in `headers`, and `secrets`, from a message."""
-    values = [v for name, value in headers.items() if name.lower() in SECRET_HEADERS
-              for v in (value, value.partition(" ")[2])]
+    values = [value.partition(" ")[2] or value for name, value in headers.items()
+              if name.lower() in SECRET_HEADERS]  # the credential, without its scheme
     return redaction.Scrubber([*values, *secrets])
 
 
