@@ -277,6 +277,10 @@ def dies_before_part(n: int) -> type:
 def test_a_crashed_thread_says_how_many_parts_to_look_for_and_resolves_by_parts(
         tmp_path: Path, run: Run) -> None:
     p = Platforms(["x"])
+    # The token may post but not read (no users.read): X cannot be asked what exists.
+    p.servers["x"].fail("GET /2/users/me", answer(403, {
+        "title": "Forbidden", "detail": "You are not permitted to perform this request.",
+        "type": "about:blank", "status": 403}), times=10)
     try:
         root = write_calendar(tmp_path, {"x": p.channel("x")},
                               [post("p1", ["x"], body=thread("p1"))])

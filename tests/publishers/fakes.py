@@ -488,6 +488,7 @@ class FakeBluesky(FakeAPI):
 
 # -- X -------------------------------------------------------------------------------
 
+X_USER = "2244994945"
 X_DUPLICATE = {"detail": "You are not allowed to create a Tweet with duplicate content.",
                "type": "about:blank", "title": "Forbidden", "status": 403}
 
@@ -521,7 +522,34 @@ class FakeX(FakeAPI):
                                         "associated_metadata": body["metadata"]}})
         if req.route == "POST /2/tweets":
             return self.tweet(req)
+        if req.route == "GET /2/users/me":
+            return Reply(200, {"data": {"id": X_USER, "name": "Acme", "username": "acme"}})
+        if req.route == f"GET /2/users/{X_USER}/tweets":
+            return self.timeline(req.query)
         return Reply(404, {"title": "Not Found Error", "detail": req.path, "status": 404})
+
+    def timeline(self, query: dict[str, str]) -> Reply:
+        """The user's posts since `start_time`, newest first; links shown as t.co."""
+        import re
+
+        since = datetime.fromisoformat(query["start_time"].replace("Z", "+00:00"))
+        self.check("created_at" in query.get("tweet.fields", ""), "tweet.fields")
+        shown = []
+        for tweet_id, t in reversed(self.tweets.items()):
+            if t["created"] < since:
+                continue
+            text = re.sub(r"https?://\S+", "https://t.co/Ab12Cd34", t["text"])
+            item: dict[str, Any] = {"id": tweet_id, "text": text.replace("&", "&amp;"),
+                                    "created_at": t["created"].isoformat().replace("+00:00",
+                                                                                   "Z")}
+            if t["reply_to"]:
+                item["referenced_tweets"] = [{"type": "replied_to", "id": t["reply_to"]}]
+            shown.append(item)
+        limit = int(query.get("max_results", "10"))
+        meta: dict[str, Any] = {"result_count": min(limit, len(shown))}
+        if len(shown) > limit:
+            meta["next_token"] = "page2"
+        return Reply(200, {"data": shown[:limit], "meta": meta} if shown else {"meta": meta})
 
     def tweet(self, req: Recorded) -> Reply:
         self.check(req.headers.get("content-type") == "application/json", "not JSON")
@@ -536,6 +564,7 @@ class FakeX(FakeAPI):
             return Reply(403, X_DUPLICATE)
         tweet_id = str(1890000000000000000 + len(self.tweets))
         self.tweets[tweet_id] = {"id": tweet_id, "text": text, "reply_to": parent,
+                                 "created": self.clock(),
                                  "media": (body.get("media") or {}).get("media_ids", [])}
         return Reply(201, {"data": {"id": tweet_id, "text": text,
                                     "edit_history_tweet_ids": [tweet_id]}})
@@ -635,8 +664,33 @@ class FakeGraph(FakeAPI):
 
     def new(self, kind: str, **fields: Any) -> str:
         object_id = str(17800000000000000 + len(self.objects))
-        self.objects[object_id] = {"kind": kind, **fields}
+        self.objects[object_id] = {"kind": kind, "created": self.clock(), **fields}
         return object_id
+
+    def listing(self, node: str, edge: str, query: dict[str, str]) -> Reply:
+        """An account's published posts, newest first, since `since` (Unix seconds)."""
+        since = datetime.fromtimestamp(int(query.get("since", "0")), UTC)
+        fields = query.get("fields", "").split(",")
+        items = []
+        for post in reversed(self.published):
+            obj = self.objects[post.split("_")[-1]]
+            body = self.objects.get(obj.get("container", ""), {}).get("body", {})
+            reply = bool(body.get("reply_to_id"))
+            mine = {(PAGE_ID, "published_posts"): post.startswith(f"{PAGE_ID}_"),
+                    (IG_USER_ID, "media"): obj.get("user") == IG_USER_ID,
+                    (THREADS_USER_ID, "threads"): obj.get("user") == THREADS_USER_ID
+                    and not reply,
+                    (THREADS_USER_ID, "replies"): obj.get("user") == THREADS_USER_ID
+                    and reply}.get((node, edge), False)
+            if not mine or obj["created"] < since:
+                continue
+            text = obj.get("caption") or obj.get("message") or body.get("caption") \
+                or body.get("text")
+            stamp = obj["created"].strftime("%Y-%m-%dT%H:%M:%S+0000")
+            item = {"id": post, "message": text, "caption": text, "text": text,
+                    "created_time": stamp, "timestamp": stamp}
+            items.append({k: v for k, v in item.items() if k in fields})
+        return Reply(200, {"data": items[:int(query.get("limit", "25"))]})
 
     def handle(self, req: Recorded) -> Reply:
         import re
@@ -650,6 +704,8 @@ class FakeGraph(FakeAPI):
         node, edge = m.group(1), m.group(2)
         if req.method == "GET" and edge is None:
             return self.read(node, req.query.get("fields", ""))
+        if req.method == "GET" and edge in ("published_posts", "media", "threads", "replies"):
+            return self.listing(node, edge, req.query)
         self.check(req.method == "POST", "a write that is not a POST")
         body = req.json()
         handler = {(PAGE_ID, "photos"): self.photo, (PAGE_ID, "feed"): self.feed,
@@ -697,7 +753,7 @@ class FakeGraph(FakeAPI):
             self._image(body.get("image_url"))
         return Reply(200, {"id": self.new("container", pending=self.processing,
                                           item=body.get("is_carousel_item", False),
-                                          body=body)})
+                                          body=body, user=IG_USER_ID)})
 
     def threads_container(self, body: dict[str, Any]) -> Reply:
         kind = body.get("media_type")
@@ -712,7 +768,7 @@ class FakeGraph(FakeAPI):
         pending = 0 if kind == "TEXT" else self.processing
         return Reply(200, {"id": self.new("container", pending=pending,
                                           item=body.get("is_carousel_item", False),
-                                          body=body)})
+                                          body=body, user=THREADS_USER_ID)})
 
     def publish(self, body: dict[str, Any]) -> Reply:
         container = self.objects.get(str(body.get("creation_id")), {})
@@ -722,7 +778,7 @@ class FakeGraph(FakeAPI):
                                           error_subcode=2207027))
         self.check(not container.get("published"), "a container published twice")
         container["published"] = True
-        media = self.new("media", container=body["creation_id"])
+        media = self.new("media", container=body["creation_id"], user=container.get("user"))
         self.published.append(media)
         return Reply(200, {"id": media})
 

@@ -50,9 +50,11 @@ EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
     # attempt may have got through, a later 429 or 503 cannot say "nothing was sent".
     "webhook": {**dict.fromkeys(CELLS, SENT), "lost-then-429": UNKNOWN,
                 "lost-then-503": UNKNOWN},
-    # No key and nothing to ask: never repeated, left to a person.
-    **{name: dict.fromkeys(CELLS, UNKNOWN)
-       for name in ("x", "linkedin", "facebook", "instagram", "threads")},
+    # No key: never repeated; the account's posts are searched, as on Mastodon.
+    **{name: {**dict.fromkeys(CELLS, SENT), "504-going-on": ("unknown", "sent")}
+       for name in ("x", "facebook", "instagram", "threads")},
+    # No key and no listing postgen can read: left to a person.
+    "linkedin": dict.fromkeys(CELLS, UNKNOWN),
 }
 
 

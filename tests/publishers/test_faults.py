@@ -71,7 +71,8 @@ FAULTS = {
                      "title": "Invalid Request", "detail": "One or more parameters to your "
                      "request was invalid.", "type": "https://api.twitter.com/2/problems/"
                      "invalid-request"}),
-        "The `text` field is too long.", lambda api: len(api.tweets), "POST /2/media/upload"),
+        "The `text` field is too long.", lambda api: len(api.tweets), "POST /2/media/upload",
+        looks_up=True),
     "linkedin": Faults(
         "POST /rest/posts", False,
         lambda now, s: answer(429, {"status": 429, "message": "Resource level throttle limit "
@@ -85,7 +86,7 @@ FAULTS = {
         lambda now, s: answer(403, graph_error("(#32) Page request limit reached", 32),
                               X_Business_Use_Case_Usage=usage(s / 60)),
         answer(400, graph_error("(#100) Invalid parameter", 100)),
-        "(#100) Invalid parameter (code 100)", lambda api: len(api.published)),
+        "(#100) Invalid parameter (code 100)", lambda api: len(api.published), looks_up=True),
     "instagram": Faults(
         f"POST {G}/2002/media_publish", False,
         lambda now, s: answer(400, graph_error("(#4) Application request limit reached", 4,
@@ -94,7 +95,7 @@ FAULTS = {
         answer(400, graph_error("The aspect ratio is not supported.", 36003,
                                 error_subcode=2207009)),
         "The aspect ratio is not supported. (code 36003, subcode 2207009)",
-        lambda api: len(api.published), f"POST {G}/2002/media"),
+        lambda api: len(api.published), f"POST {G}/2002/media", looks_up=True),
     "threads": Faults(
         f"POST {T}/3003/threads_publish", False,
         lambda now, s: answer(400, graph_error("(#613) Calls to this api have exceeded the "
@@ -102,7 +103,7 @@ FAULTS = {
                               X_Business_Use_Case_Usage=usage(s / 60)),
         answer(400, graph_error("Param text must be at most 500 characters long.", 100)),
         "Param text must be at most 500 characters long.", lambda api: len(api.published),
-        f"POST {T}/3003/threads"),
+        f"POST {T}/3003/threads", looks_up=True),
     "webhook": Faults(
         "POST /hook", True,
         lambda now, s: answer(429, {"error": "slow down"},

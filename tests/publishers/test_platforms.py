@@ -170,12 +170,35 @@ def test_x_uploads_media_and_alt_text_before_the_post(world: World) -> None:
     assert [m["alt"] for m in world.api.media.values()] == ["One cup", "Two cups"]
 
 
-def test_x_resolve_asks_a_person(world: World) -> None:
+def test_x_resolve_finds_a_thread_whose_links_x_shows_as_t_co(world: World) -> None:
     world.use("x")
-    job = world.job()
+    body = "See https://acme.example.com/beans and acme.example.com.\n\n---\n\nPart two.\n"
+    job = world.job(body, media=False)
+    first = world.publisher().send(job)
+    before = len(world.received())
+    assert world.publisher().resolve(dataclasses.replace(job, intent_at=NOW)) == first
+    assert world.received()[before:] == ["GET /2/users/me", "GET /2/users/2244994945/tweets"]
+
+
+def test_x_resolve_asks_a_person_when_the_posts_are_too_many_to_search(world: World) -> None:
+    world.use("x")
+    for n in range(101):
+        world.api.tweets[str(n)] = {"id": str(n), "text": f"other {n}", "reply_to": None,
+                                    "created": NOW, "media": []}
+    job = world.job(media=False)
     with pytest.raises(OutcomeUnknown, match="https://x.com/acme"):
-        world.publisher().resolve(job)
-    assert world.received() == []
+        world.publisher().resolve(dataclasses.replace(job, intent_at=NOW))
+    assert not any(r.startswith("POST") for r in world.received())
+
+
+def test_threads_resolve_finds_the_first_part_and_its_replies(world: World) -> None:
+    world.use("threads")
+    job = world.job(THREAD, media=False)
+    first = world.publisher().send(job)
+    published = len(world.api.published)
+    assert world.publisher().resolve(dataclasses.replace(job, intent_at=NOW)) == first
+    assert len(world.api.published) == published
+    assert f"GET {T}/3003/replies" in world.received()
 
 
 # -- LinkedIn ------------------------------------------------------------------------
