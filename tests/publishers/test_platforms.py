@@ -151,6 +151,10 @@ def test_bluesky_resolve_finishes_a_half_posted_thread(world: World) -> None:
     with pytest.raises(Rejected, match="nope"):
         world.publisher().send(job)
     assert len(world.api.records) == 1
+    late = dataclasses.replace(job, can_send=False)  # past the grace window
+    with pytest.raises(OutcomeUnknown, match=r"part\(s\) 1 of the 3-part thread.*--parts 1"):
+        world.publisher().resolve(late)
+    assert len(world.api.records) == 1
     sent = world.publisher().resolve(job)
     assert sent is not None and len(sent.part_ids) == 3
     assert len(world.api.records) == 3 and world.api.violations == []

@@ -27,6 +27,7 @@ from postgen.publishers.base import (
     ConfigProblem,
     Context,
     Job,
+    OutcomeUnknown,
     PublishError,
     Rejected,
     Request,
@@ -207,13 +208,21 @@ class BlueskyPublisher(RestPublisher):
         return Sent(remote_id=uris[0], url=url, part_ids=uris)
 
     def resolve(self, job: Job) -> Sent | None:
-        """Every part found: Sent; none: None (not posted); some: finish the thread."""
+        """Every part found: Sent; none: None (not posted); some: finish the thread (within
+        the grace window)."""
         self.check()
         n = len(job.variant.parts)
         found = [self.get_record(self.rkey(job, i)) for i in range(n)]
         if all(f is None for f in found):
             return None
         if any(f is None for f in found):
+            if not job.can_send:  # past the grace window: nothing is sent late
+                seen = ", ".join(str(i + 1) for i, f in enumerate(found) if f is not None)
+                raise OutcomeUnknown(
+                    f"{self.channel.name}: part(s) {seen} of the {n}-part thread are posted, "
+                    "the rest are not, and the post's grace window has ended: finish the "
+                    "thread by hand or record what is there with `postgen ledger resolve "
+                    f"--sent --parts {n - found.count(None)}`")
             return self.send(job)  # the parts that exist are recognised by their rkeys
         values: Values = {}
         for i, record in enumerate(found):

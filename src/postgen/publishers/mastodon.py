@@ -33,7 +33,7 @@ from postgen.publishers.steps import Step
 
 #: Pages of 40 statuses searched at most; an account busier than that since the send
 #: began is left to a person.
-PAGES = 5
+PAGES = 10
 _TAG = re.compile(r"<[^>]*>")
 _BREAK = re.compile(r"<br\s*/?>|</p>", re.I)
 _REMOTE_MENTION = re.compile(r"(@\w+)@[\w.-]+\w")
