@@ -609,12 +609,24 @@ class FakeLinkedIn(FakeAPI):
                                          "image": f"urn:li:image:C4E{n}"}})
         if req.route == "POST /rest/posts":
             return self.post(req)
+        if req.route == "GET /rest/posts" and req.query.get("q") == "author":
+            return self.by_author(req)
         if req.method == "POST" and req.path.startswith("/rest/socialActions/"):
             urn = req.path.split("/")[3]
             self.check(urn in self.posts, f"a comment on unknown {urn}")
             self.comments.append(req.json())
             return Reply(201, {"id": f"{len(self.comments)}", "object": urn})
         return Reply(404, {"status": 404, "message": f"No route for {req.path}"})
+
+    def by_author(self, req: Recorded) -> Reply:
+        """The author's posts, newest first (the Posts API's "find by author")."""
+        self.check(req.headers.get("x-restli-method") == "FINDER", "X-RestLi-Method")
+        author = req.query.get("author")
+        mine = [{"id": urn, **p} for urn, p in reversed(self.posts.items())
+                if p["author"] == author]
+        count = int(req.query.get("count", "10"))
+        return Reply(200, {"elements": mine[:count],
+                           "paging": {"start": 0, "count": count, "links": []}})
 
     def post(self, req: Recorded) -> Reply:
         body = req.json()
@@ -638,7 +650,7 @@ class FakeLinkedIn(FakeAPI):
         for image in images:
             self.check(self.images.get(image["id"]), f"{image['id']} has no bytes yet")
         urn = f"urn:li:share:{7100000000000000000 + len(self.posts)}"
-        self.posts[urn] = body
+        self.posts[urn] = {**body, "createdAt": int(self.clock().timestamp() * 1000)}
         return Reply(201, None, {"x-restli-id": urn})
 
 

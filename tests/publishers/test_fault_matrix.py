@@ -52,9 +52,7 @@ EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
                 "lost-then-503": UNKNOWN},
     # No key: never repeated; the account's posts are searched, as on Mastodon.
     **{name: {**dict.fromkeys(CELLS, SENT), "504-going-on": ("unknown", "sent")}
-       for name in ("x", "facebook", "instagram", "threads")},
-    # No key and no listing postgen can read: left to a person.
-    "linkedin": dict.fromkeys(CELLS, UNKNOWN),
+       for name in ("x", "linkedin", "facebook", "instagram", "threads")},
 }
 
 

@@ -80,7 +80,7 @@ FAULTS = {
         answer(422, {"status": 422, "message": "ERROR :: /commentary :: Exceeded maximum "
                      "length"}),
         "ERROR :: /commentary :: Exceeded maximum length", lambda api: len(api.posts),
-        "POST /rest/images", header=False),
+        "POST /rest/images", header=False, looks_up=True),
     "facebook": Faults(
         f"POST {G}/1001/photos", False,
         lambda now, s: answer(403, graph_error("(#32) Page request limit reached", 32),
