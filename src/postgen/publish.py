@@ -12,9 +12,10 @@
 - unknown: a send may or may not have happened: never sent again blindly.
 
 `run` acts on a plan. Every channel's publisher validates its settings before
-any request (a channel with problems fails alone); then each channel, in a
-thread of its own, first asks the platform about its unknowns (`resolve`),
-then sends its due variants in time order: intent recorded and on disk, send,
+any request (a channel with problems fails alone), and a channel whose secret
+`accounts.lock` does not trust for its host is refused (see `postgen.trust`);
+then each channel, in a thread of its own, first asks the platform about its
+unknowns (`resolve`), then sends its due variants in time order: intent recorded and on disk, send,
 result recorded (and, for a thread, each part as it is posted). A failure is
 recorded for what it is and never stops the other channels; a rate limit that
 resets more than `LONG_WAIT` away stops its channel until the reset, the rest
@@ -39,7 +40,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from postgen import approvals, redaction
+from postgen import approvals, redaction, trust
 from postgen.errors import PostgenError
 from postgen.ledger import Entry, Ledger, Status, key_for
 from postgen.models import Calendar, CalendarConfig, Channel, Post
@@ -238,8 +239,10 @@ def run(plan: Plan, context: Context, ledger: Ledger, dry_run: bool = False, *,
     for item in plan.of(UNKNOWN, DUE):
         work[item.variant.channel].append(item)
     senders: list[_Sender] = []
+    refused = trust.guard(plan.config, context, load) if work else {}
     for name, items in work.items():  # every channel validated before any request
-        sender, problem = _start(plan.config, name, context, record, scrub, load)
+        sender, problem = ((None, refused[name]) if name in refused else
+                           _start(plan.config, name, context, record, scrub, load))
         if sender is None:
             rows.extend(_config_failure(item, problem, record, context, dry_run)
                         for item in items)

@@ -1,8 +1,14 @@
 """Mastodon: media through `POST /api/v2/media`, statuses through `POST /api/v1/statuses`.
 
 Options: `instance` (the server's URL; default: the domain of an
-`@user@domain` account), `token_env` (a token with `write:statuses`,
-`write:media`, and `read:accounts`, `read:statuses` to look its statuses up).
+`@user@domain` account), `token_env` (a token with `write:statuses` and
+`write:media`, `read:accounts` and `read:statuses` to look its statuses up; add
+`profile` so `postgen accounts check` can name the account).
+
+`whoami` asks `GET /api/v1/apps/verify_credentials` (any token; since Mastodon
+4.3 it lists the app's scopes, which bound the token's) and
+`GET /api/v1/accounts/verify_credentials` (needs `profile` or `read:accounts`).
+Mastodon's tokens do not expire; a revoked one answers 401.
 
 Every status carries `Idempotency-Key: <job key>-<part index>`. Mastodon keeps
 the key for an hour after the status was created, but a server without the
@@ -27,10 +33,20 @@ from urllib.parse import quote
 import httpx
 
 from postgen.models import Channel
-from postgen.publishers.base import Context, Job, OutcomeUnknown, Rejected, Sent
+from postgen.publishers.base import (
+    AuthFailed,
+    Context,
+    Identity,
+    Job,
+    OutcomeUnknown,
+    Rejected,
+    Sent,
+)
 from postgen.publishers.rest import Listed, RestPublisher, Values, json_of
 from postgen.publishers.steps import Step
 
+#: The scopes a token needs to post (a broader `write` covers both).
+SCOPES = ("write:statuses", "write:media")
 #: Pages of 40 statuses searched at most; an account busier than that since the send
 #: began is left to a person.
 PAGES = 10
@@ -62,6 +78,28 @@ class MastodonPublisher(RestPublisher):
             problems.insert(0, f"{self.channel.name}: set options.instance (the Mastodon "
                                "server's URL), or use an @user@domain account")
         return problems
+
+    @property
+    def api_root(self) -> str:
+        return self.instance
+
+    def whoami(self) -> Identity:
+        self.check()
+        app = self.get_json(f"{self.instance}/api/v1/apps/verify_credentials")
+        granted = app.get("scopes")
+        missing: tuple[str, ...] = ()
+        if isinstance(granted, list):
+            missing = tuple(s for s in SCOPES
+                            if s not in granted and s.split(":")[0] not in granted)
+        try:
+            me = self.get_json(f"{self.instance}/api/v1/accounts/verify_credentials")
+        except AuthFailed as exc:
+            if exc.status != 403:
+                raise
+            return Identity(self.channel.account, missing=missing,
+                            note="the token may not read its own profile (add the profile "
+                                 "scope to see which account it is)")
+        return Identity(f"@{me.get('acct')}", missing=missing)
 
     def idempotent(self, step: Step, posted: bool) -> bool:
         """Uploads and reads are harmless to repeat; a status is never repeated (see above)."""
@@ -102,9 +140,7 @@ class MastodonPublisher(RestPublisher):
 
     def account_id(self) -> str:
         if self._account_id is None:
-            url = f"{self.instance}/api/v1/accounts/verify_credentials"
-            data = json_of(self.http("GET", url, headers=self.auth_headers(url, live=True),
-                                     idempotent=True))
+            data = self.get_json(f"{self.instance}/api/v1/accounts/verify_credentials")
             if not data.get("id"):
                 raise OutcomeUnknown(f"{self.channel.name}: verify_credentials answered "
                                      "without an account id")
