@@ -136,7 +136,7 @@ def reflections(token: str) -> list[str]:
             quote(token, safe=""), quote_plus(token), quote(token, safe="").lower(),
             base64.b64encode(data).decode(), base64.urlsafe_b64encode(data).decode(),
             base64.b64encode(b"Bearer " + data).decode(),
-            base64.b64encode(b"acme:" + data).decode(), token[:12], token[3:15], data.hex()]
+            base64.b64encode(b"acme:" + data).decode(), token[:12], token[3:15]]
 
 
 class EchoMastodon(FakeMastodon):

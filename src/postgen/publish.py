@@ -15,12 +15,12 @@
 any request (a channel with problems fails alone), and a channel whose secret
 `accounts.lock` does not trust for its host is refused (see `postgen.trust`);
 then each channel, in a thread of its own, first asks the platform about its
-unknowns (`resolve`), then sends its due variants in time order: intent recorded and on disk, send,
-result recorded (and, for a thread, each part as it is posted). A failure is
-recorded for what it is and never stops the other channels; a rate limit that
-resets more than `LONG_WAIT` away stops its channel until the reset, the rest
-of its posts recorded as waiting. `lock` keeps a second run on the same
-calendar from sending.
+unknowns (`resolve`), then sends its due variants in time order: intent
+recorded and on disk, send, result recorded (and, for a thread, each part as it
+is posted). A failure is recorded for what it is and never stops the other
+channels; a rate limit that resets more than `LONG_WAIT` away stops its channel
+until the reset, the rest of its posts recorded as waiting. `lock` keeps a
+second run on the same calendar from sending.
 
 No secret reaches the ledger or the summary in any form: every text written
 passes through `scrubber` (see `postgen.redaction`).
@@ -330,8 +330,8 @@ class _Sender:
         def progress(part_ids: tuple[str, ...]) -> None:
             self.record(Entry("unknown", item.key, v.post_id, v.channel,
                               _iso(self.context.now()), part_ids=part_ids,
-                              message=f"{_parts(len(part_ids), len(v.parts))} posted when "
-                                      "the run stopped"))
+                              message=f"{len(part_ids)} of the thread's {len(v.parts)} "
+                                      "parts posted when the run stopped"))
 
         return Job(v, self.settings, item.key, intent_at, progress=progress,
                    can_send=item.unsent.state == DUE)
@@ -425,10 +425,6 @@ class _Sender:
             return [_row(item, "failed" if kind else UNKNOWN, message, kind=kind)]
         return [_row(item, "would-send", f"{len(requests)} request(s)",
                      requests=self.scrub(show_requests(requests)))]
-
-
-def _parts(done: int, total: int) -> str:
-    return f"{done} of the thread's {total} parts"
 
 
 def _thread(item: Item, confirmed: Sequence[str]) -> str:

@@ -3,7 +3,7 @@
 A secret can reach a text in many shapes: as it is, escaped by `repr` (an
 exception quoting `b'Bearer abc\\n'`) or JSON (once or twice), URL-encoded, HTML-escaped,
 base64-encoded (alone or inside a longer encoded value, such as Basic auth),
-hex, or cut short by a server that echoes part of it. `Scrubber` removes every
+or cut short by a server that echoes part of it. `Scrubber` removes every
 one of these: each form whole, and any run of `PIECE` or more characters of a
 form (case-insensitively), so a secret cut short or embedded is removed too.
 
@@ -36,7 +36,7 @@ def forms(value: str) -> set[str]:
                    json.dumps(v, ensure_ascii=False)[1:-1]}
         twice = {f for e in escaped for f in (repr(e)[1:-1], json.dumps(e)[1:-1])}
         found |= escaped | twice | {quote(v, safe=""), quote(v), quote_plus(v, safe=""),
-                                    html.escape(v), data.hex()}
+                                    html.escape(v)}
         found |= set(_base64(data))
     return {f for f in found if len(f) >= SHORTEST}
 
