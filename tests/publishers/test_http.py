@@ -210,3 +210,23 @@ def _ctx(env: dict[str, str]) -> Context:
         clock = Clock(NOW)
         return Context(env=env, client=client, root=".", sleep=clock.sleep, now=clock.now,
                       clock=clock.now)
+
+
+@pytest.mark.parametrize("then", [
+    [httpx.Response(429, headers={"Retry-After": "7200"})],  # a reset two hours away
+    [httpx.Response(503, text="busy")] * 3,
+    [httpx.Response(500, text="duplicate key")] * 3,
+])
+@pytest.mark.parametrize("publishes", [True, False])
+def test_after_an_attempt_that_may_have_posted_a_later_refusal_is_not_nothing_sent(
+        then: list[Answer], publishes: bool) -> None:
+    """A create whose answer was lost, then the platform's "not now": for a request that
+    publishes, the outcome is unknown (the first attempt may be a post); for an upload,
+    nothing anyone sees was made, so it is left for later."""
+    lost: Answer = httpx.ReadTimeout("timed out")
+    clock = Clock(NOW)
+    with pytest.raises(OutcomeUnknown if publishes else RetryLater) as raised:
+        send([lost, *then], idempotent=True, clock=clock, publishes=publishes)
+    if publishes:
+        assert "an earlier attempt (ReadTimeout on attempt 1) may have gone through" \
+            in str(raised.value)

@@ -184,7 +184,7 @@ def _unknown_after(error: PublishError, reached: str, publishes: bool) -> Publis
     if not (publishes and reached) or isinstance(error, OutcomeUnknown):
         return error
     return OutcomeUnknown(f"{error}; but an earlier attempt ({reached}) may have gone "
-                          "through", status=error.status)
+                          "through")  # no status: the answer that matters never came
 
 
 def _give_up(error: PublishError, now: datetime, delay: float) -> PublishError:
