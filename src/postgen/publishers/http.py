@@ -408,10 +408,18 @@ def redact(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def _scrubber(headers: Mapping[str, str], secrets: Sequence[str]) -> Callable[[str], str]:
-    """Removes every credential sent in `headers`, and `secrets`, from a message."""
+    """Removes every credential sent in `headers`, and `secrets`, from a message (made on
+    first use: a request that succeeds has no message)."""
     values = [value.partition(" ")[2] or value for name, value in headers.items()
               if name.lower() in SECRET_HEADERS]  # the credential, without its scheme
-    return redaction.Scrubber([*values, *secrets])
+    made: list[redaction.Scrubber] = []
+
+    def scrub(text: str) -> str:
+        if not made:
+            made.append(redaction.Scrubber([*values, *secrets]))
+        return made[0](text)
+
+    return scrub
 
 
 def _shown(url: str) -> str:
