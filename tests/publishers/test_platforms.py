@@ -160,6 +160,22 @@ def test_bluesky_resolve_finishes_a_half_posted_thread(world: World) -> None:
     assert len(world.api.records) == 3 and world.api.violations == []
 
 
+def test_bluesky_a_record_key_holding_another_post_is_not_taken_for_this_one(
+        world: World) -> None:
+    """Two posts in the same second can draw the same record key: the record found under
+    it counts as this post only if it holds this post's text."""
+    world.use("bluesky")
+    job = world.job(media=False)
+    rkey = tid(job.idempotency_key, 0, job.variant.date)
+    other = {"uri": f"at://did:plc:acmetest/app.bsky.feed.post/{rkey}", "cid": "bafyother",
+             "value": {"$type": "app.bsky.feed.post", "text": "Another post entirely."}}
+    world.api.records[rkey] = other
+    assert world.publisher().resolve(job) is None  # not this post's record
+    with pytest.raises(Rejected, match=f"record key {rkey} already holds another post"):
+        world.publisher().send(job)
+    assert world.api.records == {rkey: other}
+
+
 # -- X -------------------------------------------------------------------------------
 
 
