@@ -11,6 +11,7 @@ from click.testing import Result
 
 from postgen import diagnostics as diag
 from postgen.diagnostics import RULES
+from postgen.schema import PLACEHOLDER_BODY
 from tests.conftest import CONFIG, PNG, MakeCalendar, image
 
 Run = Callable[..., Result]
@@ -162,6 +163,8 @@ CASES += [
     ("template-error", {"content/a.md": with_base(""),
                         "theme/variants/x.txt.j2": "{{ body }}\n{{ no_such_name }}\n"},
      ("theme/variants/x.txt.j2", 2, 1)),
+    ("body-placeholder", {"content/a.md": with_base("", "[x]", PLACEHOLDER_BODY)},
+     ("content/a.md", 8, 1)),
     ("content-dir-missing", {"mkdocs.yml": CONFIG.replace(
         "  - postgen:\n", "  - postgen:\n      content_dir: posts\n")},
      ("mkdocs.yml", 5, 20)),
@@ -188,8 +191,11 @@ def test_every_rule_has_a_test() -> None:
     # id-duplicate: below; approval-record: tests/test_approvals.py; import-column and
     # import-syntax: tests/test_import.py
     # file-outside-repo: tests/test_trust.py (a symbolic link)
+    # repeat-*, slot-*: tests/test_schedule.py
+    schedule = {"repeat-invalid", "repeat-open", "repeat-dst-gap", "repeat-skip", "slot-none",
+                "slot-full"}
     tested = {c[0] for c in CASES} | {"id-duplicate", "approval-record", "import-column",
-                                      "import-syntax", "file-outside-repo"}
+                                      "import-syntax", "file-outside-repo"} | schedule
     untested = set(RULES) - tested - {"file-unreadable"}  # needs a file we cannot read as root
     assert not untested
 

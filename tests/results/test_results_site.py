@@ -57,7 +57,7 @@ def test_post_page_and_results_page_show_the_numbers(make_calendar: MakeCalendar
     # Charts are static SVG images with their numbers in words; the tables repeat them.
     charts = re.findall(r'<svg class="chart"[^>]*role="img"[^>]*>.*?</svg>', results, re.S)
     assert len(charts) == 4
-    assert "<desc>awareness: 1 likes, replies and shares; conversion: 65 likes" in charts[0]
+    assert "<desc>Awareness: 1 likes, replies and shares; Conversion: 65 likes" in charts[0]
     assert "<script" not in results.split("<footer")[0]
     row = re.search(r"<tr><th scope=\"row\">spring</th>(.*?)</tr>", results)
     assert row and _text(row.group(1)) == "2 1,500 65 4.3% 130 7"
@@ -77,3 +77,27 @@ def test_results_change_rebuilds_the_pages_that_show_them(make_calendar: MakeCal
                                     {"likes": 9, "impressions": 900}))  # type: ignore[arg-type]
     assert run(root, "build").exit_code == 0
     assert "People reached 900" in _text((root / "site/posts/launch-a/index.html").read_text())
+
+
+def test_export_results_as_csv_and_json(make_calendar: MakeCalendar, run: Any) -> None:
+    import csv
+    import io
+    import json
+
+    root = make_calendar({"content/a.md": POST.format(id="launch-a"),
+                          "docs/welcome.md": "# Hi\n"})
+    _write(root, _snapshot("launch-a", "x", likes=10, replies=2, impressions=400),
+           store.PostSnapshot(AT, "launch-a", "linkedin", "k", "=HYPERLINK(1)",
+                              state="deleted"))
+    result = run(root, "export", "--format", "csv", "--results")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"))))
+    by = {r["channel"]: r for r in rows}
+    assert (by["x"]["people_reached"], by["x"]["interactions"], by["x"]["engagement_rate"],
+            by["x"]["likes"], by["x"]["impressions"], by["x"]["reach"]) == (
+        "400", "12", "0.03", "10", "400", "")
+    assert by["linkedin"]["state"] == "deleted" and by["linkedin"]["likes"] == ""
+    as_json = json.loads(run(root, "export", "--format", "json", "--results").stdout)
+    assert {r["channel"] for r in as_json} == {"x", "linkedin"}
+    refused = run(root, "export", "--format", "ics", "--results")
+    assert refused.exit_code == 2 and "csv or json" in refused.output

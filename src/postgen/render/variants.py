@@ -194,7 +194,7 @@ class Renderer:
         utm = self.config.utm
         if not (utm.enabled and channel.utm and self.config.brand.domains):
             return lambda url: url
-        params = utm_params(utm, post.id, post.campaign, channel)
+        params = utm_params(utm, post.series or post.id, post.campaign, channel)
         domains = self.config.brand.domains
         return lambda url: track(url, params, domains)
 
@@ -279,9 +279,12 @@ def _with(v: Variant, **changes: object) -> Variant:
 
 
 def _style(platform: str, rich: bool) -> markup.PlainStyle:
+    # A single newline in the body is a line break the writer meant (social copy and
+    # SMS); the plain-text email joins it as Markdown does, its lines being wrapped.
     if platform == "sms":
-        return markup.PlainStyle(links="inline", bullet="- ")
-    return markup.PlainStyle(links="text" if rich else "inline")
+        return markup.PlainStyle(links="inline", bullet="- ", soft_break="\n")
+    return markup.PlainStyle(links="text" if rich else "inline",
+                             soft_break=" " if platform == "email" else "\n")
 
 
 def _sources(post: Post, channel: str) -> list[str]:
@@ -309,9 +312,13 @@ def _plain(doc: markup.Doc, style: markup.PlainStyle, tracker: Callable[[str], s
         return plain.text, []
     text = plain.text
     links = sorted(plain.links)
-    for start, end, _url in reversed(links):
-        text = f"{text[:start]}{OPEN}{text[start:end]}{CLOSE}{text[end:]}"
-    return text, [url for _s, _e, url in links]
+    pieces: list[str] = []  # joined once: a copy of the text per link was quadratic
+    at = 0
+    for start, end, _url in links:
+        pieces += (text[at:start], OPEN, text[start:end], CLOSE)
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces), [url for _s, _e, url in links]
 
 
 def _wrap(text: str, width: int) -> str:
