@@ -47,3 +47,9 @@ def test_problem_names_what_is_wrong_never_the_value(value: str,
     found = problem(value)
     assert (found is None) if expected is None else (expected in (found or ""))
     assert found is None or value not in found
+
+
+def test_a_word_inside_a_password_is_not_scrubbed_from_every_message() -> None:
+    scrub = Scrubber(["account-password-1"])
+    assert scrub("401: Invalid identifier or password") == "401: Invalid identifier or password"
+    assert scrub("echo: account-passw…") == "echo: ***…"

@@ -5,7 +5,8 @@ exception quoting `b'Bearer abc\\n'`) or JSON (once or twice), URL-encoded, HTML
 base64-encoded (alone or inside a longer encoded value, such as Basic auth),
 or cut short by a server that echoes part of it. `Scrubber` removes every
 one of these: each form whole, and any run of `PIECE` or more characters of a
-form (case-insensitively), so a secret cut short or embedded is removed too.
+form (case-insensitively; `WORD` or more when they are all letters), so a
+secret cut short or embedded is removed too.
 
 `problem` says what is wrong with a secret's value before it is ever used: a
 value with characters no credential has (non-ASCII, control characters) is
@@ -22,8 +23,11 @@ from urllib.parse import quote, quote_plus
 
 #: Values shorter than this are not scrubbed (they would match ordinary words).
 SHORTEST = 4
-#: A run of this many characters of a secret's form is scrubbed wherever it appears.
+#: A run of this many characters of a secret's form is scrubbed wherever it appears;
+#: a run of letters alone only from `WORD` characters on (a password may hold a word
+#: such as "password", which error messages use too).
 PIECE = 8
+WORD = 12
 MASK = "***"
 
 
@@ -64,9 +68,11 @@ class Scrubber:
             if len(secret.strip()) < SHORTEST:
                 continue
             for form in forms(secret):
-                self.whole.append(form.lower())
-                self.pieces |= {form[i:i + PIECE].lower()
-                                for i in range(len(form) - PIECE + 1)}
+                lowered = form.lower()
+                self.whole.append(lowered)
+                self.pieces |= {p for i in range(len(form) - PIECE + 1)
+                                if not (p := lowered[i:i + PIECE]).isalpha()}
+                self.pieces |= {lowered[i:i + WORD] for i in range(len(form) - WORD + 1)}
         self.whole.sort(key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
@@ -80,9 +86,10 @@ class Scrubber:
                 hidden[start:start + len(form)] = [True] * len(form)
                 start = lowered.find(form, start + 1)
         if self.pieces:
-            for i in range(len(text) - PIECE + 1):
-                if lowered[i:i + PIECE] in self.pieces:
-                    hidden[i:i + PIECE] = [True] * PIECE
+            for size in (PIECE, WORD):
+                for i in range(len(text) - size + 1):
+                    if lowered[i:i + size] in self.pieces:
+                        hidden[i:i + size] = [True] * size
         if not any(hidden):
             return text
         out: list[str] = []
