@@ -249,6 +249,33 @@ def test_words_on_the_example(page: Any, tmp_path: Path) -> None:
         assert state.locator(".state-detail").text_content() == "was due Mon 30 Nov, 08:00"
         colour = state.locator(".state-label").evaluate("e => getComputedStyle(e).color")
         assert colour == "rgb(179, 38, 30)"
+        # The SMS link is never broken across lines, even on a phone.
+        page.set_viewport_size(PHONE)
+        page.goto(url + "posts/2026-12-07-sms-winter-harvest-live/", wait_until="load")
+        links = page.locator("#ch-sms .mockup-text a")
+        assert links.count() >= 1
+        for i in range(links.count()):
+            assert links.nth(i).evaluate("a => a.getClientRects().length") == 1
+            assert links.nth(i).evaluate("""a => a.getBoundingClientRect().right
+              <= a.closest('.mockup-text').getBoundingClientRect().right""")  # inside it
+        page.set_viewport_size(DESKTOP)
+        # The email: its HTML in a sandboxed frame, subject and preheader above, the
+        # plain text beneath.
+        page.goto(url + "posts/2026-12-03-newsletter-gift-guide/", wait_until="load")
+        mail = page.locator("#ch-newsletter .mockup")
+        frame = mail.locator("iframe.mail-frame")
+        assert frame.get_attribute("sandbox") == "allow-same-origin"  # no scripts
+        assert "<" in (frame.get_attribute("srcdoc") or "")
+        assert mail.locator(".mockup-subject").text_content()
+        assert mail.locator(".mail-preheader").text_content()
+        tops = mail.evaluate("""m => ['.mockup-subject', 'iframe', '.mockup-text'].map(
+          s => m.querySelector(s).getBoundingClientRect().top)""")
+        assert tops == sorted(tops)
+        assert frame.evaluate("f => f.getBoundingClientRect().height") > 300
+        # The month marks today.
+        page.goto(url + "month/2026-12/", wait_until="load")
+        assert page.locator("td.today time").text_content() == "1"
+        assert page.locator(".today-mark").count() == 1
         # Home: one call to action, in posts.
         page.goto(url, wait_until="load")
         assert re.fullmatch(r"Review \d+ posts: the first is due \w{3} \d+ \w{3}",
