@@ -209,7 +209,7 @@ def test_filters_narrow_the_month_and_live_in_the_url(
 
 @pytest.mark.parametrize("path", [
     "", "month/2026-12/", "week/2026-W50/", LAUNCH, "funnel/", "review/", "campaigns/",
-    "channels/",
+    "channels/", "results/",
 ])
 def test_no_console_errors(page: Page, base_url: str, path: str) -> None:
     errors: list[str] = []

@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 FILE = "approvals.jsonl"
 APPROVE, CHANGES = "approved", "changes-requested"
 LINE_MARK = "postgen-approval:"
-_LINE = re.compile(rf"{LINE_MARK}\s*(?P<rest>.+)$", re.MULTILINE)
+#: A line of its own: a quoted one (`> postgen-approval: ...`, a reply quoting an
+#: earlier message) is not the writer's decision.
+_LINE = re.compile(rf"^\s*{LINE_MARK}\s*(?P<rest>.+)$")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ class Decision:
     at: str  # ISO 8601, UTC
     note: str | None = None
     text: str | None = None  # what the reviewer saw
+    date: str | None = None  # when the variant was to go out (a slot it keeps)
+    #: Where an approval line came from, e.g. "github issue 7 comment 9 line 3": each
+    #: is recorded once, however often the message is read again.
+    source: str | None = None
 
     def line(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v is not None},
@@ -110,7 +116,8 @@ def load(config: CalendarConfig) -> Book:
             data = json.loads(raw)
             decision = Decision(**{k: data[k] for k in ("post", "channel", "hash", "decision",
                                                         "by", "at")},
-                                note=data.get("note"), text=data.get("text"))
+                                note=data.get("note"), text=data.get("text"),
+                                date=data.get("date"), source=data.get("source"))
             if decision.decision not in (APPROVE, CHANGES):
                 raise ValueError(f"decision must be {APPROVE} or {CHANGES}")
             decisions.append(decision)
@@ -171,7 +178,7 @@ def state(config: CalendarConfig, book: Book, post: PostRef, variant: VariantRef
     granted = tuple(d for d in approvals.values() if d.decision == APPROVE)
     requests = [d for d in approvals.values() if d.decision == CHANGES]
     if requests:
-        last = max(requests, key=lambda d: d.at)
+        last = requests[-1]
         return State("changes-requested", "Changes requested",
                      f"{last.by}: {last.note or 'no comment'}", granted, request=last)
     needed = config.approval.min_approvals
@@ -180,7 +187,7 @@ def state(config: CalendarConfig, book: Book, post: PostRef, variant: VariantRef
         return _ready(variant, now, f"Approved by {who}", granted)
     older = [d for d in history if d.hash != variant.hash and d.decision == APPROVE]
     if older:
-        last = max(older, key=lambda d: d.at)
+        last = older[-1]
         return State("changed", "Changed since approval",
                      f"{last.by} approved an earlier version on {last.at[:10]}", granted,
                      previous=last)
@@ -203,8 +210,11 @@ def _ready(variant: VariantRef, now: datetime, detail: str,
 
 
 def _latest_by_reviewer(decisions: list[Decision]) -> dict[str, Decision]:
+    """Each reviewer's last decision, in the order of the file (the order git recorded
+    them in), oldest first. Never by `at`: a hand edit can set any time there."""
     latest: dict[str, Decision] = {}
-    for d in sorted(decisions, key=lambda d: d.at):
+    for d in decisions:
+        latest.pop(d.by.lower(), None)
         latest[d.by.lower()] = d
     return latest
 
@@ -257,11 +267,71 @@ def parse_lines(text: str) -> tuple[list[Line], list[str]]:
 
 
 def decide(variant: Variant, decision: str, by: str, now: datetime,
-           note: str | None = None) -> Decision:
+           note: str | None = None, source: str | None = None) -> Decision:
     return Decision(post=variant.post_id, channel=variant.channel, hash=variant.hash,
                     decision=decision, by=by, at=now.astimezone(UTC).isoformat(
-                        timespec="seconds"), note=note, text=variant.text)
+                        timespec="seconds"), note=note, text=variant.text,
+                    date=variant.date.isoformat(), source=source)
 
 
 def current_hashes(variants: Iterable[Variant]) -> Mapping[tuple[str, str], Variant]:
     return {(v.post_id, v.channel): v for v in variants}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message's approval lines come to: decisions to record, lines refused
+    (with why), lines recorded before (from the same source)."""
+
+    decisions: tuple[Decision, ...]
+    refused: tuple[str, ...]
+    repeated: tuple[str, ...]
+
+
+def read_lines(config: CalendarConfig, book: Book, variants: Iterable[Variant],
+               drafts: Iterable[str], text: str, now: datetime, *,
+               sender: str | None = None, source: str | None = None) -> Reading:
+    """The decisions a message's approval lines make.
+
+    A line counts when it names a post and channel of the calendar, not a draft, with
+    its current hash, signed by a reviewer. With `sender` (who wrote the message, as
+    GitHub says), every line must be signed by them and they must be listed in
+    `approval.reviewers`: an empty list lets nobody in that way. With `source` (where the
+    message is, e.g. "github issue 7 comment 9"), each line is recorded once: a line
+    of the same source and number that the book holds is repeated, not recorded again.
+    """
+    current = current_hashes(variants)
+    drafted = set(drafts)
+    lines, refused = parse_lines(text)
+    if not lines and not refused:
+        refused.append(f"no '{LINE_MARK}' lines found (quoted lines do not count)")
+    if sender is not None and not config.approval.reviewers:
+        refused += [f"line {line.number} ({line.post} on {line.channel}): nobody may approve "
+                    "from a message yet: list the reviewers' logins under approval.reviewers "
+                    "in mkdocs.yml" for line in lines]
+        return Reading((), tuple(refused), ())
+    seen = {d.source for d in book.decisions if d.source}
+    decisions: list[Decision] = []
+    repeated: list[str] = []
+    for line in lines:
+        where = f"line {line.number} ({line.post} on {line.channel})"
+        variant = current.get((line.post, line.channel))
+        origin = f"{source} line {line.number}" if source else None
+        if origin is not None and origin in seen:
+            repeated.append(f"{where}: already recorded from {origin}")
+        elif variant is None:
+            refused.append(f"{where}: no such post and channel in the calendar")
+        elif sender is not None and line.by.lower() != sender.lower():
+            refused.append(f"{where}: signed by '{line.by}' but sent by '{sender}'")
+        elif not allowed(config, line.by):  # the sender, when there is one
+            refused.append(f"{where}: '{line.by}' is not a reviewer of this calendar")
+        elif line.post in drafted:
+            refused.append(f"{where}: {line.post} is a draft: set 'draft: false' before "
+                           "review")
+        elif line.hash != variant.hash:
+            refused.append(f"{where}: stale: the post changed after this version was "
+                           f"reviewed ({line.hash[:12]} is now {variant.hash[:12]}); open the "
+                           "site again and review the current version")
+        else:
+            decisions.append(decide(variant, line.decision, line.by, now, line.note, origin))
+    return Reading(tuple(decisions), tuple(refused), tuple(repeated))

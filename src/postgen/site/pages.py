@@ -25,7 +25,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files as resource_files
@@ -37,11 +37,11 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import jinja2
 from markupsafe import Markup
 
-from postgen import __version__
+from postgen import __version__, spreadsheet
 from postgen.approvals import APPROVE, CHANGES, approval_line
 from postgen.diagnostics import Diagnostic
 from postgen.files import write_atomically
-from postgen.models import Post
+from postgen.models import CalendarConfig, Post
 from postgen.parallel import fork_map
 from postgen.platforms.previews import (
     MediaLayout,
@@ -702,14 +702,14 @@ def ics(site: SiteData, earlier: Earlier = no_earlier) -> Feed:
         for entry in site.entries:
             piece = earlier(entry.key)
             if piece is None:
-                piece = _ics_events(entry, stamp).encode("utf-8")
+                piece = _ics_events(entry, stamp, site.config).encode("utf-8")
             if piece:
                 yield entry.key, piece
 
     return Feed.of(pieces(), head, b"\r\n", b"\r\n" + end, head + end)
 
 
-def _ics_events(entry: Entry, stamp: str) -> str:
+def _ics_events(entry: Entry, stamp: str, config: CalendarConfig) -> str:
     categories = ",".join(_ics_text(c) for c in (entry.post.funnel.value,
                                                  entry.post.campaign) if c)
     lines: list[str] = []
@@ -723,7 +723,7 @@ def _ics_events(entry: Entry, stamp: str) -> str:
             f"DTEND:{_ics_time(start + timedelta(minutes=15))}",
             _ics_line("SUMMARY", f"[{v.channel}] {entry.post.title}"),
             _ics_line("DESCRIPTION", f"{entry.statuses[v.channel].label}\n\n{v.text}"),
-            _ics_line("URL", f"posts/{v.post_id}/", escape=False),
+            _ics_line("URL", config.post_url(v.post_id), escape=False),
             _fold(f"CATEGORIES:{categories}"),
             "END:VEVENT",
         ]
@@ -776,7 +776,7 @@ def posts_json(site: SiteData, earlier: Earlier = no_earlier) -> Feed:
             "id": e.post.id, "title": e.post.title,
             "date": e.post.date.astimezone(tz).isoformat(), "funnel": e.post.funnel.value,
             "campaign": e.post.campaign, "owner": e.post.owner, "status": e.status.key,
-            "url": f"posts/{e.post.id}/",
+            "url": site.config.post_url(e.post.id),
             "variants": [{"channel": v.channel, "platform": v.platform, "hash": v.hash,
                           "date": v.date.astimezone(tz).isoformat(),
                           "status": e.statuses[v.channel].key, "parts": list(v.parts)}
@@ -787,28 +787,33 @@ def posts_json(site: SiteData, earlier: Earlier = no_earlier) -> Feed:
     return Feed.of(pieces, b"[\n", b",\n", b"\n]\n", b"[]\n")
 
 
-#: `postgen export --format csv`: one row per post and channel.
+#: `postgen export --format csv`: one row per post and channel, what each channel sends,
+#: then the post's source (`postgen.spreadsheet`), which `postgen import` reads back.
 CSV_COLUMNS = ("post_id", "title", "channel", "platform", "account", "date", "status",
-               "funnel", "campaign", "owner", "parts", "text", "hash", "url")
-#: A spreadsheet takes a cell starting with one of these for a formula (OWASP's list).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+               "funnel", "campaign", "owner", "parts", "text", "hash", "url",
+               *spreadsheet.SOURCE_COLUMNS)
 
 
-def posts_csv(site: SiteData) -> bytes:
+def posts_csv(site: SiteData, posts: Mapping[str, Post]) -> bytes:
     """Every post and channel as a CSV row (UTF-8, with a byte order mark so that
     spreadsheets read it as such): its exact text (thread parts separated by a blank
-    line; `parts` says how many), time in the calendar's timezone and review state.
-    A cell that would start a formula gets a leading apostrophe, as spreadsheets do."""
+    line; `parts` says how many), time in the calendar's timezone and review state,
+    and the post's source from `posts` (by id). A cell that would start a formula
+    gets a leading apostrophe, as spreadsheets do."""
     tz = site.config.timezone
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for e in site.entries:
+        post = posts.get(e.post.id)
+        source = spreadsheet.source_cells(post) if post else ("",) * len(
+            spreadsheet.SOURCE_COLUMNS)
         for v in e.variants:
             row = (v.post_id, e.post.title, v.channel, v.platform,
                    site.config.channels[v.channel].account,
                    v.date.astimezone(tz).isoformat(), e.statuses[v.channel].key,
                    e.post.funnel.value, e.post.campaign or "", e.post.owner or "",
-                   str(len(v.parts)), v.text, v.hash, f"posts/{v.post_id}/")
-            writer.writerow([f"'{c}" if c.startswith(_FORMULA_START) else c for c in row])
+                   str(len(v.parts)), v.text, v.hash, site.config.post_url(v.post_id),
+                   *source)
+            writer.writerow([spreadsheet.escape(c) for c in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
