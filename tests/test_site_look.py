@@ -242,11 +242,11 @@ def test_words_on_the_example(page: Any, tmp_path: Path) -> None:
         page.goto(url + "posts/2026-12-07-sms-winter-harvest-live/", wait_until="load")
         assert page.locator("#ch-sms .count").text_content() == \
             "Fits in 1 text message (2 would cost double)"
-        # A post whose time passed unsent: missed, in red.
-        page.goto(url + "posts/2026-11-30-brew-school-winter-series/", wait_until="load")
+        # A send that failed: in red.
+        page.goto(url + "posts/2026-12-03-newsletter-gift-guide/", wait_until="load")
         state = page.locator(".state-missed").first
-        assert state.locator(".state-label").text_content() == "Missed"
-        assert state.locator(".state-detail").text_content() == "was due Mon 30 Nov, 08:00"
+        assert state.locator(".state-label").text_content() == "Failed"
+        assert state.locator(".state-detail").text_content() == "is due Thu 3 Dec, 10:00"
         colour = state.locator(".state-label").evaluate("e => getComputedStyle(e).color")
         assert colour == "rgb(179, 38, 30)"
         # The SMS link is never broken across lines, even on a phone.
@@ -282,6 +282,21 @@ def test_words_on_the_example(page: Any, tmp_path: Path) -> None:
                             page.locator(".btn-main").text_content() or "")
 
 
+def test_an_approved_post_whose_time_passed_unsent_reads_missed_in_red(
+        page: Any, tmp_path: Path) -> None:
+    site = build_site(REPO, tmp_path / "site", now="2027-02-01T09:00")
+    with serve(site) as url:
+        page.goto(url + "posts/2026-12-06-sunday-mug-check/", wait_until="load")
+        state = page.locator(".state-missed").first
+        assert state.locator(".state-label").text_content() == "Missed"
+        assert state.locator(".state-detail").text_content() == "was due Sun 6 Dec, 17:00"
+        colour = state.locator(".state-label").evaluate("e => getComputedStyle(e).color")
+        assert colour == "rgb(179, 38, 30)"
+        page.goto(url, wait_until="load")  # the overview puts it first
+        first = page.locator("#h-attention + ul .chip-title").first.text_content()
+        assert first and page.locator("section.attention").count() == 1
+
+
 # -- the week filter -----------------------------------------------------------------------
 
 
@@ -301,7 +316,7 @@ def test_week_filter_hides_each_post_not_each_day(page: Any, tmp_path: Path) -> 
         for chip in chips:
             assert chip["visible"] == ("sms" in chip["channels"]), chip
         assert page.locator(".no-match").is_hidden()
-        page.select_option("select[name=status]", "published")  # none yet in the example
+        page.select_option("select[name=status]", "draft")  # none in W51 with SMS
         assert page.evaluate("() => document.querySelectorAll('.chip').length") > 0
         assert all(not c["visible"] for c in page.evaluate(CHIPS))
         assert page.locator(".no-match").is_visible()
