@@ -325,11 +325,15 @@ def test_approval_states_show_and_links_carry_the_hash(
     page: Page, base_url: str, variants: tuple[Variant, ...]
 ) -> None:
     by_key = {(v.post_id, v.channel): v for v in variants}
-    page.goto(f"{base_url}/posts/2026-12-01-winter-harvest-teaser/")
-    approved = page.locator("article#ch-x .state")
+    page.goto(f"{base_url}/posts/2026-12-06-sunday-mug-check/")
+    approved = page.locator("article#ch-facebook .state")
     assert approved.locator(".state-label").text_content() == "Scheduled"
     assert "Approved by dana.whitfield@fernwoodroasters.com on" in (
         approved.locator(".state-detail").text_content() or "")
+    # The example's ledger records the teaser as sent.
+    page.goto(f"{base_url}/posts/2026-12-01-winter-harvest-teaser/")
+    sent = page.locator("article#ch-x .state")
+    assert sent.locator(".state-label").text_content() == "Published"
 
     page.goto(f"{base_url}/posts/2026-12-03-newsletter-gift-guide/")
     changed = page.locator("article#ch-newsletter .state")
