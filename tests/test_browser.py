@@ -11,6 +11,7 @@ import functools
 import http.server
 import json
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -321,8 +322,20 @@ def test_script_in_a_post_never_runs(browser: Browser, tmp_path: Path) -> None:
     assert errors == []
 
 
+@pytest.fixture(scope="module")
+def unsent_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example calendar without its ledger: nothing sent yet."""
+    root = tmp_path_factory.mktemp("unsent") / "calendar"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "site", "test-artifacts", ".postgen-cache", "publish-ledger.jsonl",
+        "results.jsonl", "__pycache__", "build", "outbox"))
+    site = build_site(root, root / "site")
+    with serve(site) as url:
+        yield url
+
+
 def test_approval_states_show_and_links_carry_the_hash(
-    page: Page, base_url: str, variants: tuple[Variant, ...]
+    page: Page, base_url: str, unsent_url: str, variants: tuple[Variant, ...]
 ) -> None:
     by_key = {(v.post_id, v.channel): v for v in variants}
     page.goto(f"{base_url}/posts/2026-12-06-sunday-mug-check/")
@@ -335,7 +348,11 @@ def test_approval_states_show_and_links_carry_the_hash(
     sent = page.locator("article#ch-x .state")
     assert sent.locator(".state-label").text_content() == "Published"
 
+    # The example's ledger records the newsletter's send as failed: without the ledger
+    # (before any send), its edit since approval shows with what changed.
     page.goto(f"{base_url}/posts/2026-12-03-newsletter-gift-guide/")
+    assert page.locator("article#ch-newsletter .state-label").text_content() == "Failed"
+    page.goto(f"{unsent_url}posts/2026-12-03-newsletter-gift-guide/")
     changed = page.locator("article#ch-newsletter .state")
     assert changed.locator(".state-label").text_content() == "Changed since approval"
     assert changed.locator(".diff-old del").first.text_content() == "noon"
