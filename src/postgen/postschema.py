@@ -25,7 +25,7 @@ DRAFT = "https://json-schema.org/draft-07/schema#"  # what yaml-language-server 
 
 _TEXT = {"type": "string"}
 _DATE = {"type": "string", "description": "YYYY-MM-DD HH:MM, in the calendar's timezone "
-         "(or with an offset, +02:00); 'auto': the next free slot"}
+         "(or with an offset, +02:00)"}
 _DAY = {"type": "string", "description": "YYYY-MM-DD"}
 _HASHTAGS = {"type": "array", "items": {"type": "string"},
              "description": "Words without '#'; added to each channel's text where it fits"}
