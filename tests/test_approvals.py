@@ -110,15 +110,11 @@ def test_a_whole_month_from_one_batch_of_lines(make_calendar: MakeCalendar, run:
     files = {f"content/{i}.md": post(date=f"2027-03-{i:02d} 09:30", post_id=f"p{i}")
              for i in range(1, 11)}
     root = make_calendar({"mkdocs.yml": REVIEWED, **files})
-    from postgen.site.model import build_site_data
-    from postgen.site.pages import action_url
+    from postgen.site.pages import approval_text
 
-    calendar, rendered, problems = check(load_calendar(root))
-    site = build_site_data(calendar, rendered.variants, problems, NOW)
-    url = action_url(site, list(rendered.variants), approvals.APPROVE, "dana", "March")
-    from urllib.parse import unquote
-
-    body = unquote(url.split(",", 1)[1])
+    rendered = check(load_calendar(root))[1]
+    body = approval_text(list(rendered.variants), approvals.APPROVE, "dana")
+    assert body.count(approvals.LINE_MARK) == 10  # one block per post
     result = run(root, "approve", "--from", "-", input=body)
     assert result.exit_code == 0, result.output
     assert all(s.cleared for s in states(root).values())

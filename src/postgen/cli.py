@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # the library loads when a command runs: `postgen build` ofte
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 #: Commands defined in other modules, imported when asked for.
-LAZY_COMMANDS = {"publish": "postgen.cli_publish:publish", "ledger": "postgen.cli_publish:ledger"}
+LAZY_COMMANDS = {"publish": "postgen.cli_publish:publish", "ledger": "postgen.cli_publish:ledger",
+                 "review": "postgen.cli_review:review"}
 
 
 class _Group(click.Group):
@@ -689,7 +690,7 @@ def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None) -> No
             refused.append(f"{where}: signed by '{line.by}' but sent by '{as_reviewer}'")
         elif not approvals.allowed(config, line.by):
             refused.append(f"{where}: '{line.by}' is not a reviewer of this calendar")
-        elif line.hash != variant.hash:
+        elif not approvals.matches(line, variant):
             refused.append(f"{where}: stale: the post changed after this version was "
                            f"reviewed ({line.hash[:12]} is now {variant.hash[:12]}); open the "
                            "site again and review the current version")
@@ -720,15 +721,17 @@ def status(ctx: click.Context, fmt: str, now_text: str | None, soon: int) -> Non
     Example:
       postgen status --now 2026-12-01T08:00
     """
-    from postgen import review
+    from postgen import status as review_status
 
     calendar, variants = _variants_of(ctx, None, ())
     now = _parse_now(now_text, calendar)
     from postgen.ledger import Ledger
 
     book = Ledger.load(calendar.config.root)
-    report = review.report(calendar, variants, now, timedelta(hours=soon), book.published)
-    click.echo(review.as_json(report) if fmt == "json" else review.as_text(report))
+    report = review_status.report(calendar, variants, now, timedelta(hours=soon),
+                                  book.published)
+    click.echo(review_status.as_json(report) if fmt == "json"
+               else review_status.as_text(report))
 
 
 def _parse_now(text: str | None, calendar: Calendar) -> datetime:

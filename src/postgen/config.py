@@ -25,6 +25,13 @@ plugins:
         # the site's Approve links open this, carrying machine-readable lines
         action_url: "mailto:social@agency.com?subject={subject}&body={body}"
       publish: {grace: 2h}
+      review:                            # postgen review serve (docs/review.md)
+        url: https://review.agency.com
+        secret_env: POSTGEN_REVIEW_SECRET
+        link_days: 30
+        revoked: [3f9c2a7b1d04e6aa]      # link ids (or reviewers) no longer let in
+        mail_channel: newsletter         # an smtp channel: invitations and reminders
+        rate_limit: 60                   # actions per reviewer per minute
 ```
 
 Secrets never live here: publisher options name environment variables
@@ -49,11 +56,13 @@ from postgen.models import (
     CalendarConfig,
     Channel,
     PublishPolicy,
+    ReviewSettings,
     UtmPolicy,
 )
 from postgen.yamlsource import parse
 
-TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish")
+TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
+              "review")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
     "thread_numbering", "utm",
@@ -133,6 +142,7 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         utm=_utm(f),
         approval=_approval(f),
         publish=_publish(f),
+        review=_review(f, channels),
     )
 
 
@@ -296,3 +306,27 @@ def _publish(f: Fields) -> PublishPolicy:
                  "grace")
         return PublishPolicy()
     return PublishPolicy(grace=grace)
+
+
+def _review(f: Fields, channels: Mapping[str, Channel]) -> ReviewSettings | None:
+    r = f.mapping("review")
+    if r is None:
+        return None
+    default = ReviewSettings()
+    r.unknown(("url", "secret_env", "link_days", "revoked", "mail_channel", "rate_limit"),
+              "review setting")
+    url = r.url("url") or default.url
+    secret_env = r.text("secret_env") or default.secret_env
+    if not _ENV_NAME.fullmatch(secret_env):
+        r.report("field-value", f"'secret_env' must name an environment variable, not "
+                 f"{secret_env!r}", "secret_env")
+    mail = r.text("mail_channel")
+    if mail is not None and (mail not in channels or channels[mail].publisher != "smtp"):
+        smtp = ", ".join(n for n, c in channels.items() if c.publisher == "smtp") or "none"
+        r.report("field-value", f"'mail_channel' must name a channel with the smtp publisher "
+                 f"(smtp channels: {smtp})", "mail_channel")
+        mail = None
+    return ReviewSettings(url=url.rstrip("/"), secret_env=secret_env,
+                          link_days=r.integer("link_days", minimum=1) or default.link_days,
+                          revoked=r.text_list("revoked") or (), mail_channel=mail,
+                          rate_limit=r.integer("rate_limit", minimum=1) or default.rate_limit)

@@ -50,6 +50,7 @@ class PostgenConfig(base.Config):
     utm = c.Optional(c.Type(dict))
     approval = c.Optional(c.Type(dict))
     publish = c.Optional(c.Type(dict))
+    review = c.Optional(c.Type(dict))
 
 
 class PostgenPlugin(BasePlugin[PostgenConfig]):
