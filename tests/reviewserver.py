@@ -55,10 +55,10 @@ def git(cwd: Path, *args: str) -> str:
     return done.stdout
 
 
-def make_remote(root: Path, port: int, posts: int = 3) -> Path:
+def make_remote(root: Path, port: int, posts: int = 3, rate_limit: int = 600) -> Path:
     """A calendar pushed to a bare repository: returns the bare repository."""
     work = root / "writer"
-    files: dict[str, str | bytes] = {"mkdocs.yml": config(port),
+    files: dict[str, str | bytes] = {"mkdocs.yml": config(port, rate_limit=rate_limit),
                                      "calendar/welcome.md": "# Welcome\n",
                                      ".gitignore": "site/\n.postgen-cache/\n"}
     files.update({f"content/p{i}.md": post(f"p{i}", i + 1) for i in range(1, posts + 1)})
@@ -91,17 +91,18 @@ class Server:
     state: Path
     remote: Path
     port: int
-    process: subprocess.Popen[str] | None = None
+    process: subprocess.Popen[bytes] | None = None
     log: list[str] = field(default_factory=list)
+    clients: list[httpx.Client] = field(default_factory=list)
 
     def start(self) -> None:
         self.log_file = self.state.parent / f"server-{len(self.log)}.log"
         self.log.append(str(self.log_file))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "postgen", "review", "serve", "--repo", str(self.remote),
-             "--state-dir", str(self.state), "--port", str(self.port), "--pull-every", "3600"],
-            env=ENV, stdout=subprocess.DEVNULL, stderr=open(self.log_file, "w"),  # noqa: SIM115
-            text=True)
+        with open(self.log_file, "w") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "postgen", "review", "serve", "--repo",
+                 str(self.remote), "--state-dir", str(self.state), "--port", str(self.port),
+                 "--pull-every", "3600"], env=ENV, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -123,6 +124,8 @@ class Server:
         self.process.wait()
 
     def stop(self) -> None:
+        for client in self.clients:
+            client.close()
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -136,9 +139,9 @@ class Server:
 
 
 @contextmanager
-def running(root: Path, posts: int = 3) -> Iterator[Server]:
+def running(root: Path, posts: int = 3, rate_limit: int = 600) -> Iterator[Server]:
     port = free_port()
-    remote = make_remote(root, port, posts)
+    remote = make_remote(root, port, posts, rate_limit)
     server = Server(f"http://127.0.0.1:{port}/", root / "state", remote, port)
     server.start()
     try:
@@ -182,6 +185,7 @@ def forms(page: str, css_class: str) -> list[list[tuple[str, str]]]:
 def session(server: Server, link: str) -> httpx.Client:
     """An HTTP client that opened `link` (holding its session cookie)."""
     client = httpx.Client(base_url=server.url, timeout=60)
+    server.clients.append(client)
     opened = client.get(link)
     assert opened.status_code == 303, opened.text
     return client
