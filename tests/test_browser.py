@@ -387,3 +387,44 @@ def test_every_mail_link_on_the_example_site_fits_a_mail_program(built_site: Pat
         for href in re.findall(r'href="(mailto:[^"]*)"', page_file.read_text("utf-8")):
             longest = max(longest, len(html.unescape(href)))
     assert 0 < longest < 2000
+
+
+def test_a_new_calendar_s_buttons_open_a_message_chromium_allows(
+        browser: Browser, tmp_path: Path) -> None:
+    """`postgen init`'s default: a mailto: link per post (Chromium refuses data: URLs),
+    signed with the name the reviewer types once; its text records the approval."""
+    from datetime import date
+
+    from click.testing import CliRunner
+
+    from postgen.cli import cli
+    from postgen.scaffold import new_calendar
+
+    root = tmp_path / "acme"
+    new_calendar(root, "Acme", "UTC", date(2030, 1, 1))
+    site = build_site(root, tmp_path / "site")
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    with serve(site) as url:
+        page.goto(url)
+        post_url = page.evaluate("() => document.querySelector('a.chip').href")
+        page.goto(post_url)
+        page.fill(".reviewer-name", "Dana O'Neil")
+        links = page.locator(".review-actions a.btn").evaluate_all(
+            "els => els.map(e => e.href)")
+        assert [h.split("?")[0] for h in links] == ["mailto:", "mailto:"]
+        assert all("by: Dana O'Neil\n" in unquote(h) for h in links)
+        page.goto(post_url)  # the name is typed once: kept for the next page
+        assert page.locator(".reviewer-name").input_value() == "Dana O'Neil"
+        page.locator("details.copy summary").click()
+        text = page.locator(".approval-text").first.inner_text()
+    context.close()
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        result = CliRunner().invoke(cli, ["approve", "--from", "-"], input=text,
+                                    catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("approved: ") == 3  # its three channels

@@ -89,6 +89,7 @@ CALENDAR_FILES = {
     ".github/workflows/check.yml": "workflows/check.yml",
     ".github/workflows/publish.yml": "workflows/publish.yml",
     ".github/workflows/approvals.yml": "workflows/approvals.yml",
+    ".github/workflows/review-reminders.yml": "workflows/review-reminders.yml",
 }
 FIRST_POST = "Hello from our new content calendar"
 
