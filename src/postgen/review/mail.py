@@ -93,9 +93,9 @@ def reminder(config: CalendarConfig, w: Waiting, link: str) -> Message:
         lines += [f"  - {title} ({when.astimezone(tz):%a %d %b %H:%M})"
                   for title, when in w.urgent]
     lines.append(f"\nOpen the calendar: {link}\n")
-    subject = (f"Reminder: {len(w.urgent)} post{'s' if len(w.urgent) != 1 else ''} go out "
-               "within 48 hours without your approval" if w.urgent
-               else f"{count} {noun} for your review")
+    soon = len(w.urgent)
+    subject = (f"Reminder: {soon} {'post goes' if soon == 1 else 'posts go'} out within 48 "
+               "hours without your approval" if soon else f"{count} {noun} for your review")
     return Message(w.reviewer, f"{config.brand.name}: {subject}", "\n".join(lines))
 
 
