@@ -25,15 +25,18 @@ def review() -> None:
 
 
 @review.command(context_settings=CONTEXT)
-@click.option("--repo", "remote", metavar="URL",
-              help="The calendar repository to clone (default: this calendar's 'origin').")
+@click.option("--repo", "remote", metavar="URL", envvar="POSTGEN_REVIEW_REPO",
+              help="The calendar repository to clone (default: this calendar's 'origin'). "
+                   "Env: POSTGEN_REVIEW_REPO.")
 @click.option("--state-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path(".postgen-review"), show_default=True,
+              default=Path(".postgen-review"), show_default=True, envvar="POSTGEN_REVIEW_STATE",
               help="Where the server keeps its clone, the built site and its journal of "
-                   "decisions not yet pushed. Keep it across restarts.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (0.0.0.0 in a container).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+                   "decisions not yet pushed. Keep it across restarts. Env: "
+                   "POSTGEN_REVIEW_STATE.")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="POSTGEN_REVIEW_HOST",
+              help="Address to listen on (0.0.0.0 in a container). Env: POSTGEN_REVIEW_HOST.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              envvar="POSTGEN_REVIEW_PORT", help="Port to listen on. Env: POSTGEN_REVIEW_PORT.")
 @click.option("--pull-every", default=60.0, show_default=True, type=click.FloatRange(1),
               help="Seconds between pulls of the calendar (a push webhook on "
                    "/_review/hook pulls at once).")

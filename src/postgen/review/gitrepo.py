@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,6 +28,11 @@ class GitFailed(PostgenError):
     pass
 
 
+def _redacted(text: str) -> str:
+    """Git's words without a password or token written into a remote's URL."""
+    return re.sub(r"//[^/@\s]+@", "//***@", text.strip()[-500:])
+
+
 class Repo:
     def __init__(self, path: Path, remote: str | None = None) -> None:
         self.path = path
@@ -36,7 +42,7 @@ class Repo:
         done = subprocess.run(["git", *AUTHOR, *args], cwd=self.path, capture_output=True,
                               text=True, timeout=120)
         if check and done.returncode != 0:
-            raise GitFailed(f"git {args[0]} failed: {done.stderr.strip()[-500:]}")
+            raise GitFailed(f"git {args[0]} failed: {_redacted(done.stderr)}")
         return done
 
     def prepare(self) -> None:
@@ -49,7 +55,7 @@ class Repo:
             done = subprocess.run(["git", "clone", "--quiet", self.remote, str(self.path)],
                                   capture_output=True, text=True, timeout=600)
             if done.returncode != 0:
-                raise GitFailed(f"cannot clone the calendar: {done.stderr.strip()[-500:]}")
+                raise GitFailed(f"cannot clone the calendar: {_redacted(done.stderr)}")
         info = self.path / ".git" / "info"
         info.mkdir(parents=True, exist_ok=True)
         (info / "attributes").write_text("".join(f"{name} merge=union\n"
