@@ -82,6 +82,7 @@ def make_calendar(tmp_path: Path) -> MakeCalendar:
     """Build a calendar repo: mkdocs.yml (CONFIG unless given) plus `files`."""
 
     def make(files: Files) -> Path:
+        (tmp_path / "content").mkdir(exist_ok=True)  # a calendar has its posts' folder
         return write_files(tmp_path, {"mkdocs.yml": CONFIG, **files})
 
     return make

@@ -69,7 +69,9 @@ def test_paths_limit_the_report(make_calendar: MakeCalendar, run: Run) -> None:
     assert result.exit_code == 1
     assert "content/two/b.md" in result.output
     assert "content/one/a.md" not in result.output
-    assert run(root, "check", "content/nothing-here").exit_code == 0
+    nothing = run(root, "check", "content/nothing-here")
+    assert nothing.exit_code == 2
+    assert "Path 'content/nothing-here' does not exist" in nothing.output
 
 
 def test_config_errors_are_located(make_calendar: MakeCalendar, run: Run) -> None:
@@ -115,7 +117,7 @@ def test_new_refuses_an_impossible_date(make_calendar: MakeCalendar, run: Run) -
     result = run(root, "new", "Gap", "--date", "2027-03-28 02:30")
     assert result.exit_code == 1
     assert "does not exist in Europe/Berlin" in result.output
-    assert not (root / "content").exists()
+    assert not any((root / "content").iterdir())
 
 
 def test_a_post_is_found_by_id_or_by_path(make_calendar: MakeCalendar,

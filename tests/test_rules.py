@@ -28,6 +28,9 @@ def post(front: str, body: str = "Body.\n") -> str:
 
 
 BASE = "id: p1\ntitle: T\ndate: 2027-03-02 09:30\nchannels: [x]\nfunnel: awareness\n"
+#: "Billion laughs": nine levels of nine aliases, 9**9 values once expanded.
+LAUGHS = "x-l1: &l1 [a, a, a, a, a, a, a, a, a]\n" + "".join(
+    f"x-l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]\n" for n in range(2, 10))
 
 # (rule, files, expected (path, line, col))
 CASES: list[tuple[str, dict[str, str | bytes], tuple[str, int, int]]] = [
@@ -43,6 +46,14 @@ CASES: list[tuple[str, dict[str, str | bytes], tuple[str, int, int]]] = [
     ("yaml-too-deep", {"content/a.md": post(BASE + "owner: " + "[" * 40 + "]" * 40 + "\n")},
      ("content/a.md", 7, 39)),
     ("field-unknown", {"content/a.md": post(BASE + "tittle: x\n")}, ("content/a.md", 7, 1)),
+    ("file-too-large", {"content/a.md": post(BASE, "word " * 210_000)}, ("content/a.md", 1, 1)),
+    ("yaml-aliases", {"content/a.md": post(BASE + LAUGHS + "owner: *l9\n")},
+     ("content/a.md", 10, 7)),
+    ("date-range", {"content/a.md": post(BASE.replace("2027-03-02", "2207-03-02"))},
+     ("content/a.md", 4, 7)),
+    ("config-code-tag",
+     {"mkdocs.yml": CONFIG + "extra: !!python/object/apply:os.system ['touch pwned']\n"},
+     ("mkdocs.yml", 16, 8)),
     ("field-missing",
      {"content/a.md": post("id: p1\ntitle: T\nchannels: [x]\nfunnel: retention\n")},
      ("content/a.md", 2, 1)),
@@ -87,6 +98,19 @@ CASES: list[tuple[str, dict[str, str | bytes], tuple[str, int, int]]] = [
      ("mkdocs.yml", 10, 54)),
     ("config-missing", {"mkdocs.yml": "site_name: x\nplugins:\n  - search\n"},
      ("mkdocs.yml", 2, 1)),
+    ("config-publisher",
+     {"mkdocs.yml": CONFIG.replace('"@acme"}', '"@acme", publisher: outbx}')},
+     ("mkdocs.yml", 10, 55)),
+    ("config-publisher",  # a Mastodon channel without token_env
+     {"mkdocs.yml": CONFIG.replace('"@acme@mastodon.social"}',
+                                   '"@acme@mastodon.social", publisher: mastodon}')},
+     ("mkdocs.yml", 13, 9)),
+    ("config-trust",  # two channels, one secret, no accounts.lock saying so
+     {"mkdocs.yml": CONFIG.replace(
+         '"@acme"}', '"@acme", publisher: x, options: {token_env: SHARED}}').replace(
+         '"@acme@mastodon.social"}',
+         '"@acme@mastodon.social", publisher: mastodon, options: {token_env: SHARED}}')},
+     ("mkdocs.yml", 10, 58)),
 ]
 
 
@@ -138,6 +162,9 @@ CASES += [
     ("template-error", {"content/a.md": with_base(""),
                         "theme/variants/x.txt.j2": "{{ body }}\n{{ no_such_name }}\n"},
      ("theme/variants/x.txt.j2", 2, 1)),
+    ("content-dir-missing", {"mkdocs.yml": CONFIG.replace(
+        "  - postgen:\n", "  - postgen:\n      content_dir: posts\n")},
+     ("mkdocs.yml", 5, 20)),
 ]
 
 
@@ -160,8 +187,9 @@ def test_duplicate_ids_are_reported_in_both_files(make_calendar: MakeCalendar, r
 def test_every_rule_has_a_test() -> None:
     # id-duplicate: below; approval-record: tests/test_approvals.py; import-column and
     # import-syntax: tests/test_import.py
+    # file-outside-repo: tests/test_trust.py (a symbolic link)
     tested = {c[0] for c in CASES} | {"id-duplicate", "approval-record", "import-column",
-                                      "import-syntax"}
+                                      "import-syntax", "file-outside-repo"}
     untested = set(RULES) - tested - {"file-unreadable"}  # needs a file we cannot read as root
     assert not untested
 

@@ -367,7 +367,7 @@ def test_every_page_has_the_same_navigation(example_site: Path) -> None:
     home = navigation(example_site / "index.html")
     assert [label for label, _ in home] == [
         "Overview", "Review queue", "Month", "Week", "Campaigns", "Channels", "Funnel",
-        "Brand notes", "Welcome"]
+        "Results", "Brand notes", "Welcome"]
     for page in ("month/2026-12/index.html", "posts/2026-12-07-winter-harvest-launch/index.html",
                  "welcome/index.html", "brand-notes/index.html"):
         assert navigation(example_site / page) == home, page

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from postgen import __version__
+from postgen import __version__, cachedir
 from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 
@@ -28,8 +28,12 @@ if TYPE_CHECKING:  # the library loads when a command runs: `postgen build` ofte
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 #: Commands defined in other modules, imported when asked for.
-LAZY_COMMANDS = {"publish": "postgen.cli_publish:publish", "ledger": "postgen.cli_publish:ledger",
-                 "review": "postgen.cli_review:review"}
+LAZY_COMMANDS = {
+    "publish": "postgen.cli_publish:publish",
+    "ledger": "postgen.cli_publish:ledger",
+    "results": "postgen.cli_results:results",
+    "review": "postgen.cli_review:review",
+}
 
 
 class _Group(click.Group):
@@ -97,7 +101,7 @@ def _calendar(ctx: click.Context) -> Calendar:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(list(diag.FORMATTERS)), default="text",
               show_default=True,
               help="text: path:line:col: severity[rule]: message; json: a list of objects; "
@@ -128,7 +132,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool,
     problems: Sequence[diag.Diagnostic]
     try:
         calendar = _calendar(ctx)
-        cache = None if no_cache else CheckCache.load(calendar.config)
+        cache = (None if no_cache or not cachedir.usable(calendar.config.root)
+                 else CheckCache.load(calendar.config))
         problems = pipeline.problems(calendar, cache)
     except ConfigInvalid as exc:
         problems = exc.diagnostics
@@ -317,10 +322,30 @@ def render(ctx: click.Context, post: str | None, channels: tuple[str, ...], fmt:
 def _mkdocs_config(ctx: click.Context, **overrides: Any) -> Any:
     from mkdocs.config import load_config
 
+    return load_config(str(_checked_config(ctx)), **overrides)
+
+
+def _checked_config(ctx: click.Context) -> Path:
+    """The config file, its calendar settings checked as `check` checks them, before
+    MkDocs reads it: a problem is reported at its line, with "did you mean"."""
+    from postgen.config import load_config
     from postgen.configfile import find_config
 
     path = find_config(Path.cwd(), ctx.find_root().obj)
-    return load_config(str(path), **overrides)
+    _refuse_code_tags(path)
+    config, problems = load_config(path)
+    if config is None:
+        raise ConfigInvalid(diag.sort(problems))
+    return path
+
+
+def _refuse_code_tags(path: Path) -> None:
+    """Stop before MkDocs reads a mkdocs.yml whose tags would run code."""
+    from postgen.config import code_tags
+
+    found = code_tags(path)
+    if found:
+        raise ConfigInvalid(found)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -362,6 +387,11 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
 
     config_file = find_config(Path.cwd(), ctx.find_root().obj)
     option = str(site_dir.resolve()) if site_dir is not None else ""
+    if site_dir is not None:
+        try:
+            site_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PostgenError(_os_error("cannot write the site to", exc)) from None
     global _EXIT_NOW
     if not clean:
         walked: stamp.Walked = {}  # the folders are walked once, as they were at the start
@@ -376,7 +406,10 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
             from postgen.site.build import SiteBuild, write_site
 
             site = SiteBuild(config_file, shell.docs_dir, walked)
-            write_site(site, shell.site_dir, shell.extra)
+            try:
+                write_site(site, shell.site_dir, shell.extra)
+            except OSError as exc:
+                raise PostgenError(_os_error("cannot write the site:", exc)) from None
             site.record(config_file, option, shell)
             click.echo(f"built {shell.site_dir}", err=True)
             _EXIT_NOW = True
@@ -401,6 +434,8 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
             mkdocs_build(config, dirty=not clean)
     except MkDocsException as exc:
         raise PostgenError(str(exc)) from None
+    except OSError as exc:
+        raise PostgenError(_os_error("cannot write the site:", exc)) from None
     plugin = config.plugins.get("postgen")
     if plugin is not None:
         plugin.record_build(config_file, option)
@@ -532,14 +567,48 @@ def serve(ctx: click.Context, dev_addr: str) -> None:
     """
     from mkdocs.commands.serve import serve as mkdocs_serve
 
-    from postgen.configfile import find_config
-
-    path = find_config(Path.cwd(), ctx.find_root().obj)
+    path = _checked_config(ctx)
+    _free_address(dev_addr)
     _log_like_mkdocs()
     # Dirty rebuilds: the served folder is kept between them, so an edit re-renders the
     # pages that show the post, not every page (the plugin knows which changed).
-    with _dirty_builds_expected():
-        mkdocs_serve(str(path), dev_addr=dev_addr, livereload=True, build_type="dirty")
+    try:
+        with _dirty_builds_expected():
+            mkdocs_serve(str(path), dev_addr=dev_addr, livereload=True, build_type="dirty")
+    except OSError as exc:  # the address taken meanwhile, or the site folder unwritable
+        raise PostgenError(_os_error("cannot serve", exc)) from None
+
+
+def _free_address(dev_addr: str) -> None:
+    """Refuse a malformed address (usage error) or one another server holds, before the
+    first build rather than after it."""
+    import ipaddress
+    import socket
+
+    host, _, port_text = dev_addr.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    try:
+        if host != "localhost":
+            ipaddress.ip_address(host)
+        port = int(port_text)
+        if not 1 <= port <= 65535:
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter(f"'{dev_addr}' is not IP:PORT with a port from 1 to 65535 "
+                                 "(e.g. 127.0.0.1:8000)", param_hint="--dev-addr") from None
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise PostgenError(f"cannot serve on {dev_addr}: {exc.strerror} (is another "
+                               "server running there? pick another address with -a)") from None
+
+
+def _os_error(doing: str, exc: OSError) -> str:
+    where = f" {exc.filename}" if exc.filename else ""
+    return f"{doing}{where}: {exc.strerror or exc}"
 
 
 class _MkDocsFormat(logging.Formatter):
@@ -684,8 +753,11 @@ def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None) -> No
     for line in lines:
         where = f"line {line.number} ({line.post} on {line.channel})"
         variant = current.get((line.post, line.channel))
+        post = calendar.post(line.post)
         if variant is None:
             refused.append(f"{where}: no such post and channel in the calendar")
+        elif post is not None and post.draft:
+            refused.append(f"{where}: {post.id} is a draft: set 'draft: false' before review")
         elif as_reviewer is not None and line.by.lower() != as_reviewer.lower():
             refused.append(f"{where}: signed by '{line.by}' but sent by '{as_reviewer}'")
         elif not approvals.allowed(config, line.by):

@@ -25,6 +25,9 @@ plugins:
         # the site's Approve links open this, carrying machine-readable lines
         action_url: "mailto:social@agency.com?subject={subject}&body={body}"
       publish: {grace: 2h}
+      results:                           # postgen results fetch: see docs/results.md
+        analytics: {provider: plausible, site_id: shop.example.com,
+                    token_env: PLAUSIBLE_API_KEY, goals: [Purchase]}
       review:                            # postgen review serve (docs/review.md)
         url: https://review.agency.com
         secret_env: POSTGEN_REVIEW_SECRET
@@ -40,6 +43,7 @@ Secrets never live here: publisher options name environment variables
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -51,6 +55,7 @@ from postgen.dates import parse_duration
 from postgen.diagnostics import Diagnostic, error
 from postgen.fields import Fields
 from postgen.models import (
+    AnalyticsSettings,
     ApprovalPolicy,
     Brand,
     CalendarConfig,
@@ -62,7 +67,7 @@ from postgen.models import (
 from postgen.yamlsource import parse
 
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
-              "review")
+              "results", "review")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
     "thread_numbering", "utm",
@@ -108,6 +113,27 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
     return (None if errors else config), diagnostics
 
 
+def code_tags(config_path: Path) -> list[Diagnostic]:
+    """The YAML tags in mkdocs.yml, or in a file it INHERITs, that would run code when
+    MkDocs reads it (its loader runs `!!python/object/apply:os.system [...]`): call it
+    before handing the file to MkDocs."""
+    found: list[Diagnostic] = []
+    seen: set[Path] = set()
+    path: Path | None = config_path.resolve()
+    while path is not None and path not in seen:
+        seen.add(path)
+        try:
+            text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+        except (OSError, UnicodeDecodeError):
+            break  # MkDocs will say what is wrong with it
+        parsed = parse(text, path.name if path == config_path.resolve() else str(path),
+                       any_tags=True)
+        found += [d for d in parsed.diagnostics if d.rule == "config-code-tag"]
+        parent = parsed.data.get("INHERIT") if isinstance(parsed.data, dict) else None
+        path = (path.parent / parent).resolve() if isinstance(parent, str) else None
+    return found
+
+
 def _plugin_entry(data: dict[object, object]) -> tuple[object, tuple[str | int, ...]] | None:
     plugins = data.get("plugins")
     if isinstance(plugins, dict) and "postgen" in plugins:
@@ -129,6 +155,9 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
     if not content_dir.is_relative_to(root.resolve()):
         f.report("field-value", "'content_dir' must stay inside the calendar repository",
                  "content_dir")
+    elif not content_dir.is_dir():
+        f.report("content-dir-missing", _no_folder(root, content),
+                 *(("content_dir",) if "content_dir" in f.data else ()))
     brand = _brand(f)
     channels = _channels(f)
     return CalendarConfig(
@@ -142,8 +171,20 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         utm=_utm(f),
         approval=_approval(f),
         publish=_publish(f),
+        analytics=_analytics(f),
         review=_review(f, channels),
     )
+
+
+def _no_folder(root: Path, content: str) -> str:
+    """Why `content_dir` is no folder of posts, with the near folder it may mean."""
+    what = "is a file, not a folder" if (root / content).exists() else "does not exist"
+    folders = [p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    close = difflib.get_close_matches(content.strip("/"), folders, n=1, cutoff=0.6)
+    if close:
+        return f"content_dir '{content}' {what}; did you mean '{close[0]}'?"
+    return (f"content_dir '{content}' {what}: the posts live there (mkdir {content}, or "
+            "set content_dir to their folder)")
 
 
 def _timezone(f: Fields) -> ZoneInfo | None:
@@ -306,6 +347,31 @@ def _publish(f: Fields) -> PublishPolicy:
                  "grace")
         return PublishPolicy()
     return PublishPolicy(grace=grace)
+
+
+def _analytics(f: Fields) -> AnalyticsSettings | None:
+    r = f.mapping("results")
+    if r is None:
+        return None
+    r.unknown(("analytics",), "results setting")
+    a = r.mapping("analytics")
+    if a is None:
+        return None
+    a.unknown(("provider", "url", "site_id", "token_env", "goals", "days"), "analytics setting")
+    provider = a.choice("provider", ("plausible",)) or "plausible"
+    url = a.url("url") if "url" in a.data else None
+    site_id = a.text("site_id", required=True)
+    token_env = a.text("token_env", required=True)
+    if token_env is not None and not _ENV_NAME.fullmatch(token_env):
+        a.report("field-value", "'token_env' names an environment variable, like "
+                 "PLAUSIBLE_API_KEY", "token_env")
+        token_env = None
+    days = a.integer("days", minimum=1, maximum=3650) or 90
+    if site_id is None or token_env is None:
+        return None
+    return AnalyticsSettings(site_id=site_id.strip(), token_env=token_env, provider=provider,
+                             url=url or "https://plausible.io",
+                             goals=a.text_list("goals") or (), days=days)
 
 
 def _review(f: Fields, channels: Mapping[str, Channel]) -> ReviewSettings | None:

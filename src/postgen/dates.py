@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
+from postgen.diagnostics import brief
+
 _DATETIME = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})(?:[Tt ]+(?P<time>\d{1,2}:\d{2}(?::\d{2})?)"
     r"\s*(?P<tz>Z|z|UTC|[+-]\d{2}:?\d{2})?)?"
@@ -36,10 +38,11 @@ def parse_datetime(value: object, tz: tzinfo) -> datetime | DateProblem:
         return DateProblem("field-type", f"expected a date and time, got {kind}; {FORMAT_HINT}")
     text = value.strip()
     m = _DATETIME.fullmatch(text)
+    shown = brief(text)
     if not m:
-        return DateProblem("date-invalid", f"'{text}' is not a date and time; {FORMAT_HINT}")
+        return DateProblem("date-invalid", f"'{shown}' is not a date and time; {FORMAT_HINT}")
     if m["time"] is None:
-        return DateProblem("date-invalid", f"'{text}' has no time of day; {FORMAT_HINT}")
+        return DateProblem("date-invalid", f"'{shown}' has no time of day; {FORMAT_HINT}")
     try:
         day = date.fromisoformat(m["date"])
     except ValueError as exc:
@@ -51,7 +54,10 @@ def parse_datetime(value: object, tz: tzinfo) -> datetime | DateProblem:
         return DateProblem("date-invalid", f"'{text}' is not a real time of day ({exc})")
     naive = datetime.combine(day, clock)
     if m["tz"] is None:
-        return localize(naive, tz, text)
+        try:
+            return localize(naive, tz, text)
+        except OverflowError:  # a time at the very end of year 9999, seen in UTC
+            return DateProblem("date-range", f"'{text}' is out of range")
     offset = _offset(m["tz"])
     if offset is None:
         return DateProblem("date-invalid", f"'{m['tz']}' is not a valid UTC offset")
@@ -62,11 +68,12 @@ def parse_day(value: object) -> date | DateProblem:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        return DateProblem("field-type", f"expected a date like 2027-03-02, got {value!r}")
+        kind = "a number" if isinstance(value, int | float) else type(value).__name__
+        return DateProblem("field-type", f"expected a date like 2027-03-02, got {kind}")
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        return DateProblem("date-invalid", f"'{value}' is not a real date (YYYY-MM-DD)")
+        return DateProblem("date-invalid", f"'{brief(value)}' is not a real date (YYYY-MM-DD)")
 
 
 def localize(naive: datetime, tz: tzinfo, text: str = "") -> datetime | DateProblem:

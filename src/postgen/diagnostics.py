@@ -26,11 +26,14 @@ RULES: dict[str, str] = {
     # the file itself
     "file-encoding": "the file is not valid UTF-8 text",
     "file-unreadable": "the file cannot be read",
+    "file-too-large": "a post file over 1 MiB: no post needs that much, and it slows every run",
+    "file-outside-repo": "a post file that is a link to a file outside the calendar repository",
     "front-matter-missing": "a post needs YAML front matter between '---' lines",
     "front-matter-not-mapping": "front matter must be a mapping of field: value",
     "yaml-syntax": "YAML syntax error",
     "yaml-duplicate-key": "a key appears twice in one mapping; YAML would keep only the last",
     "yaml-too-deep": "the YAML is nested far deeper than any field allows",
+    "yaml-aliases": "aliases (*name) that repeat more values than any post needs",
     # fields
     "field-unknown": "a field the schema does not know (often a typo)",
     "field-missing": "a required field is missing",
@@ -48,6 +51,7 @@ RULES: dict[str, str] = {
     "date-invalid": "a date or time that cannot be read or does not exist in the calendar",
     "date-nonexistent": "a local time skipped by a daylight-saving change",
     "date-ambiguous": "a local time that occurs twice at a daylight-saving change",
+    "date-range": "a date more than 10 years before or after today",
     "cta-missing": "a conversion-stage post without a call to action (warning)",
     "media-missing": "a media file that does not exist",
     "media-outside-repo": "a media path that leaves the calendar repository",
@@ -74,7 +78,12 @@ RULES: dict[str, str] = {
     "config-missing": "the postgen plugin entry is missing from mkdocs.yml",
     "config-timezone": "the calendar timezone is not a known IANA name",
     "config-platform": "a channel's platform is not one postgen knows",
+    "config-code-tag": "a YAML tag in mkdocs.yml that would run code when the file is read",
     "config-secret": "a secret written into the config instead of named by an environment variable",
+    "config-publisher": "a channel's publisher is not installed, or its settings are incomplete",
+    "config-trust": "a channel's secret would go to a host, or is shared with a channel, that "
+                    "accounts.lock does not trust (postgen accounts trust)",
+    "content-dir-missing": "content_dir names no folder (a typo, or content/ not made yet)",
 }
 
 
@@ -111,6 +120,21 @@ def error(path: str, line: int, col: int, rule: str, message: str) -> Diagnostic
 
 def warning(path: str, line: int, col: int, rule: str, message: str) -> Diagnostic:
     return Diagnostic(path, line, col, Severity.WARNING, rule, message)
+
+
+def brief(value: object, limit: int = 60) -> str:
+    """`value` as a message may show it: text cut short, never a whole list or mapping,
+    never a number too long to print."""
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return str(value)
+    if isinstance(value, int):
+        if value.bit_length() > 200:
+            return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+        return str(value)
+    if isinstance(value, list | dict | tuple | set):
+        return f"a {type(value).__name__} of {len(value)} items"
+    text = str(value) if isinstance(value, str) else type(value).__name__
+    return text if len(text) <= limit else f"{text[:limit]}…"
 
 
 def sort(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

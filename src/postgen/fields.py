@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
-from postgen.diagnostics import Diagnostic, Severity
+from postgen.diagnostics import Diagnostic, Severity, brief
 from postgen.yamlsource import SourceMap
 
 Path = tuple[str | int, ...]
@@ -147,7 +147,8 @@ class Fields:
             return None
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-            self.report("field-value", f"'{self.label(name)}' must be {bounds}, not {value}", name)
+            self.report("field-value", f"'{self.label(name)}' must be {bounds}, not {brief(value)}",
+                        name)
             return None
         return value
 
@@ -200,10 +201,11 @@ class Fields:
         if value is None:
             return None
         if value not in choices:
-            message = f"'{value}' is not a {self.label(name)}; use one of: {', '.join(choices)}"
+            shown = f"'{brief(value)}' is not a {self.label(name)}"
+            message = f"{shown}; use one of: {', '.join(choices)}"
             close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
             if close:
-                message = f"'{value}' is not a {self.label(name)}; did you mean '{close[0]}'?"
+                message = f"{shown}; did you mean '{close[0]}'?"
             self.report(rule, message, name)
             return None
         return value
@@ -213,7 +215,7 @@ class Fields:
         if value is None:
             return None
         if not is_http_url(value.strip()):
-            self.report("url-invalid", f"'{value}' is not an absolute http(s) URL", name)
+            self.report("url-invalid", f"'{brief(value)}' is not an absolute http(s) URL", name)
             return None
         return value.strip()
 

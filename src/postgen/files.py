@@ -22,3 +22,15 @@ def write_atomically(path: Path, data: bytes | str) -> None:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+
+
+def unsafe_target(root: Path, path: Path) -> str | None:
+    """Why a new file at `path` would not land where it seems, or None: `path` is a
+    symbolic link (a dangling one too), or a folder on the way links out of `root`."""
+    if path.is_symlink():
+        return "is a symbolic link; postgen writes only new plain files"
+    try:
+        inside = path.parent.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        inside = False
+    return None if inside else "is in a folder that links outside the calendar repository"

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from postgen import diagnostics as diag
 from postgen.dates import DateProblem, parse_datetime
+from postgen.files import unsafe_target
 from postgen.models import Calendar, Funnel
 from postgen.scaffold import post_file
 from postgen.schema import ID_PATTERN
@@ -106,6 +107,10 @@ def plan(calendar: Calendar, data: bytes, shown: str
             funnel=funnel, campaign=row.get("campaign") or None,
             owner=row.get("owner") or None, body=body.replace("\r\n", "\n") + "\n",
             post_id=post_id, taken=taken, claimed=claimed)
+        unsafe = unsafe_target(config.root, path)
+        if unsafe:
+            problems.append(diag.error(shown, line, 1, "file-outside-repo",
+                                       f"the post's file {config.rel(path)} {unsafe}"))
         posts.append(NewPost(path, content))
     return ([] if problems else posts), problems
 

@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from postgen.diagnostics import Diagnostic, error
@@ -21,11 +22,14 @@ from postgen.yamlsource import SourceMap, parse
 
 _OPEN = re.compile(r"---[ \t]*\n")
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+#: No post needs more (a long newsletter is a few dozen KB); past it, a file is refused
+#: before it is parsed, so no run spends minutes on one.
+MAX_POST_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class LoadedFile:
-    """One file's outcome: the post (None if it has errors) and what was found."""
+    """One file's outcome: the post (None if its file has errors) and what was found."""
 
     path: str
     post: Post | None
@@ -34,6 +38,9 @@ class LoadedFile:
     #: ids are found in every file; `source` says where it stands.
     raw_id: str | None = None
     source: SourceMap | None = None
+    #: A post whose file has errors that leave its variants as they are (an unknown
+    #: field, say): checked, so one run reports all its problems, and never sent.
+    unsent: Post | None = None
 
 
 def discover(content_dir: Path) -> Iterator[Path]:
@@ -62,13 +69,26 @@ def decode(data: bytes, shown: str) -> str | Diagnostic:
     return text.removeprefix("\ufeff").replace("\r\n", "\n")
 
 
-def load_file(config: CalendarConfig, file: Path, media: MediaLookup | None = None) -> LoadedFile:
+def load_file(config: CalendarConfig, file: Path, media: MediaLookup | None = None, *,
+              now: datetime) -> LoadedFile:
+    """One post file read and checked; its dates must lie within 10 years of `now`."""
     shown = config.rel(file)
+    if file.is_symlink() and not _inside(file, config.root):
+        return LoadedFile(shown, None, (error(
+            shown, 1, 1, "file-outside-repo",
+            "this file links to a file outside the calendar repository; posts must live "
+            "inside it"),))
     try:
-        data = file.read_bytes()
+        with file.open("rb") as f:
+            data = f.read(MAX_POST_BYTES + 1)
     except OSError as exc:
         d = error(shown, 1, 1, "file-unreadable", f"cannot read: {exc.strerror or exc}")
         return LoadedFile(shown, None, (d,))
+    if len(data) > MAX_POST_BYTES:
+        return LoadedFile(shown, None, (error(
+            shown, 1, 1, "file-too-large",
+            f"the file is over {MAX_POST_BYTES // 1024 // 1024} MiB; no post needs that much "
+            "(split it, or move the long text elsewhere and link to it)"),))
     text = decode(data, shown)
     if isinstance(text, Diagnostic):
         return LoadedFile(shown, None, (text,))
@@ -98,10 +118,18 @@ def load_file(config: CalendarConfig, file: Path, media: MediaLookup | None = No
                                  "or a list"))
         return LoadedFile(shown, None, tuple(diagnostics))
     fields = Fields(parsed.data, parsed.source, shown, diagnostics)
-    post = read_post(config, fields, file, body, body_line, media)
+    post = read_post(config, fields, file, body, body_line, media, now)
     raw_id = parsed.data.get("id")
+    clean = not any(d.severity == "error" for d in diagnostics)
     return LoadedFile(
-        shown, post, tuple(diagnostics),
+        shown, post if clean else None, tuple(diagnostics),
         raw_id=str(raw_id) if isinstance(raw_id, str | int) else None,
-        source=parsed.source,
+        source=parsed.source, unsent=None if clean else post,
     )
+
+
+def _inside(file: Path, root: Path) -> bool:
+    try:
+        return file.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a loop of links
+        return False

@@ -122,6 +122,18 @@ class PublishPolicy:
 
 
 @dataclass(frozen=True)
+class AnalyticsSettings:
+    """A web analytics API that counts visits and goals by UTM tags (`results.analytics`)."""
+
+    site_id: str
+    token_env: str
+    provider: str = "plausible"
+    url: str = "https://plausible.io"
+    goals: tuple[str, ...] = ()
+    days: int = 90  # how far back each fetch looks
+
+
+@dataclass(frozen=True)
 class CalendarConfig:
     root: Path
     config_path: Path
@@ -133,6 +145,7 @@ class CalendarConfig:
     utm: UtmPolicy = UtmPolicy()
     approval: ApprovalPolicy = ApprovalPolicy()
     publish: PublishPolicy = PublishPolicy()
+    analytics: AnalyticsSettings | None = None
     review: ReviewSettings | None = None
 
     def rel(self, path: Path) -> str:
@@ -238,8 +251,11 @@ class PostRef(Protocol):
 @dataclass(frozen=True)
 class Calendar:
     config: CalendarConfig
-    posts: tuple[Post, ...]
+    posts: tuple[Post, ...]  # the posts whose files have no errors: only these are sent
     diagnostics: tuple[Diagnostic, ...]
+    #: Posts read despite errors in their files that leave their variants as they are
+    #: (an unknown field...): rendered for their problems only, never sent or shown.
+    unsent: tuple[Post, ...] = ()
 
     def post(self, ref: str) -> Post | None:
         """A post by its id or by its file path (relative to cwd or the root)."""

@@ -12,6 +12,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,15 +30,19 @@ if TYPE_CHECKING:  # rendering (Jinja2, markdown-it, payloads) loads only when i
     from postgen.render.variants import Rendered, Renderer
 
 
-def load_calendar(start: Path | None = None, config_file: Path | None = None) -> Calendar:
-    """The calendar found from `start` (default: the current folder) or `config_file`."""
+def load_calendar(start: Path | None = None, config_file: Path | None = None,
+                  now: datetime | None = None) -> Calendar:
+    """The calendar found from `start` (default: the current folder) or `config_file`;
+    dates more than 10 years from `now` (default: the clock) are errors."""
     config_path = find_config(start or Path.cwd(), config_file)
     config, problems = load_config(config_path)
     if config is None:
         raise ConfigInvalid(diag.sort(problems))
     media = MediaLookup(config.root)
+    now = now or datetime.now(UTC)
     with collector_paused():
-        files = [load_file(config, path, media) for path in discover(config.content_dir)]
+        files = [load_file(config, path, media, now=now)
+                 for path in discover(config.content_dir)]
     problems.extend(d for f in files for d in f.diagnostics)
     problems.extend(duplicate_ids(files))
     duplicated = {d.path for d in problems if d.rule == "id-duplicate"}
@@ -45,7 +50,8 @@ def load_calendar(start: Path | None = None, config_file: Path | None = None) ->
         (f.post for f in files if f.post is not None and f.path not in duplicated),
         key=_post_order,
     )
-    return Calendar(config, tuple(posts), tuple(diag.sort(problems)))
+    unsent = tuple(f.unsent for f in files if f.unsent is not None)
+    return Calendar(config, tuple(posts), tuple(diag.sort(problems)), unsent)
 
 
 def check(calendar: Calendar, keep_compiled: bool = True
@@ -56,7 +62,19 @@ def check(calendar: Calendar, keep_compiled: bool = True
     rendered = render_calendar(calendar, keep_compiled=keep_compiled)
     book = approvals.load(calendar.config)
     return calendar, rendered, tuple(diag.sort([*calendar.diagnostics, *rendered.diagnostics,
-                                                *book.problems]))
+                                                *unsent_problems(calendar), *book.problems,
+                                                *channel_problems(calendar)]))
+
+
+def unsent_problems(calendar: Calendar) -> list[diag.Diagnostic]:
+    """What rendering finds in the posts whose files have other errors, so that one run
+    reports every independent problem (their variants are never sent)."""
+    if not calendar.unsent:
+        return []
+    from postgen.render.variants import Renderer
+
+    renderer = Renderer(calendar.config, keep_compiled=False)
+    return [d for post in calendar.unsent for d in renderer.post(post)[1]]
 
 
 def problems(calendar: Calendar, cache: CheckCache | None = None) -> tuple[diag.Diagnostic, ...]:
@@ -80,7 +98,15 @@ def problems(calendar: Calendar, cache: CheckCache | None = None) -> tuple[diag.
             found.extend(known)
     cache.save({post.id for post in calendar.posts})
     book = approvals.load(calendar.config)
-    return tuple(diag.sort([*calendar.diagnostics, *found, *book.problems]))
+    return tuple(diag.sort([*calendar.diagnostics, *found, *unsent_problems(calendar),
+                            *book.problems, *channel_problems(calendar)]))
+
+
+def channel_problems(calendar: Calendar) -> list[diag.Diagnostic]:
+    """Each channel's publisher settings, checked by its publisher (and its secrets' trust)."""
+    from postgen import channelcheck  # loads the publishers and httpx
+
+    return channelcheck.problems(calendar.config)
 
 
 @contextmanager

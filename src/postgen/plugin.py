@@ -26,6 +26,7 @@ from typing import Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
+from mkdocs.config.base import ValidationError
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
@@ -41,16 +42,18 @@ _HEADING = re.compile(r"^#\s+(.+)$", re.MULTILINE)
 
 
 class PostgenConfig(base.Config):
-    """The settings' shape; `postgen.config` checks their meaning, with locations."""
+    """The settings' names for MkDocs. `postgen.config` checks them (`load_config`
+    below), reporting each problem at its line as `postgen check` does; MkDocs' own
+    checks would say "Required configuration not provided" for a misspelt key."""
 
-    timezone = c.Type(str)
-    content_dir = c.Type(str, default="content")
-    brand = c.Type(dict)
-    channels = c.Type(dict)
-    utm = c.Optional(c.Type(dict))
-    approval = c.Optional(c.Type(dict))
-    publish = c.Optional(c.Type(dict))
-    review = c.Optional(c.Type(dict))
+    timezone = c.Optional(c.Type(object))
+    content_dir = c.Optional(c.Type(object))
+    brand = c.Optional(c.Type(object))
+    channels = c.Optional(c.Type(object))
+    utm = c.Optional(c.Type(object))
+    approval = c.Optional(c.Type(object))
+    publish = c.Optional(c.Type(object))
+    review = c.Optional(c.Type(object))
 
 
 class PostgenPlugin(BasePlugin[PostgenConfig]):
@@ -58,6 +61,19 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
     extra: tuple[ExtraPage, ...] = ()
     shell_files: list[str]  # what MkDocs writes to the site folder (not the plugin)
     serving = False  # under `mkdocs serve`: the first build starts from the last one's files
+
+    def load_config(self, options: dict[str, Any], config_file_path: str | None = None
+                    ) -> tuple[Any, Any]:
+        """The settings checked by postgen first, so a config error reads the same in
+        `mkdocs build` as in `postgen check` (and unknown keys are errors there)."""
+        if config_file_path is not None:
+            from postgen.config import load_config
+
+            calendar, problems = load_config(Path(config_file_path))
+            if calendar is None:
+                raise ValidationError(
+                    "postgen:\n" + diag.format_text(diag.sort(problems)))
+        return super().load_config(options, config_file_path)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Having this hook also keeps the plugin alive across `mkdocs serve`'s rebuilds.

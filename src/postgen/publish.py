@@ -12,8 +12,9 @@
 - unknown: a send may or may not have happened: never sent again blindly.
 
 `run` acts on a plan. Every channel's publisher validates its settings before
-any request (a channel with problems fails alone); then each channel, in a
-thread of its own, first asks the platform about its unknowns (`resolve`),
+any request (a channel with problems fails alone), and a channel whose secret
+`accounts.lock` does not trust for its host is refused (see `postgen.trust`);
+then each channel, in a thread of its own, first asks the platform about its unknowns (`resolve`),
 then sends its due variants in time order: intent recorded and on disk, send,
 result recorded. A failure is recorded for what it is and never stops the
 other channels. `lock` keeps a second run on the same calendar from sending.
@@ -33,7 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from postgen import approvals
+from postgen import approvals, trust
 from postgen.errors import PostgenError
 from postgen.ledger import Entry, Ledger, Status, key_for
 from postgen.models import Calendar, CalendarConfig, Channel, Post
@@ -229,8 +230,10 @@ def run(plan: Plan, context: Context, ledger: Ledger, dry_run: bool = False, *,
     for item in plan.of(UNKNOWN, DUE):
         work[item.variant.channel].append(item)
     senders: list[_Sender] = []
+    refused = trust.guard(plan.config, context, load) if work else {}
     for name, items in work.items():  # every channel validated before any request
-        sender, problem = _start(plan.config, name, context, ledger, scrub, load)
+        sender, problem = ((None, refused[name]) if name in refused else
+                           _start(plan.config, name, context, ledger, scrub, load))
         if sender is None:
             rows.extend(_config_failure(item, problem, ledger, context, dry_run)
                         for item in items)

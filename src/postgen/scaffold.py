@@ -15,6 +15,7 @@ import jinja2
 
 from postgen.dates import DateProblem, parse_datetime
 from postgen.errors import PostgenError
+from postgen.files import unsafe_target
 from postgen.models import Calendar, CalendarConfig
 
 BODY = "Write the post here. Markdown: [links](https://example.com), *emphasis*, lists.\n"
@@ -38,8 +39,12 @@ def new_post(calendar: Calendar, title: str, *, when: str, channels: tuple[str, 
                            campaign=campaign, owner=owner, taken={p.id for p in calendar.posts})
     if path.exists():
         raise PostgenError(f"{config.rel(path)} already exists; choose another title")
+    unsafe = unsafe_target(config.root, path)
+    if unsafe:
+        raise PostgenError(f"{config.rel(path)} {unsafe}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    with path.open("x", encoding="utf-8") as f:  # never through a link made meanwhile
+        f.write(text)
     return path
 
 
@@ -118,6 +123,7 @@ def new_calendar(folder: Path, name: str, timezone: str, today: date) -> list[Pa
             path = temp / target
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+        (temp / "content").mkdir()  # content_dir in the template's mkdocs.yml
         from postgen.pipeline import load_calendar
 
         calendar = load_calendar(config_file=temp / "mkdocs.yml")

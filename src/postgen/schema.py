@@ -13,12 +13,12 @@ on, so one run shows every problem in the file.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 
 from postgen.dates import DateProblem, parse_datetime, parse_day
-from postgen.diagnostics import Diagnostic, Severity
+from postgen.diagnostics import Diagnostic, Severity, brief
 from postgen.fields import Fields
 from postgen.models import Audience, CalendarConfig, Cta, Funnel, Media, Override, Paid, Post
 
@@ -46,6 +46,9 @@ ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _LANG = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")
+#: Dates further than this from "now" are errors: a typo (2207 for 2027) would
+#: otherwise build a calendar page for every month in between.
+DATE_WINDOW = timedelta(days=3653)
 #: A line of exactly '---' between blank lines splits the body into thread parts.
 PART_BREAK = re.compile(r"\n[ \t]*\n---[ \t]*\n[ \t]*\n")
 
@@ -67,12 +70,19 @@ class MediaLookup:
         """(resolved path, inside the root?, True if a file / False / an OS error message)."""
         key = (base, written)
         if key not in self._seen:
-            path = (base / written.lstrip("/")).resolve()
-            inside = path.is_relative_to(self.root)
+            path = base / written.lstrip("/")
+            inside = True
+            found: bool | str
             try:
-                found: bool | str = inside and path.is_file()
+                path = path.resolve()
+                inside = path.is_relative_to(self.root)
+                found = inside and path.is_file()
             except OSError as exc:  # a name too long for the filesystem, say
                 found = exc.strerror or str(exc)
+            except ValueError:  # Path refuses a NUL
+                found = "a path cannot hold a NUL character"
+            except RuntimeError:  # a loop of symbolic links
+                found = "its symbolic links go round in a loop"
             self._seen[key] = (path, inside, found)
         return self._seen[key]
 
@@ -81,36 +91,45 @@ class PostReader:
     """Reads one post's front matter against the calendar config."""
 
     def __init__(self, config: CalendarConfig, f: Fields, file: Path,
-                 media: MediaLookup | None = None) -> None:
+                 media: MediaLookup | None, now: datetime) -> None:
         self.config = config
         self.f = f
         self.file = file
         self.media = media or MediaLookup(config.root)
+        self.now = now
 
     def read(self, body: str, body_line: int) -> Post | None:
+        """The post as far as its variants go: None when an error touches what they are
+        made of. A post returned may have errors elsewhere in its file (an unknown
+        field, a bad `paid`): `load_file` then has it checked, never sent."""
         f = self.f
         f.unknown(POST_FIELDS)
-        errors_before = self._errors()
+        before = self._errors()
         post_id = self._id()
         title = f.text("title", required=True, max_length=300)
         date = self._date(f, "date", required=True)
         channels = self._channels()
         funnel = f.choice("funnel", tuple(Funnel), "funnel-unknown", required=True)
+        sent = self._errors() - before  # errors in what the variants are made of
         campaign = self._slug(f, "campaign")
         owner = f.text("owner", max_length=100)
+        before = self._errors()
         cta = self._cta(f)
         media = self._media_field(f)
         hashtags = self._hashtags(f, "hashtags")
         lang = f.text("lang", max_length=35)
         if lang is not None and not _LANG.fullmatch(lang):
-            f.report("field-value", f"'{lang}' is not a language tag like en or pt-BR", "lang")
+            f.report("field-value", f"'{brief(lang)}' is not a language tag like en or pt-BR",
+                     "lang")
+        sent += self._errors() - before
         draft = f.flag("draft") or False
         if funnel == Funnel.CONVERSION and "cta" not in f.data:
             f.report("cta-missing", "a conversion post should have a call to action: add "
                      "'cta: {text: ..., url: ...}'", "funnel", severity=Severity.WARNING)
         paid = self._paid(channels)
+        before = self._errors()
         overrides = self._overrides(channels)
-        if self._errors() > errors_before:
+        if sent or self._errors() > before:
             return None
         assert post_id and title and date and funnel  # all required, no error reported
         return Post(
@@ -137,12 +156,13 @@ class PostReader:
         value = f.raw("id")
         if isinstance(value, int | float) and not isinstance(value, bool):
             # YAML reads `id: 0123` as 83: an id must be written as text.
-            f.report("id-invalid", f"post id {value!r} is a number to YAML; put it in quotes",
-                     "id")
+            f.report("id-invalid", f"post id {brief(value)} is a number to YAML; put it in "
+                     "quotes", "id")
             return None
         if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+            shown = f"'{brief(value)}'" if isinstance(value, str) else brief(value)
             f.report("id-invalid",
-                     f"post id {value!r} must be lowercase letters, digits and '-' "
+                     f"post id {shown} must be lowercase letters, digits and '-' "
                      "(at most 64, not starting or ending with '-')", "id")
             return None
         return value
@@ -152,16 +172,27 @@ class PostReader:
         if value is None:
             return None
         result = parse_datetime(value, self.config.timezone)
+        if not isinstance(result, DateProblem):
+            result = self._outside(result.date()) or result
         if isinstance(result, DateProblem):
             f.report(result.rule, result.message, name)
             return None
         return result
 
+    def _outside(self, day: date) -> DateProblem | None:
+        """The problem with a date too far from "now" to be meant."""
+        today = self.now.date()
+        if abs(day - today) <= DATE_WINDOW:
+            return None
+        return DateProblem("date-range", f"{day} is more than 10 years from today ({today}); "
+                           "check the year")
+
     def _slug(self, f: Fields, name: str) -> str | None:
         value = f.text(name, max_length=64)
         if value is not None and not _SLUG.fullmatch(value):
             f.report("field-value",
-                     f"'{value}' must be a slug: lowercase letters, digits, '-' and '_'", name)
+                     f"'{brief(value)}' must be a slug: lowercase letters, digits, '-' and '_'",
+                     name)
             return None
         return value
 
@@ -292,6 +323,8 @@ class PostReader:
         if value is None:
             return None
         result = parse_day(value)
+        if not isinstance(result, DateProblem):
+            result = self._outside(result) or result
         if isinstance(result, DateProblem):
             f.report(result.rule, result.message, name)
             return None
@@ -356,8 +389,9 @@ class PostReader:
 
 
 def read_post(config: CalendarConfig, f: Fields, file: Path, body: str, body_line: int,
-              media: MediaLookup | None = None) -> Post | None:
-    return PostReader(config, f, file, media).read(body, body_line)
+              media: MediaLookup | None, now: datetime) -> Post | None:
+    """See `PostReader.read`; dates more than 10 years from `now` are errors."""
+    return PostReader(config, f, file, media, now).read(body, body_line)
 
 
 def split_parts(body: str) -> tuple[str, ...]:

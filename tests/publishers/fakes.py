@@ -36,6 +36,10 @@ class Recorded:
     query: dict[str, str]
     headers: dict[str, str]  # names lower-cased
     body: bytes
+    raw_query: str = ""  # as sent: repeated names (`uris=a&uris=b`) survive here
+
+    def params(self, name: str) -> list[str]:
+        return [v for k, v in parse_qsl(self.raw_query) if k == name]
 
     @property
     def route(self) -> str:
@@ -178,7 +182,7 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             url = urlsplit(self.path)
             req = Recorded(self.command, unquote(url.path), dict(parse_qsl(url.query)),
-                           {k.lower(): v for k, v in self.headers.items()}, body)
+                           {k.lower(): v for k, v in self.headers.items()}, body, url.query)
             with server._lock:
                 server.requests.append(req)
             fault = server._take_fault(req)

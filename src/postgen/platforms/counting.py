@@ -279,9 +279,10 @@ def _mastodon_countable(text: str, rules: PlatformRules) -> str:
     mentions = extract_mentions(text) if "@" in text else []
     out: list[str] = []
     at = 0
+    url_ids = {id(u) for u in urls}
     for e in remove_overlapping(urls + mentions):
         out.append(text[at:e.start])
-        is_url = e in urls
+        is_url = id(e) in url_ids
         out.append("x" * (rules.url_length or 0) if is_url else "@" + e.text.split("@")[0])
         at = e.end
     out.append(text[at:])

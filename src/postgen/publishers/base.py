@@ -104,6 +104,26 @@ class Request:
 
 
 @dataclass(frozen=True)
+class Credential:
+    """A secret a channel uses, by the variable that holds it, and the host it goes to."""
+
+    env: str
+    host: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What the platform says about a channel's credentials (`Publisher.whoami`)."""
+
+    who: str  # the account as the platform names it
+    #: When the credentials stop working (None: they do not expire, or nobody says).
+    expires_at: datetime | None = None
+    #: Scopes (permissions) the publisher needs that the credentials lack.
+    missing: tuple[str, ...] = ()
+    note: str = ""  # anything else the user should know
+
+
+@dataclass(frozen=True)
 class Context:
     """What a publisher is given to work with; tests swap every piece."""
 
@@ -135,6 +155,19 @@ class Publisher(Protocol):
         """After an unknown outcome: find out whether it was posted (None: it was not).
 
         Raises `OutcomeUnknown` when the platform cannot tell.
+        """
+        ...
+
+    def credentials(self) -> Sequence[Credential]:
+        """Every secret the channel's settings name, with the host it is sent to
+        (`postgen accounts trust` records them; publish refuses others)."""
+        ...
+
+    def whoami(self) -> Identity:
+        """Ask the platform who the credentials are, what they may do, until when.
+
+        Raises `AuthFailed` when it refuses them (401: expired or revoked; 403: not
+        permitted), like `send` would.
         """
         ...
 

@@ -9,11 +9,19 @@ idempotency key, the part and the post's time, so the same part always gets
 the same key. Creating it twice fails instead of duplicating, which makes the
 whole send safe to repeat: when a create fails, `getRecord` tells whether an
 earlier attempt made it. `resolve` asks `getRecord` for every part.
+
+`whoami` opens a session and asks `com.atproto.server.getSession`. App passwords do
+not expire; a revoked one fails `createSession` (401). A session opened with the
+account's own password (its token's scope is `com.atproto.access`, not an app
+password's `com.atproto.appPass`) is reported as the wrong credential.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +34,7 @@ from postgen.publishers.base import (
     AuthFailed,
     ConfigProblem,
     Context,
+    Identity,
     Job,
     PublishError,
     Rejected,
@@ -38,6 +47,8 @@ from postgen.publishers.steps import Step
 from postgen.render.payloads import BLUESKY_PDS, SET_BY_PUBLISHER
 
 COLLECTION = "app.bsky.feed.post"
+#: The scope of a session opened with an app password (privileged or not).
+APP_PASSWORD_SCOPES = ("com.atproto.appPass", "com.atproto.appPassPrivileged")
 S32 = "234567abcdefghijklmnopqrstuvwxyz"
 
 
@@ -87,6 +98,24 @@ class BlueskyPublisher(RestPublisher):
     @property
     def handle(self) -> str:
         return self.option("handle", self.channel.account).lstrip("@")
+
+    @property
+    def api_root(self) -> str:
+        return self.xrpc
+
+    def whoami(self) -> Identity:
+        self.check()
+        session = self.session()
+        data = self.get_json(f"{self.xrpc}/com.atproto.server.getSession")
+        if data.get("active") is False:
+            status = data.get("status") or "not active"
+            raise Rejected(f"{self.channel.name}: the account is {status} on its PDS")
+        scope = _jwt_scope(session.access)
+        missing = ("an app password",) if scope and scope not in APP_PASSWORD_SCOPES else ()
+        note = ("the password is the account's own: create an app password (Settings > "
+                "Privacy and security > App passwords) and use it instead") if missing else ""
+        return Identity(f"@{data.get('handle') or session.handle} ({session.did})",
+                        missing=missing, note=note)
 
     # -- the session ---------------------------------------------------------------
 
@@ -226,6 +255,20 @@ def _record_values(part: int, data: Mapping[str, Any]) -> Values:
     if not uri or not cid:
         raise Rejected(f"record {part} came back without uri and cid")
     return {f"part:{part}": str(uri), f"part:{part}.uri": str(uri), f"part:{part}.cid": str(cid)}
+
+
+def _jwt_scope(token: str) -> str:
+    """The `scope` claim of a session token (read, not verified: the PDS did that);
+    "" when the token is not a JWT this can read."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return ""
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return ""
+    scope = claims.get("scope") if isinstance(claims, dict) else None
+    return scope if isinstance(scope, str) else ""
 
 
 def _mentions(job: Job) -> Sequence[str]:

@@ -7,21 +7,32 @@ Options: `token_env` (an OAuth 2.0 token with `w_member_social` or
 
 The new post's URN comes back in the `x-restli-id` header. LinkedIn has no
 idempotency key: posts are never repeated automatically.
+
+`whoami` asks `GET /v2/userinfo` (needs the `openid` and `profile` scopes). With
+`client_id_env` and `client_secret_env` (the app's credentials) it also asks
+LinkedIn's token introspection (`POST /oauth/v2/introspectToken` on `oauth_url`,
+default https://www.linkedin.com/oauth/v2), the only way to learn a token's scopes
+and expiry: LinkedIn tokens last 60 days.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import ClassVar
 from urllib.parse import urlsplit
 
 import httpx
 
-from postgen.publishers.base import Job, Rejected, Sent
-from postgen.publishers.rest import RestPublisher, Values, json_of, rebased
+from postgen.publishers.base import AuthFailed, Credential, Identity, Job, Rejected, Sent
+from postgen.publishers.http import missing_secrets, secret
+from postgen.publishers.rest import RestPublisher, Values, host_of, json_of, rebased
 from postgen.publishers.steps import Step
 from postgen.render.payloads import LINKEDIN_API
 
 FEED_URL = "https://www.linkedin.com/feed/update/"
+OAUTH_URL = "https://www.linkedin.com/oauth/v2"
+APP_KEYS = ("client_id", "client_secret")
 
 
 class LinkedInPublisher(RestPublisher):
@@ -33,6 +44,70 @@ class LinkedInPublisher(RestPublisher):
 
     def rebase(self, endpoint: str) -> str:
         return rebased(endpoint, LINKEDIN_API, self.base)
+
+    @property
+    def api_root(self) -> str:
+        return self.base
+
+    @property
+    def oauth(self) -> str:
+        return self.option("oauth_url", OAUTH_URL).rstrip("/")
+
+    @property
+    def introspects(self) -> bool:
+        return all(self.option(f"{key}_env") for key in APP_KEYS)
+
+    def validate(self) -> Sequence[str]:
+        problems = list(super().validate())
+        if any(self.option(f"{key}_env") for key in APP_KEYS):
+            problems += missing_secrets(self.ctx, self.channel, *APP_KEYS)
+        return problems
+
+    def credentials(self) -> Sequence[Credential]:
+        found = list(super().credentials())
+        if self.introspects:
+            oauth = host_of(self.oauth)
+            found += [Credential(self.option(f"{key}_env"), oauth)
+                      for key in ("token", *APP_KEYS)]
+        return found
+
+    @property
+    def scope(self) -> str:
+        """The scope posting needs: as an organization, or as a member."""
+        organization = self.channel.account.startswith("urn:li:organization:")
+        return "w_organization_social" if organization else "w_member_social"
+
+    def whoami(self) -> Identity:
+        self.check()
+        root = self.base.removesuffix("/rest")
+        try:
+            me = self.get_json(f"{root}/v2/userinfo")
+            who, note = str(me.get("name") or me.get("sub") or self.channel.account), ""
+        except AuthFailed as exc:
+            if exc.status != 403:
+                raise
+            who, note = self.channel.account, ("the token may not read its profile (no openid "
+                                               "and profile scopes)")
+        if not self.introspects:
+            note = "; ".join(filter(None, [note, "set client_id_env and client_secret_env to "
+                                                  "see its scopes and expiry"]))
+            return Identity(who, note=note)
+        token = secret(self.ctx, self.channel, "token")
+        app = {key: secret(self.ctx, self.channel, key) for key in APP_KEYS}
+        response = self.http("POST", f"{self.oauth}/introspectToken", headers={},
+                             idempotent=True, data={**app, "token": token},
+                             secrets=(token, *app.values()))
+        info = json_of(response)
+        if info.get("active") is not True:
+            raise AuthFailed(f"{self.channel.name}: LinkedIn says the token is "
+                             f"{info.get('status') or 'not active'} (expired or revoked)",
+                             status=401)
+        granted = str(info.get("scope") or "").replace(" ", ",").split(",")
+        expires = info.get("expires_at")
+        return Identity(who, note=note,
+                        expires_at=datetime.fromtimestamp(expires, UTC)
+                        if isinstance(expires, int) else None,
+                        missing=() if self.scope in granted else (self.scope,))
 
     def auth_headers(self, url: str, *, live: bool) -> dict[str, str]:
         """The token goes to the API and to LinkedIn's own upload hosts, nowhere else."""

@@ -2,7 +2,12 @@
 
 Options: `instance` (the server's URL; default: the domain of an
 `@user@domain` account), `token_env` (a token with `write:statuses` and
-`write:media`).
+`write:media`; add `profile` so `postgen accounts check` can name the account).
+
+`whoami` asks `GET /api/v1/apps/verify_credentials` (any token; since Mastodon
+4.3 it lists the app's scopes, which bound the token's) and
+`GET /api/v1/accounts/verify_credentials` (needs `profile` or `read:accounts`).
+Mastodon's tokens do not expire; a revoked one answers 401.
 
 Every status carries `Idempotency-Key: <job key>-<part index>`: Mastodon keeps
 the key for an hour after the status was created and answers a repeat with the
@@ -19,10 +24,12 @@ from urllib.parse import quote
 
 import httpx
 
-from postgen.publishers.base import Job, OutcomeUnknown, Rejected, Sent
+from postgen.publishers.base import AuthFailed, Identity, Job, OutcomeUnknown, Rejected, Sent
 from postgen.publishers.rest import RestPublisher, Values, json_of
 from postgen.publishers.steps import Step
 
+#: The scopes a token needs to post (a broader `write` covers both).
+SCOPES = ("write:statuses", "write:media")
 #: How long Mastodon remembers an Idempotency-Key, less a margin for clock skew.
 IDEMPOTENCY_WINDOW = timedelta(hours=1) - timedelta(minutes=5)
 
@@ -46,6 +53,28 @@ class MastodonPublisher(RestPublisher):
             problems.insert(0, f"{self.channel.name}: set options.instance (the Mastodon "
                                "server's URL), or use an @user@domain account")
         return problems
+
+    @property
+    def api_root(self) -> str:
+        return self.instance
+
+    def whoami(self) -> Identity:
+        self.check()
+        app = self.get_json(f"{self.instance}/api/v1/apps/verify_credentials")
+        granted = app.get("scopes")
+        missing: tuple[str, ...] = ()
+        if isinstance(granted, list):
+            missing = tuple(s for s in SCOPES
+                            if s not in granted and s.split(":")[0] not in granted)
+        try:
+            me = self.get_json(f"{self.instance}/api/v1/accounts/verify_credentials")
+        except AuthFailed as exc:
+            if exc.status != 403:
+                raise
+            return Identity(self.channel.account, missing=missing,
+                            note="the token may not read its own profile (add the profile "
+                                 "scope to see which account it is)")
+        return Identity(f"@{me.get('acct')}", missing=missing)
 
     def idempotent(self, step: Step, posted: bool) -> bool:
         return True  # uploads are harmless to repeat; statuses carry an Idempotency-Key

@@ -12,22 +12,53 @@ Instagram and Threads publish in two steps: a container, then `media_publish` /
 `threads_publish`; a container with an image is polled until it is FINISHED
 (bounded) before it is published. Creating containers is invisible, so those are
 retried like uploads; publishing and comments are never repeated automatically.
+
+`whoami` asks `GET /me` and `GET /debug_token` (the token inspecting itself: is it
+valid, its scopes, when it and its data access expire). Facebook Page tokens made
+from a long-lived user token do not expire; Instagram and Threads long-lived user
+tokens last 60 days and `refresh` renews them (Threads:
+`graph.threads.net/refresh_access_token`; Instagram Login tokens:
+`graph.instagram.com/refresh_access_token`; Instagram through Facebook Login:
+`oauth/access_token?grant_type=fb_exchange_token`, with `app_id_env` and
+`app_secret_env`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 from urllib.parse import quote
 
 import httpx
 
-from postgen.publishers.base import ConfigProblem, Job, PublishError, Rejected, Sent
-from postgen.publishers.rest import RestPublisher, Values, json_of, rebased
+from postgen.publishers.base import (
+    AuthFailed,
+    ConfigProblem,
+    Credential,
+    Identity,
+    Job,
+    PublishError,
+    Rejected,
+    Sent,
+)
+from postgen.publishers.http import secret
+from postgen.publishers.rest import RestPublisher, Values, host_of, json_of, rebased
 from postgen.publishers.steps import Step, public_url
 from postgen.render.payloads import GRAPH_API, THREADS_API
 
 GRAPH_VERSION = "v21.0"
+INSTAGRAM_LOGIN_HOST = "graph.instagram.com"
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """A renewed token (a secret: never shown unless the user asks for it)."""
+
+    token: str
+    expires_at: datetime | None
 
 
 class GraphPublisher(RestPublisher):
@@ -50,6 +81,62 @@ class GraphPublisher(RestPublisher):
 
     def rebase(self, endpoint: str) -> str:
         return rebased(endpoint, self.payload_root, self.graph)
+
+    # -- accounts --------------------------------------------------------------------
+
+    #: The permissions the token needs to publish.
+    scopes: ClassVar[tuple[str, ...]] = ()
+    me_fields: ClassVar[str] = "id,name"
+
+    @property
+    def api_root(self) -> str:
+        return self.graph
+
+    @property
+    def needed(self) -> tuple[str, ...]:
+        return self.scopes
+
+    def whoami(self) -> Identity:
+        self.check()
+        token = secret(self.ctx, self.channel, self.token_key)
+        me = self.get_json(f"{self.graph}/me", {"fields": self.me_fields})
+        who = f"{me.get('name') or me.get('username') or '?'} ({me.get('id')})"
+        try:
+            found = self.get_json(f"{self.graph}/debug_token", {"input_token": token},
+                                  secrets=(token,)).get("data")
+        except Rejected as exc:
+            return Identity(who, note=f"scopes and expiry unknown: debug_token answered {exc}")
+        data: Mapping[str, object] = found if isinstance(found, dict) else {}
+        if data.get("is_valid") is False:
+            raise AuthFailed(f"{self.channel.name}: debug_token says the token is not valid "
+                             "(expired or revoked)", status=401)
+        ends = [_moment(data.get(k)) for k in ("expires_at", "data_access_expires_at")]
+        granted = data.get("scopes")
+        missing = tuple(s for s in self.needed
+                        if isinstance(granted, list) and s not in granted)
+        return Identity(who, expires_at=min((e for e in ends if e), default=None),
+                        missing=missing)
+
+    def refresh_request(self, token: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
+        """The URL and query that renew `token`, and the secrets in them."""
+        raise ConfigProblem(f"{self.channel.name}: {self.name} tokens are not refreshed "
+                            "here: a Page token made from a long-lived user token does not "
+                            "expire")
+
+    def refresh(self) -> Refreshed:
+        """A renewed long-lived token, as the platform answers it."""
+        self.check()
+        token = secret(self.ctx, self.channel, self.token_key)
+        url, params, secrets = self.refresh_request(token)
+        response = self.http("GET", url, headers={}, idempotent=True, params=params,
+                             secrets=secrets)
+        data = json_of(response)
+        new, lasts = data.get("access_token"), data.get("expires_in")
+        if not isinstance(new, str) or not new:
+            raise Rejected(f"{self.channel.name}: the refresh answered without a token")
+        until = (self.ctx.now() + timedelta(seconds=lasts)
+                 if isinstance(lasts, int | float) else None)
+        return Refreshed(new, until)
 
     def start(self, job: Job, *, live: bool) -> Values:
         media = job.variant.media
@@ -112,9 +199,20 @@ class GraphPublisher(RestPublisher):
         return Sent(remote_id=ids[0], url=self.permalink(ids[0]), part_ids=ids)
 
 
+def _unversioned(root: str) -> str:
+    """The API root without its version: the refresh endpoints have none."""
+    return re.sub(r"/v\d+(?:\.\d+)?$", "", root)
+
+
+def _moment(value: object) -> datetime | None:
+    """A Graph time (Unix seconds; 0 means never)."""
+    return datetime.fromtimestamp(value, UTC) if isinstance(value, int) and value > 0 else None
+
+
 class FacebookPublisher(GraphPublisher):
     name: ClassVar[str] = "facebook"
     required: ClassVar[tuple[str, ...]] = ("page_id",)
+    scopes: ClassVar[tuple[str, ...]] = ("pages_manage_posts", "pages_read_engagement")
 
     def sent(self, job: Job, values: Values) -> Sent:
         post = str(values["part:0"])
@@ -124,6 +222,35 @@ class FacebookPublisher(GraphPublisher):
 class InstagramPublisher(GraphPublisher):
     name: ClassVar[str] = "instagram"
     required: ClassVar[tuple[str, ...]] = ("ig_user_id",)
+    me_fields: ClassVar[str] = "id,username"
+
+    @property
+    def instagram_login(self) -> bool:
+        """A token from Instagram Login (graph.instagram.com), not Facebook Login."""
+        return host_of(self.graph).split(":")[0] == INSTAGRAM_LOGIN_HOST
+
+    @property
+    def needed(self) -> tuple[str, ...]:
+        if self.instagram_login:
+            return ("instagram_business_basic", "instagram_business_content_publish")
+        return ("instagram_basic", "instagram_content_publish")
+
+    def credentials(self) -> Sequence[Credential]:
+        host = host_of(self.graph)
+        return [*super().credentials(),
+                *(Credential(name, host) for key in ("app_id", "app_secret")
+                  if (name := self.option(f"{key}_env")))]
+
+    def refresh_request(self, token: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
+        if self.instagram_login:
+            return (f"{_unversioned(self.graph)}/refresh_access_token",
+                    {"grant_type": "ig_refresh_token", "access_token": token}, (token,))
+        app_id = secret(self.ctx, self.channel, "app_id")
+        app_secret = secret(self.ctx, self.channel, "app_secret")
+        return (f"{self.graph}/oauth/access_token",
+                {"grant_type": "fb_exchange_token", "client_id": app_id,
+                 "client_secret": app_secret, "fb_exchange_token": token},
+                (token, app_secret))
 
     def validate(self) -> Sequence[str]:
         problems = list(super().validate())
@@ -139,6 +266,12 @@ class ThreadsPublisher(GraphPublisher):
     required: ClassVar[tuple[str, ...]] = ("threads_user_id",)
     status_field: ClassVar[str] = "status"
     detail_field: ClassVar[str] = "error_message"
+    scopes: ClassVar[tuple[str, ...]] = ("threads_basic", "threads_content_publish")
+    me_fields: ClassVar[str] = "id,username"
+
+    def refresh_request(self, token: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
+        return (f"{_unversioned(self.graph)}/refresh_access_token",
+                {"grant_type": "th_refresh_token", "access_token": token}, (token,))
 
     @property
     def payload_root(self) -> str:

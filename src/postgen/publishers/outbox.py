@@ -21,6 +21,8 @@ from postgen.models import Channel
 from postgen.publishers.base import (
     ConfigProblem,
     Context,
+    Credential,
+    Identity,
     Job,
     Rejected,
     Request,
@@ -47,6 +49,13 @@ class OutboxPublisher:
             return [f"{self.channel.name}: options.folder must be a folder inside the "
                     f"calendar, not '{self.folder}'"]
         return []
+
+    def credentials(self) -> Sequence[Credential]:
+        return []  # it writes files: no secret, no host
+
+    def whoami(self) -> Identity:
+        return Identity(f"{self.folder.strip('/')}/{self.channel.name}/",
+                        note="a folder in the calendar: no account")
 
     def relative(self, job: Job) -> str:
         post_id = job.variant.post_id

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -25,6 +26,8 @@ from postgen.models import Channel
 from postgen.publishers.base import (
     ConfigProblem,
     Context,
+    Credential,
+    Identity,
     Job,
     OutcomeUnknown,
     PublishError,
@@ -110,6 +113,27 @@ class RestPublisher:
     def rebase(self, endpoint: str) -> str:
         """The endpoint on the channel's base URL (tests and proxies override it)."""
         return endpoint
+
+    # -- accounts --------------------------------------------------------------------
+
+    @property
+    def api_root(self) -> str:
+        """The API's root URL on the channel's settings: where the token goes."""
+        raise NotImplementedError
+
+    def credentials(self) -> Sequence[Credential]:
+        name = self.auth_env
+        return [Credential(name, host_of(self.api_root))] if name else []
+
+    def whoami(self) -> Identity:
+        raise NotImplementedError
+
+    def get_json(self, url: str, params: Mapping[str, str] | None = None,
+                 secrets: Sequence[str] = ()) -> dict[str, Any]:
+        """GET `url` with the channel's credentials; the answer's JSON object."""
+        response = self.http("GET", url, headers=self.auth_headers(url, live=True),
+                             idempotent=True, params=params, secrets=secrets)
+        return json_of(response)
 
     # -- hooks ---------------------------------------------------------------------
 
@@ -249,6 +273,11 @@ def json_of(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def host_of(url: str) -> str:
+    """The host (and port, if any) a URL sends to, lower-cased."""
+    return urlsplit(url).netloc.rpartition("@")[2].lower()
 
 
 def rebased(endpoint: str, default: str, base: str) -> str:

@@ -29,6 +29,8 @@ from postgen.publishers.base import (
     AuthFailed,
     ConfigProblem,
     Context,
+    Credential,
+    Identity,
     Job,
     OutcomeUnknown,
     PublishError,
@@ -115,6 +117,33 @@ class SmtpPublisher:
         if self.logs_in:
             problems += missing_secrets(self.ctx, self.channel, "username", "password")
         return problems
+
+    # -- accounts --------------------------------------------------------------------
+
+    def credentials(self) -> Sequence[Credential]:
+        host = f"{self.host.lower()}:{self.port}"
+        return [Credential(name, host) for key in ("username", "password")
+                if (name := self.option(f"{key}_env"))]
+
+    def whoami(self) -> Identity:
+        """Connect, say hello (with STARTTLS as configured), log in, and quit."""
+        problems = self.validate()
+        if problems:
+            raise ConfigProblem("; ".join(problems))
+        where = f"{self.channel.name}: smtp://{self.host}:{self.port}"
+        try:
+            smtp = self._connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise _classified(exc, where, sending=False, auth="") from exc
+        try:
+            self._hello(smtp)
+        except (OSError, smtplib.SMTPException) as exc:
+            raise _classified(exc, where, sending=False, auth=self._auth_names()) from exc
+        finally:
+            _close(smtp)
+        user = secret(self.ctx, self.channel, "username") if self.logs_in else ""
+        return Identity(f"{user}@{self.host}" if user else self.host,
+                        note="" if self.logs_in else "no login configured")
 
     # -- the message ---------------------------------------------------------------
 

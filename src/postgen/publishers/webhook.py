@@ -1,6 +1,8 @@
 """A generic webhook: the variant as JSON, POSTed to a URL of your choosing, signed.
 
-Options: `url`, `secret_env` (the shared secret for the signature).
+Options: `url`, `secret_env` (the shared secret for the signature), `health_url`
+(optional: a URL `postgen accounts check` GETs, expecting a 2xx; the secret is
+not sent to it).
 
 The body is `{post_id, channel, platform, hash, date, parts, media, links,
 payload}`; `X-Postgen-Signature: sha256=<hex>` is the HMAC-SHA256 of the exact
@@ -20,10 +22,19 @@ from typing import ClassVar
 from urllib.parse import urlsplit
 
 from postgen.models import Channel
-from postgen.publishers.base import ConfigProblem, Context, Job, OutcomeUnknown, Request, Sent
+from postgen.publishers.base import (
+    ConfigProblem,
+    Context,
+    Credential,
+    Identity,
+    Job,
+    OutcomeUnknown,
+    Request,
+    Sent,
+)
 from postgen.publishers.document import variant_document
 from postgen.publishers.http import DEFAULT_POLICY, call, env_name, missing_secrets, secret
-from postgen.publishers.rest import json_of
+from postgen.publishers.rest import host_of, json_of
 
 FIELDS = ("post_id", "channel", "platform", "hash", "date", "parts", "media", "links", "payload")
 
@@ -46,6 +57,23 @@ class WebhookPublisher:
             problems.append(f"{self.channel.name}: set options.url to the webhook's "
                             "http(s) URL")
         return problems + missing_secrets(self.ctx, self.channel, "secret")
+
+    def credentials(self) -> Sequence[Credential]:
+        """The secret is never sent, but what it signs goes to the webhook's host."""
+        name = self.channel.options.get("secret_env")
+        return [Credential(name, host_of(self.url))] if isinstance(name, str) and name else []
+
+    def whoami(self) -> Identity:
+        """The receiver's `health_url`, if one is set: any 2xx answer is healthy."""
+        problems = self.validate()
+        if problems:
+            raise ConfigProblem("; ".join(problems))
+        health = str(self.channel.options.get("health_url") or "")
+        if not health:
+            return Identity(host_of(self.url), note="nothing to ask: set options.health_url "
+                                                    "to have the receiver checked")
+        call(self.ctx, "GET", health, idempotent=True, headers={}, policy=self.policy)
+        return Identity(host_of(self.url), note=f"{host_of(health)} answered its health check")
 
     def body(self, job: Job) -> bytes:
         document = variant_document(job.variant)

@@ -46,6 +46,9 @@ class MediaFile:
     height: int | None
     format: str | None  # "JPEG", "PNG", "GIF", "WEBP" (Pillow's names)
     mime: str
+    #: An image (or a header claiming one) over Pillow's MAX_IMAGE_PIXELS: a
+    #: decompression bomb, never opened.
+    too_many_pixels: bool = False
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import regex
+from PIL import Image
 
 from postgen import diagnostics as diag
 from postgen.models import Post
@@ -102,6 +103,9 @@ def _media(v: Variant, rules: PlatformRules, w: _Where) -> Iterator[diag.Diagnos
         elif rules.alt_text_limit is not None and len(m.alt) > rules.alt_text_limit:
             yield w.error(at, "alt-too-long", f"alt text of '{m.src}' is {len(m.alt)} "
                           f"characters; {v.platform} allows {rules.alt_text_limit}")
+        if m.too_many_pixels:
+            yield w.error(at, "media-size", f"'{m.src}' is (or claims to be) an image of over "
+                          f"{Image.MAX_IMAGE_PIXELS or 0:,} pixels: too large to open safely")
         if media_rules.formats and m.format and m.format not in media_rules.formats:
             yield w.error(at, "media-format", f"'{m.src}' is {m.format}; {v.platform} takes "
                           f"{', '.join(media_rules.formats)}")

@@ -106,20 +106,25 @@ def bluesky_facets(text: str, links: Sequence[tuple[int, int, str]]) -> tuple[Fa
     publisher resolves to a DID) and hashtags `#tag` (value without `#`).
     Offsets are UTF-8 bytes, end exclusive; the result is sorted by start.
     """
-    taken: list[tuple[int, int]] = []
+    taken = _Taken(len(text))
     found: list[tuple[int, int, str, str]] = []
     for start, end, uri in _given(text, links):
-        if _overlaps(taken, start, end):
+        if not taken.claim(start, end):
             raise ValueError(f"the links at {start}..{end} overlap another link")
-        taken.append((start, end))
         found.append((start, end, "link", uri))
     for detector in (_bare_urls, _mentions, _tags):
         for start, end, kind, value in detector(text):
-            if not _overlaps(taken, start, end):
-                taken.append((start, end))
+            if taken.claim(start, end):
                 found.append((start, end, kind, value))
     found.sort()
-    return tuple(Facet(*utf8_offsets(text, s, e), kind, value) for s, e, kind, value in found)
+    facets: list[Facet] = []
+    at = byte_at = 0  # UTF-8 offsets counted on from the facet before (none overlap)
+    for start, end, kind, value in found:
+        byte_at += len(text[at:start].encode("utf-8"))
+        width = len(text[start:end].encode("utf-8"))
+        facets.append(Facet(byte_at, byte_at + width, kind, value))
+        byte_at, at = byte_at + width, end
+    return tuple(facets)
 
 
 def bluesky_facet_json(f: Facet) -> dict[str, object]:
@@ -152,8 +157,20 @@ def _given(text: str, links: Sequence[tuple[int, int, str]]) -> Iterator[tuple[i
             yield start, end, uri
 
 
-def _overlaps(taken: Sequence[tuple[int, int]], start: int, end: int) -> bool:
-    return any(start < t_end and t_start < end for t_start, t_end in taken)
+class _Taken:
+    """Which code points a facet holds already. A claim looks only at its own span, and
+    no two claims that succeed share a code point (nor do two spans one detector
+    finds): all the looking costs a few passes over the text, however many facets."""
+
+    def __init__(self, length: int) -> None:
+        self.held = bytearray(length)
+
+    def claim(self, start: int, end: int) -> bool:
+        """Take [start, end) unless part of it is taken already."""
+        if self.held.find(1, start, end) != -1:
+            return False
+        self.held[start:end] = b"\x01" * (end - start)
+        return True
 
 
 def _bare_urls(text: str) -> Iterator[tuple[int, int, str, str]]:

@@ -3,7 +3,9 @@
 A calendar overrides a platform's template with `theme/variants/<platform>.txt.j2`
 or one channel's with `theme/variants/<channel>.txt.j2`; either can extend the
 built-in one as `{% extends "default:variants/<platform>.txt.j2" %}`.
-Undefined names are errors (StrictUndefined), never empty strings.
+Undefined names are errors (StrictUndefined), never empty strings. Templates
+render in Jinja's sandbox: a template in a calendar repository is content, and
+may not reach Python's internals (and through them the environment's secrets).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from pathlib import Path
 
 import jinja2
 from jinja2.bccache import Bucket
+from jinja2.sandbox import SandboxedEnvironment
+
+from postgen.cachedir import usable
 
 BUILTIN = jinja2.PackageLoader("postgen", "templates")
 #: Where compiled templates are kept between runs (under the calendar's root).
@@ -32,8 +37,9 @@ class BytecodeCache(jinja2.FileSystemBytecodeCache):
             pass
 
 
-def bytecode_cache(root: Path) -> BytecodeCache:
-    return BytecodeCache(str(root / BYTECODE))
+def bytecode_cache(root: Path) -> BytecodeCache | None:
+    """None when git tracks the cache (see `postgen.cachedir`): templates compile afresh."""
+    return BytecodeCache(str(root / BYTECODE)) if usable(root) else None
 
 
 def environment(root: Path, keep_compiled: bool = True) -> jinja2.Environment:
@@ -43,7 +49,7 @@ def environment(root: Path, keep_compiled: bool = True) -> jinja2.Environment:
         jinja2.PrefixLoader({"default": BUILTIN}, delimiter=":"),
         BUILTIN,
     ])
-    env = jinja2.Environment(
+    env = SandboxedEnvironment(
         # Text templates are plain text; the email's HTML part is escaped.
         loader=loader, undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),

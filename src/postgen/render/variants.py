@@ -25,7 +25,7 @@ import jinja2
 from markupsafe import Markup
 
 from postgen import diagnostics as diag
-from postgen.models import Calendar, CalendarConfig, Channel, Post
+from postgen.models import Calendar, CalendarConfig, Channel, Post, UtmPolicy
 from postgen.platforms import PlatformRules, get_platform, with_overrides
 from postgen.platforms.counting import count
 from postgen.render import markup, problems
@@ -173,7 +173,7 @@ class Renderer:
         counts = tuple(count(p.text, rules, content_warning=variant.content_warning or "",
                              subject=variant.subject or "") for p in parts)
         return _with(variant, payload=MappingProxyType(payload), counts=counts,
-                     hash=content_hash(variant))
+                     hash=content_hash(variant, sending(channel)))
 
     def _doc(self, source: str) -> markup.Doc:
         doc = self._docs.get(source)
@@ -194,17 +194,23 @@ class Renderer:
         utm = self.config.utm
         if not (utm.enabled and channel.utm and self.config.brand.domains):
             return lambda url: url
-        values = {"platform": channel.platform, "channel": channel.name,
-                  "campaign": post.campaign or "", "post_id": post.id}
-        medium = utm.medium.get(channel.platform) or utm.medium.get("default", "social")
-        params = {
-            "utm_source": utm.source.format_map(values),
-            "utm_medium": medium.format_map(values),
-            "utm_campaign": utm.campaign.format_map(values),
-            "utm_content": utm.content.format_map(values),
-        }
+        params = utm_params(utm, post.id, post.campaign, channel)
         domains = self.config.brand.domains
         return lambda url: track(url, params, domains)
+
+
+def utm_params(utm: UtmPolicy, post_id: str, campaign: str | None,
+               channel: Channel) -> dict[str, str]:
+    """The UTM tags brand links of this post get on this channel (results join on them)."""
+    values = {"platform": channel.platform, "channel": channel.name,
+              "campaign": campaign or "", "post_id": post_id}
+    medium = utm.medium.get(channel.platform) or utm.medium.get("default", "social")
+    return {
+        "utm_source": utm.source.format_map(values),
+        "utm_medium": medium.format_map(values),
+        "utm_campaign": utm.campaign.format_map(values),
+        "utm_content": utm.content.format_map(values),
+    }
 
 
 def render_calendar(calendar: Calendar, only: set[str] | None = None,
@@ -223,9 +229,31 @@ def render_calendar(calendar: Calendar, only: set[str] | None = None,
     return Rendered(tuple(variants), tuple(diag.sort(found)))
 
 
-def content_hash(v: Variant) -> str:
-    """SHA-256 over everything that is sent: change any of it, the hash moves."""
-    sent = {
+#: Channel options that change no request a send makes: they tune waiting, or only
+#: `postgen accounts` uses them (a health check, the app credentials that inspect or
+#: refresh a token). Every other option a channel sets is part of its variants' hash.
+UNSENT_OPTIONS = frozenset({"timeout", "health_url", "client_id_env", "client_secret_env",
+                            "app_id_env", "app_secret_env"})
+
+
+def sending(channel: Channel) -> dict[str, object]:
+    """The channel's settings that decide where, how and as whom its posts are sent: the
+    publisher and its options (the page, the instance, the token's variable...), in a
+    canonical form. Defaults are left out (the outbox, no options), so a channel that
+    sets nothing hashes as it always did; a third party's options are all included."""
+    settings: dict[str, object] = {}
+    if channel.publisher != "outbox":
+        settings["publisher"] = channel.publisher
+    options = {k: v for k, v in channel.options.items() if k not in UNSENT_OPTIONS}
+    if options:
+        settings["options"] = options
+    return settings
+
+
+def content_hash(v: Variant, settings: Mapping[str, object] | None = None) -> str:
+    """SHA-256 over everything that is sent, and the channel's `sending` settings that
+    decide where and as whom: change any of it, the hash moves (and approvals lapse)."""
+    sent: dict[str, object] = {
         "account": v.account, "platform": v.platform, "channel": v.channel,
         "date": v.date.astimezone(UTC).isoformat(),
         "parts": [[p.text, [[f.byte_start, f.byte_end, f.kind, f.value] for f in p.facets]]
@@ -236,7 +264,10 @@ def content_hash(v: Variant) -> str:
         "first_comment": v.first_comment, "subject": v.subject, "preheader": v.preheader,
         "html": v.html, "content_warning": v.content_warning, "lang": v.lang,
     }
-    canonical = json.dumps(sent, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if settings:
+        sent["settings"] = settings
+    canonical = json.dumps(sent, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                           default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -327,4 +358,4 @@ def _parts(texts: list[str], urls: list[str]) -> tuple[Part, ...]:
     return tuple(parts)
 
 
-__all__ = ["MediaFile", "Rendered", "Renderer", "content_hash", "render_calendar"]
+__all__ = ["MediaFile", "Rendered", "Renderer", "content_hash", "render_calendar", "sending"]

@@ -32,6 +32,8 @@ from postgen.errors import ConfigInvalid
 from postgen.files import write_atomically
 from postgen.ledger import FILE as LEDGER_FILE
 from postgen.ledger import Ledger
+from postgen.results import store as results_store
+from postgen.results.report import Summary, summarise
 from postgen.site import stamp
 from postgen.site.cache import (
     BuildCache,
@@ -59,6 +61,7 @@ class SiteBuild:
     cache: BuildCache
     problems: list[str]  # every problem, as `path:line:col: severity[rule]: message`
     folder: SiteFolder | None = None
+    results: Summary  # what sent posts did (results.jsonl)
     written: dict[str, tuple[str, Spans | None]]  # path -> key (and a feed's spans), of
     # the files `outputs` gave to write
     until: datetime
@@ -78,7 +81,7 @@ class SiteBuild:
         if calendar_config is None:
             raise ConfigInvalid(config_problems)
         root = calendar_config.root
-        self.stamp_files = [root / approvals.FILE, root / LEDGER_FILE]
+        self.stamp_files = [root / approvals.FILE, root / LEDGER_FILE, root / results_store.FILE]
         self.stamp_folders = [calendar_config.content_dir, *([docs_dir] if docs_dir else []),
                               root / "theme", *stamp.package_folders()]
         # As they are before anything is read:
@@ -87,7 +90,8 @@ class SiteBuild:
         self.shell_inputs = (stamp.digest(stamp.shell_inputs(config_file, docs_dir, walked))
                              if docs_dir else "")
         self.cache = BuildCache.load(calendar_config, known)
-        self.collected = collect(calendar_config, self.cache, self.inputs)
+        now = stamp.now_for(calendar_config.timezone)
+        self.collected = collect(calendar_config, self.cache, now, self.inputs)
         media = {path: st for r in self.cache.records.values() for path, st in r.media}
         for path, st in media.items():  # as collect found them
             self.inputs[path] = list(st) if st else None
@@ -98,7 +102,6 @@ class SiteBuild:
         self.problems = [d.text() for d in problems]
         if self.problems:  # in one record: logging thousands one by one takes 0.1 s
             log.warning("\n".join(self.problems))
-        now = stamp.now_for(calendar_config.timezone)
         sent = Ledger.load(calendar_config.root)
         states: dict[approvals.State, approvals.State] = {}
 
@@ -109,6 +112,8 @@ class SiteBuild:
         def reads(post: PostInfo, variant: VariantInfo) -> object:
             return book.of(post.id, variant.channel), sent.published(variant)
 
+        self.results = summarise(calendar_config, (p for p, _v in self.collected.posts),
+                                 results_store.read(root))
         entries = Entries(self.cache.entries, status, reads, now)
         self.site = assemble(calendar_config, self.collected.posts, problems, now, entries)
         self.cache.entries = entries.made
@@ -124,7 +129,7 @@ class SiteBuild:
         for out in site_files(self.site, extra, details=self.collected.details,
                               fresh=self.folder.fresh, fragments=fragments,
                               global_key=global_key, earlier=self.folder.pieces,
-                              site_dir=site_dir):
+                              site_dir=site_dir, results=self.results):
             if out.written is not None:  # a post page, written where it was rendered
                 assert out.key is not None
                 self.folder.holds(out.path, out.key, out.written)

@@ -40,7 +40,7 @@ from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 
-from postgen import pipeline
+from postgen import cachedir, pipeline
 from postgen.checkcache import calendar_digest, media_paths
 from postgen.diagnostics import Diagnostic
 from postgen.files import write_atomically
@@ -117,6 +117,8 @@ class BuildCache:
     stored: dict[str, dict[str, dict[str, object]]] = field(default_factory=dict, repr=False)
     #: The file each key was read from (its name comes from the key's hash).
     where: dict[str, str] = field(default_factory=dict, repr=False)
+    #: False when git tracks the cache (`postgen.cachedir`): nothing is read or written.
+    usable: bool = True
     #: The index file's size and time as this cache last read or wrote it.
     index_stat: Stat | None = field(default=None, repr=False)
 
@@ -131,6 +133,8 @@ class BuildCache:
                 and _stat(folder / "index.pickle") == known.index_stat):
             return known
         cache = cls(folder, digest)
+        if not cachedir.usable(config.root):
+            return cls(folder, digest, usable=False)
         try:
             with gc_paused():
                 index = cache._read("index")
@@ -178,6 +182,8 @@ class BuildCache:
     def save(self) -> None:
         """Write the parts that changed, each atomically; a read-only checkout just
         builds slower next time."""
+        if not self.usable:
+            return
         parts = self.parts()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -234,12 +240,14 @@ class Collected:
     problems: list[Diagnostic]
     loaded: dict[str, tuple[Post, tuple[Variant, ...]]]  # by post id, see `for_pages`
     paths: dict[str, str]  # post id -> file, relative to the calendar's root
+    now: datetime  # the build's
     rendered: int = 0  # how many posts were loaded and rendered
 
     def details(self, post_id: str) -> tuple[Post, tuple[Variant, ...]]:
         """A post and its variants in full (for its page): loaded again if it was not."""
         if post_id not in self.loaded:
-            loaded = load_file(self.config, self.config.root / self.paths[post_id])
+            loaded = load_file(self.config, self.config.root / self.paths[post_id],
+                               now=self.now)
             if loaded.post is None:  # changed since the build began
                 raise LookupError(f"{self.paths[post_id]}: the post changed during the build")
             variants, _ = Renderer(self.config).post(loaded.post)
@@ -247,9 +255,10 @@ class Collected:
         return self.loaded[post_id]
 
 
-def collect(config: CalendarConfig, cache: BuildCache,
+def collect(config: CalendarConfig, cache: BuildCache, now: datetime,
             seen: Mapping[str, list[int] | None] | None = None) -> Collected:
     """Load and render the posts whose files (or media) changed; take the rest from `cache`.
+    Dates more than 10 years from `now` are errors.
 
     `seen` holds files' sizes and times already taken this build (the stamp's walk of
     the content folder, `site.stamp.stats`); other files are looked at here."""
@@ -283,7 +292,8 @@ def collect(config: CalendarConfig, cache: BuildCache,
         def load(name: str) -> Loaded:
             """One file loaded and rendered (in a worker process, see `fork_map`)."""
             file = Path(name)
-            result = replace(load_file(config, file, media), source=None)  # not needed here
+            result = replace(load_file(config, file, media, now=now), source=None,
+                             unsent=None)  # not needed here
             if result.post is None or result.raw_id is None:
                 return result
             variants, problems = renderer.post(result.post)
@@ -308,13 +318,13 @@ def collect(config: CalendarConfig, cache: BuildCache,
     cache.records = records = {k: r for k, r in slots.items() if r is not None}
     problems = [d for f in failed for d in f.diagnostics]
     problems.extend(d for r in records.values() for d in r.diagnostics)
-    duplicated = _duplicates(config, records, failed, problems)
+    duplicated = _duplicates(config, records, failed, problems, now)
     valid = sorted((r for shown, r in records.items() if shown not in duplicated),
                    key=lambda r: (r.info.date, r.info.id))
     return Collected(
         config, [(r.info, r.variants) for r in valid], problems,
         {k: v for k, v in loaded.items() if k not in duplicated},
-        {r.info.id: r.info.path for r in valid},
+        {r.info.id: r.info.path for r in valid}, now,
         rendered=len(loaded) + len(failed))
 
 
@@ -352,7 +362,7 @@ def _media_unchanged(record: Record, stats: dict[str, Stat | None]) -> bool:
 
 
 def _duplicates(config: CalendarConfig, records: dict[str, Record], failed: list[LoadedFile],
-                problems: list[Diagnostic]) -> set[str]:
+                problems: list[Diagnostic], now: datetime) -> set[str]:
     """Paths of posts whose id another file uses too (each reported where it stands)."""
     by_id: dict[str, list[str]] = defaultdict(list)
     for shown, r in records.items():
@@ -363,7 +373,7 @@ def _duplicates(config: CalendarConfig, records: dict[str, Record], failed: list
     sharing = {shown for paths in by_id.values() if len(paths) > 1 for shown in paths}
     if not sharing:
         return set()
-    reread = [load_file(config, config.root / shown) for shown in sorted(sharing)]
+    reread = [load_file(config, config.root / shown, now=now) for shown in sorted(sharing)]
     found = pipeline.duplicate_ids(reread)
     problems.extend(found)
     return {d.path for d in found}

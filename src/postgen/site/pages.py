@@ -51,6 +51,8 @@ from postgen.parallel import fork_map
 from postgen.render.links import find_urls
 from postgen.render.model import MediaFile, Part, Variant, VariantRef
 from postgen.render.templating import BUILTIN, bytecode_cache
+from postgen.results.charts import chart
+from postgen.results.report import Summary
 from postgen.site.model import PREVIEW_ASPECT, STAGES, Entry, ServedMedia, SiteData
 
 PLATFORM_NAMES = {
@@ -188,7 +190,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                details: Details, fresh: Fresh | None = None,
                fragments: Fragments | None = None, global_key: str = "",
                earlier: Callable[[str], Earlier] = _no_earlier_feeds,
-               site_dir: Path | None = None) -> Iterator[Output]:
+               site_dir: Path | None = None, results: Summary | None = None
+               ) -> Iterator[Output]:
     """Every file of the site, pages first (read everything, then write).
 
     `details(post_id)` gives a post's page what it shows beyond its entry;
@@ -198,7 +201,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     `earlier(path)` gives the pieces of the feed at `path` as the site holds it.
     Post pages are written to `site_dir`, if given, by whoever renders them (the
     workers of a cold build: their HTML need not travel back), and come out as
-    `written`; the other files are for the caller to write.
+    `written`; the other files are for the caller to write. `results`: what sent
+    posts did, shown on their pages and on the results page.
     """
     config = site.config
     env = environment(config.root)
@@ -252,8 +256,12 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     # Post pages: those the site folder does not hold already are rendered, in worker
     # processes when there are many (a cold build: see `postgen.parallel`). They start
     # now: the other pages are rendered here meanwhile.
+    def results_of(post_id: str) -> tuple[Any, ...]:
+        return results.of_post(post_id) if results else ()
+
     post_pages = [(entry, f"posts/{entry.post.id}/index.html",
-                   hashlib.blake2b(f"{global_key}\0{entry.key}".encode(),
+                   hashlib.blake2b(f"{global_key}\0{entry.key}\0{results_of(entry.post.id)!r}"
+                                   .encode(),
                                    digest_size=16).hexdigest()) for entry in site.entries]
     stale = [(entry, path) for entry, path, page_key in post_pages
              if fresh is None or not fresh(path, page_key)]
@@ -266,7 +274,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         day = entry.post.date.astimezone(tz).isocalendar()
         html_text = render(path, "site/post.html.j2", kind="post", title=post.title,
                            entry=entry, post=post, variants=variants,
-                           week_key=f"{day.year}-W{day.week:02d}")
+                           week_key=f"{day.year}-W{day.week:02d}",
+                           results={r.channel: r for r in results_of(post.id)})
         if site_dir is None:
             return html_text
         target = site_dir / path
@@ -339,6 +348,9 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                    f"{channel.account}", entries=entries, links=None, empty="No posts.")
     yield page("funnel/index.html", "site/funnel.html.j2", key("funnel/", site.entries),
                kind="funnel", title="Funnel coverage")
+    yield page("results/index.html", "site/results.html.j2", key("results/", (), results),
+               kind="results", title="Results", summary=results, chart=chart,
+               fetched=results.fetched_at if results else None)
     for path, make in (("calendar.ics", ics), ("posts.json", posts_json)):  # meanwhile too
         feed_key = key(path, site.entries, of="key")
         if fresh is not None and fresh(path, feed_key):
@@ -574,9 +586,16 @@ def _ics_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
+#: What RFC 5545 TEXT may not hold raw: line breaks of every kind (CRLF, LF, a lone
+#: CR, NEL, LS, PS: some readers split lines at each) become the escape "\\n"; other
+#: control characters (CONTROL in the RFC's grammar) are dropped.
+_ICS_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+_ICS_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f]")
+
+
 def _ics_text(value: str) -> str:
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    escaped = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+    return _ICS_CONTROL.sub("", _ICS_BREAK.sub("\\\\n", escaped))
 
 
 def _ics_line(name: str, value: str, escape: bool = True) -> str:

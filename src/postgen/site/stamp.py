@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from postgen import __version__
+from postgen import __version__, cachedir
 from postgen.files import write_atomically
 
 FILE = Path(".postgen-cache") / "stamp.json"
@@ -110,6 +110,8 @@ def valid_until(now: datetime, moments: Iterable[datetime]) -> datetime:
 
 
 def _records(root: Path) -> dict[str, dict[str, object]]:
+    if not cachedir.usable(root):
+        return {}
     try:
         data = json.loads((root / FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -231,6 +233,8 @@ def record(config_file: Path, option: str, *, timezone: str, now: datetime, unti
         "problems": problems,
     }
     path = root / FILE
+    if not cachedir.usable(root):
+        return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, json.dumps({"format": FORMAT, "builds": builds}))

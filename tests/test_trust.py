@@ -1,0 +1,345 @@
+"""Security and trust (issue 18): one bad file never stops the others, hostile input
+costs no more than its size, and nothing in the repository runs as code.
+
+Fixed reproductions of the fuzz findings (each input that used to crash) are in
+tests/test_fuzz.py; the rules' places are in tests/test_rules.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import icalendar
+import pytest
+from click.testing import CliRunner, Result
+
+from postgen import approvals, pipeline
+from postgen.cli import cli
+from postgen.diagnostics import Diagnostic
+from postgen.fields import Fields
+from postgen.platforms.counting import mastodon_length
+from postgen.render.richtext import bluesky_facets
+from postgen.yamlsource import parse
+from tests.conftest import CONFIG, MakeCalendar
+from tests.test_publish import post, write_calendar
+from tests.test_rules import LAUGHS
+
+Run = Callable[..., Result]
+
+
+def check(run: Run, root: Path) -> tuple[int, list[dict[str, object]]]:
+    result = run(root, "check", "--format", "json")
+    return result.exit_code, json.loads(result.output)
+
+
+def front(text: str, body: str = "Body.\n") -> str:
+    return f"---\n{text}---\n{body}"
+
+
+BASE = "id: p1\ntitle: T\ndate: 2027-03-02 09:30\nchannels: [x]\nfunnel: awareness\n"
+
+
+# -- 18.1 and 18.9: one unreadable post; posts with errors are never sent ---------------
+
+
+def test_publish_sends_every_valid_post_beside_unreadable_ones(tmp_path: Path) -> None:
+    channels = {"free": {"platform": "x", "account": "@acme", "approval_required": False}}
+    posts = [
+        post("good-one", ["free"]), post("good-two", ["free"]),
+        # each of these stopped every command before (a traceback, nothing sent):
+        post("maybe-draft", ["free"], extra="draft: !!bool maybe\n"),
+        post("end-of-time", ["free"], when="9999-12-31 23:59"),
+        ("content/huge-id.md", front(f"id: {'1' * 5000}\ntitle: T\ndate: 2027-03-02 09:30\n"
+                                     "channels: [free]\nfunnel: awareness\n")),
+        # ...and these were sent despite the errors in their files:
+        post("typo", ["free"], extra="campain: spring\n"),
+        post("twice", ["free"], extra="title: Again\n"),
+    ]
+    root = write_calendar(tmp_path, channels, posts)
+    os.chdir(root)
+    result = CliRunner().invoke(cli, ["publish", "--now", "2027-03-02T09:31:00Z"],
+                                catch_exceptions=False)
+    sent = sorted(p.name for p in root.glob("outbox/**/*.json"))
+    assert sent == ["good-one.json", "good-two.json"], result.output
+    for path in ("maybe-draft", "end-of-time", "huge-id", "typo", "twice"):
+        assert f"content/{path}.md:" in result.output  # each reported where it stands
+    assert "Traceback" not in result.output
+    assert "2 sent" in result.output
+
+
+def test_a_post_with_an_error_in_its_file_is_still_checked_in_full(
+        make_calendar: MakeCalendar, run: Run) -> None:
+    """Errors in two rounds (17.12): a bad `paid` hid the body's length on LinkedIn."""
+    root = make_calendar({"content/a.md": front(
+        BASE.replace("[x]", "[linkedin]") + "paid: {budget: 10, currency: euro, "
+        "objective: reach}\n", "word " * 700)})
+    code, found = check(run, root)
+    assert code == 1
+    assert {(d["rule"], d["line"]) for d in found} == {("field-value", 7), ("length-over", 9)}
+
+
+def test_approve_from_refuses_lines_for_drafts(make_calendar: MakeCalendar, run: Run) -> None:
+    root = make_calendar({
+        "mkdocs.yml": CONFIG.replace("      timezone:", "      approval: {reviewers: [dana]}\n"
+                                     "      timezone:"),
+        "content/a.md": front(BASE + "draft: true\n")})
+    [variant] = pipeline.check(pipeline.load_calendar(root))[1].variants
+    line = approvals.approval_line(approvals.APPROVE, variant, "dana")
+    result = run(root, "approve", "--from", "-", input=line + "\n")
+    assert result.exit_code == 1
+    assert "p1 is a draft" in result.output
+    assert not (root / approvals.FILE).exists() or not (root / approvals.FILE).read_text()
+
+
+# -- 18.2: aliases and values in messages ---------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["id: *l6\n", "paid: {budget: 10, currency: EUR, "
+                                   "objective: reach, start: *l6, end: *l6}\n"])
+def test_billion_laughs_are_refused(make_calendar: MakeCalendar, run: Run, where: str) -> None:
+    six = LAUGHS.split("x-l7")[0]  # nine values, nine times over, six levels: 531,441
+    base = BASE.replace("id: p1\n", "") if where.startswith("id") else BASE
+    root = make_calendar({"content/a.md": front(six + base + where)})
+    code, found = check(run, root)
+    assert code == 1
+    assert [d["rule"] for d in found if d["rule"] == "yaml-aliases"] == ["yaml-aliases"]
+    assert all(len(str(d["message"])) < 300 for d in found)
+
+
+@pytest.mark.parametrize("value", ["[" + ", ".join(["a"] * 5000) + "]", "x" * 5000,
+                                   "!!int 0x" + "f" * 5000])
+@pytest.mark.parametrize("field", ["id", "paid.start", "funnel", "campaign", "date"])
+def test_messages_never_show_a_whole_value(make_calendar: MakeCalendar, run: Run, field: str,
+                                           value: str) -> None:
+    lines = dict(line.split(": ", 1) for line in BASE.splitlines())
+    if field == "paid.start":
+        lines["paid"] = f"{{budget: 10, currency: EUR, objective: reach, start: {value}}}"
+    else:
+        lines[field] = value
+    root = make_calendar({"content/a.md": front("".join(f"{k}: {v}\n"
+                                                        for k, v in lines.items()))})
+    code, found = check(run, root)
+    assert code == 1 and found
+    assert all(len(str(d["message"])) < 300 for d in found), found
+
+
+# -- 18.3: linear in the size of the post ---------------------------------------------
+
+
+def events(work: Callable[[], object]) -> int:
+    """How many Python calls and returns `work` makes: an operation count (no clock).
+    Resuming a generator counts too, so a scan of a list in `any(...)` shows."""
+    count = 0
+
+    def profile(_frame: object, _event: str, _arg: object) -> None:
+        nonlocal count
+        count += 1
+
+    sys.setprofile(profile)
+    try:
+        work()
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+def grows_linearly(work: Callable[[int], object], n: int = 400) -> None:
+    """Twice the input costs about twice the operations (four times if quadratic)."""
+    small, large = events(lambda: work(n)), events(lambda: work(2 * n))
+    assert large < 2.5 * small, (small, large)
+
+
+def test_bluesky_facets_are_linear() -> None:
+    grows_linearly(lambda n: bluesky_facets(" ".join(f"#tag{i}" for i in range(n)), []))
+    grows_linearly(lambda n: bluesky_facets(
+        " ".join(f"https://acme.example.com/{i} @a{i}.bsky.social" for i in range(n)), []))
+
+
+def test_mastodon_counting_is_linear() -> None:
+    grows_linearly(lambda n: mastodon_length(
+        " ".join(f"https://acme.example.com/{i}" for i in range(n))))
+
+
+def test_reporting_unknown_keys_is_linear() -> None:
+    def report(n: int) -> list[Diagnostic]:
+        text = "".join(f"key{i}: {i}\n" for i in range(n))
+        parsed = parse(text, "a.md")
+        found: list[Diagnostic] = []
+        assert isinstance(parsed.data, dict)
+        Fields(parsed.data, parsed.source, "a.md", found).unknown(("id", "title"))
+        return found
+
+    assert len(report(10)) == 10
+    grows_linearly(report)
+
+
+# -- 18.8: the .ics feed ----------------------------------------------------------------
+
+
+def test_line_breaks_of_every_kind_stay_inside_the_summary(make_calendar: MakeCalendar,
+                                                           run: Run) -> None:
+    title = 'T\\rBEGIN:VEVENT\\u2028U\\x85V\\r\\nW\\x01'  # escapes YAML reads in quotes
+    root = make_calendar({"content/a.md": front(BASE.replace("title: T", f'title: "{title}"')),
+                          "docs/welcome.md": "# Home\n"})
+    result = run(root, "build")
+    assert result.exit_code == 0, result.output
+    data = (root / "site" / "calendar.ics").read_bytes()
+    assert data.split(b"\r\n").count(b"BEGIN:VEVENT") == 1
+    assert not any(c in data.decode() for c in "\x85\u2028\x01")
+    assert b"\r" not in data.replace(b"\r\n", b"")
+    [event] = icalendar.Calendar.from_ical(data).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "[x] T\nBEGIN:VEVENT\nU\nV\nW"
+
+
+# -- 18.10: line numbers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("brk", ["\r", "\x85", "\u2028", "\u2029"])
+def test_yaml_line_breaks_do_not_move_later_errors(make_calendar: MakeCalendar, run: Run,
+                                                   brk: str) -> None:
+    root = make_calendar({"content/a.md": front(f'{BASE}owner: "a{brk}b"\ntittle: x\n')})
+    code, found = check(run, root)
+    assert [(d["rule"], d["line"], d["col"]) for d in found] == [("field-unknown", 8, 1)]
+
+
+def test_a_key_after_a_merge_overrides_it(make_calendar: MakeCalendar, run: Run) -> None:
+    root = make_calendar({"content/a.md": front(
+        BASE + 'cta: &c {text: Shop, url: "https://acme.example.com/"}\n'
+        "variants:\n  x:\n    cta:\n      <<: *c\n      text: Buy now\n")})
+    assert check(run, root) == (0, [])
+    [post] = pipeline.load_calendar(root).posts
+    assert post.overrides["x"].cta is not None and post.overrides["x"].cta.text == "Buy now"
+
+
+# -- 18.11: links out of the repository -----------------------------------------------------
+
+
+def test_a_post_file_linking_outside_the_repository_is_refused(
+        tmp_path: Path, make_calendar: MakeCalendar, run: Run) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.md"
+    outside.write_text(front(BASE))
+    root = make_calendar({"content/inside.md": front(BASE.replace("p1", "p2"))})
+    (root / "content" / "linked.md").symlink_to(outside)
+    code, found = check(run, root)
+    assert [(d["path"], d["rule"]) for d in found] == [("content/linked.md",
+                                                        "file-outside-repo")]
+    assert [p.id for p in pipeline.load_calendar(root).posts] == ["p2"]
+
+
+def test_new_and_import_never_write_through_links(tmp_path: Path, make_calendar: MakeCalendar,
+                                                  run: Run) -> None:
+    away = tmp_path.parent / f"{tmp_path.name}-away"
+    away.mkdir()
+    root = make_calendar({"content/.keep": ""})
+    # a dangling link where `new` would write, and a month folder linking out
+    (root / "content" / "2027-03").mkdir()
+    (root / "content" / "2027-03" / "spring.md").symlink_to(away / "spring.md")
+    (root / "content" / "2027-04").symlink_to(away, target_is_directory=True)
+    first = run(root, "new", "Spring", "--date", "2027-03-02 09:30", "-c", "x")
+    second = run(root, "new", "Easter", "--date", "2027-04-02 09:30", "-c", "x")
+    csv = "title,date,text,channels\nEaster,2027-04-03 09:30,Hello,x\n"
+    (root / "in.csv").write_text(csv)
+    third = run(root, "import", "in.csv")
+    assert (first.exit_code, second.exit_code, third.exit_code) == (1, 1, 1)
+    assert "symbolic link" in first.output and "links outside" in second.output
+    assert "file-outside-repo" in third.output
+    assert list(away.iterdir()) == []
+
+
+# -- 18.12: code in the repository ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("inherit", [False, True])
+def test_build_refuses_code_tags_before_mkdocs_reads_the_config(
+        make_calendar: MakeCalendar, run: Run, inherit: bool) -> None:
+    tag = "extra: !!python/object/apply:os.system ['touch pwned']\n"
+    files = ({"base.yml": tag, "mkdocs.yml": "INHERIT: base.yml\n" + CONFIG} if inherit
+             else {"mkdocs.yml": CONFIG + tag})
+    root = make_calendar({**files, "content/a.md": front(BASE), "docs/welcome.md": "# Home\n"})
+    for command in ("build", "serve"):
+        result = run(root, command)
+        assert result.exit_code != 0
+        assert "config-code-tag" in result.output
+        assert not (root / "pwned").exists()
+
+
+def test_variant_templates_render_in_the_sandbox(make_calendar: MakeCalendar, run: Run,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACME_TOKEN", "s3cr3t-value")
+    root = make_calendar({
+        "content/a.md": front(BASE),
+        "theme/variants/x.txt.j2": "{{ cycler.__init__.__globals__.os.environ.ACME_TOKEN }}\n",
+    })
+    result = run(root, "render", "p1")
+    assert "s3cr3t-value" not in result.output
+    code, found = check(run, root)
+    assert [d["rule"] for d in found] == ["template-error"]
+    assert "unsafe" in str(found[0]["message"])
+
+
+def test_a_cache_tracked_by_git_is_ignored(make_calendar: MakeCalendar, run: Run) -> None:
+    root = make_calendar({"content/a.md": front(BASE), "docs/welcome.md": "# Home\n"})
+
+    class Pwn:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {root / 'pwned'}",))
+
+    folder = root / ".postgen-cache" / "site"
+    folder.mkdir(parents=True)
+    (folder / "index.pickle").write_bytes(pickle.dumps(Pwn()))
+    (root / ".postgen-cache" / "check.json").write_text("{}")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "a cache"], cwd=root, check=True)
+    built = run(root, "build")
+    assert built.exit_code == 0, built.output
+    checked = subprocess.run([sys.executable, "-m", "postgen", "check"], cwd=root,
+                             capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert not (root / "pwned").exists()
+    assert "git tracks .postgen-cache/" in checked.stderr
+    changed = subprocess.run(["git", "status", "--porcelain", ".postgen-cache"], cwd=root,
+                             capture_output=True, text=True, check=True).stdout
+    assert changed == ""  # neither read nor written
+
+
+# -- 18.13 and media ------------------------------------------------------------------------
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A 67-byte PNG whose header claims `width` x `height` pixels."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (len(data).to_bytes(4, "big") + kind + data
+                + zlib.crc32(kind + data).to_bytes(4, "big"))
+
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 2, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b"")
+
+
+def test_a_decompression_bomb_is_an_error_for_its_post(make_calendar: MakeCalendar,
+                                                       run: Run) -> None:
+    root = make_calendar({
+        "content/a.md": front(BASE + "image: bomb.png\nalt: A bomb\n"),
+        "content/b.md": front(BASE.replace("p1", "p2")),
+        "bomb.png": png_claiming(65535, 65535)})
+    code, found = check(run, root)
+    assert code == 1
+    assert [(d["path"], d["rule"]) for d in found] == [("content/a.md", "media-size")]
+    assert "too large to open safely" in str(found[0]["message"])
+
+
+def test_dates_far_from_now_are_errors_with_now_as_a_parameter(
+        make_calendar: MakeCalendar) -> None:
+    root = make_calendar({"content/a.md": front(BASE.replace("2027", "2207"))})
+    assert pipeline.load_calendar(root).posts == ()
+    later = pipeline.load_calendar(root, now=datetime(2205, 1, 1, tzinfo=UTC))
+    assert [p.id for p in later.posts] == ["p1"]
