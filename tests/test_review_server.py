@@ -4,6 +4,7 @@ their decisions must reach the remote exactly once, or nowhere when refused."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
@@ -293,3 +294,48 @@ def test_a_reviewer_acting_too_fast_is_slowed_down(tmp_path: Path) -> None:
             codes.append(submit(client, fields).status_code)
         assert codes == [303, 303, 429]
         assert len(remote_lines(server.remote)) == 4
+
+
+def test_approve_everything_a_filtered_month_shows(server: Server, browser: Any,
+                                                   tmp_path: Path) -> None:
+    context = browser.new_context()
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.goto(invite(tmp_path, SAM))
+    page.goto(server.url + "month/2027-03/")
+    page.select_option("form.filters select[name=channel]", "x")
+    page.locator(".review-batch button").click()
+    page.wait_for_url("**/month/2027-03/?done=approved")
+    lines = remote_lines(server.remote)
+    assert sorted((r["post"], r["channel"], r["by"]) for r in lines) == [
+        ("p1", "x", SAM), ("p2", "x", SAM), ("p3", "x", SAM)]  # not linkedin: filtered out
+    context.close()
+    output = server.output()
+    assert SECRET not in output
+    site = server.state / "site"
+    assert not any(SECRET in p.read_text("utf-8", "replace") for p in site.rglob("*.html"))
+
+
+def test_killed_before_the_commit_the_journal_brings_the_decision_in_once(
+        server: Server, tmp_path: Path) -> None:
+    hook = server.state / "calendar" / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\nsleep 60\n")  # the server stops here, mid-commit
+    hook.chmod(0o755)
+    client = session(server, invite(tmp_path, SAM))
+    fields = forms(client.get("/posts/p2/").text, "review-all")[0]
+    sending = threading.Thread(target=lambda: _ignore_errors(lambda: submit(client, fields)))
+    sending.start()
+    wait_for(lambda: server.health()["pending"] == 2)  # journaled, not committed
+    server.kill()
+    sending.join()
+    hook.unlink()
+    server.start()
+    wait_for(lambda: len(remote_lines(server.remote)) == 2 and server.health()["pending"] == 0)
+    lines = remote_lines(server.remote)
+    assert sorted((r["post"], r["channel"], r["by"]) for r in lines) == [
+        ("p2", "linkedin", SAM), ("p2", "x", SAM)]
+
+
+def _ignore_errors(call: Any) -> None:
+    with contextlib.suppress(httpx.HTTPError):  # killed while the request waited
+        call()

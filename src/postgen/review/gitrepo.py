@@ -47,7 +47,7 @@ class Repo:
 
     def prepare(self) -> None:
         """Clone the remote when there is no clone yet; union merges for the record files;
-        drop what a crash may have left half-written (the journal holds it)."""
+        drop what a crash may have left half-written or staged (the journal holds it)."""
         if not (self.path / ".git").exists():
             if self.remote is None:
                 raise PostgenError(f"{self.path} is not a git repository: give --repo URL")
@@ -62,7 +62,7 @@ class Repo:
                                                  for name in UNION_FILES))
         (self.path / ".git" / "index.lock").unlink(missing_ok=True)  # ours, from a crash
         self.git("rebase", "--abort", check=False)
-        self.git("checkout", "--quiet", "--", ".", check=False)
+        self.git("reset", "--hard", "--quiet", check=False)
 
     def head(self) -> str:
         return self.git("rev-parse", "HEAD").stdout.strip()
@@ -84,7 +84,12 @@ class Repo:
         return found
 
     def record(self, entries: Iterable[Entry], message: str) -> int:
-        """Append the entries not in their files yet and commit; how many were new."""
+        """Append the entries not in their files yet and commit; how many were new.
+
+        Starts from the last commit: what a round that failed half-way appended or
+        staged is dropped (the journal still holds it), so "already in the file"
+        always means committed."""
+        self.git("reset", "--hard", "--quiet")
         by_file: dict[str, list[Entry]] = {}
         for e in entries:
             by_file.setdefault(e.file, []).append(e)

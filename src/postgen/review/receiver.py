@@ -10,6 +10,7 @@ are retried every round, across restarts.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -130,20 +131,26 @@ class Receiver:
                 last_pull = time.monotonic()
 
     def _round(self, pull: bool) -> None:
+        start = time.monotonic()
         before = self.repo.head()
         pending = self.journal.pending()
         if pending:
             who = sorted({_by(e) for e in pending})
+            names = ", ".join(who[:3]) + (f" and {len(who) - 3} more" if len(who) > 3 else "")
             self.repo.record(pending, f"Review: {len(pending)} record(s) from the review site "
-                                      f"({', '.join(who)})")
+                                      f"({names})")
             self.repo.push()
             self.journal.done([e.id for e in pending])
         elif pull:
             self.repo.pull()
         elif self.repo.unpushed():
             self.repo.push()
+        recorded = time.monotonic()
         if self.built is None or self.repo.head() != before:
             self._rebuild()
+            log.info(f"postgen review: {len(pending)} record(s) pushed in "
+                     f"{recorded - start:.2f} s, site rebuilt in "
+                     f"{time.monotonic() - recorded:.2f} s")
         self._settle(PUSHED, {e.id for e in pending})
 
     def _rebuild(self) -> None:
@@ -161,6 +168,4 @@ class Receiver:
 
 
 def _by(entry: Entry) -> str:
-    import json
-
     return str(json.loads(entry.line).get("by", "?"))
