@@ -118,7 +118,8 @@ def make_app(receiver: Receiver, keys: Keys) -> Starlette:
             return plain("This link does not open the calendar", str(exc), 403)
         response = RedirectResponse("/", status_code=303, headers=_NO_STORE)
         response.set_cookie(COOKIE, keys.cookie(grant),
-                            max_age=max(grant.expires - int(time.time()), 0), path="/",
+                            max_age=max(grant.expires - int(receiver.clock().timestamp()), 0),
+                            path="/",
                             httponly=True, samesite="lax",
                             secure=secure or request.url.scheme == "https")
         log.info(f"postgen review: link {grant.link} opened by {grant.reviewer}")
@@ -137,8 +138,8 @@ def make_app(receiver: Receiver, keys: Keys) -> Starlette:
             return plain("Not found", "There is no such page in the calendar.", 404)
         if path.suffix != ".html":
             return FileResponse(path)
-        if request.url.path.endswith(".html") is False and not request.url.path.endswith("/"):
-            return RedirectResponse(request.url.path + "/", status_code=301)
+        if path.name == "index.html" and not request.url.path.endswith(("/", ".html")):
+            return RedirectResponse(request.url.path + "/", status_code=301)  # relative links
         flash = DONE.get(request.query_params.get("done", ""))
         return HTMLResponse(_dress(path.read_text("utf-8"), grant, keys, receiver, flash),
                             headers=_NO_STORE)

@@ -68,7 +68,10 @@ class Repo:
         return self.git("rev-parse", "HEAD").stdout.strip()
 
     def pull(self) -> None:
-        self.git("pull", "--quiet", "--rebase", "--no-autostash")
+        done = self.git("pull", "--quiet", "--rebase", "--no-autostash", check=False)
+        if done.returncode != 0:
+            self.git("rebase", "--abort", check=False)  # our commits stay as they were
+            raise GitFailed(f"git pull failed: {_redacted(done.stderr)}")
 
     def ids(self, name: str) -> set[str]:
         path = self.path / name
