@@ -26,6 +26,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -141,6 +142,8 @@ def make_app(receiver: Receiver, keys: Keys) -> Starlette:
         if path.name == "index.html" and not request.url.path.endswith(("/", ".html")):
             return RedirectResponse(request.url.path + "/", status_code=301)  # relative links
         flash = DONE.get(request.query_params.get("done", ""))
+        if flash is not None:  # right after an action: show the site with it
+            await anyio.to_thread.run_sync(receiver.wait_built, WAIT)
         return HTMLResponse(_dress(path.read_text("utf-8"), grant, keys, receiver, flash),
                             headers=_NO_STORE)
 

@@ -64,6 +64,14 @@ class Repo:
         self.git("rebase", "--abort", check=False)
         self.git("reset", "--hard", "--quiet", check=False)
 
+    def checkout(self, tree: Path, commit: str) -> None:
+        """`commit` in a worktree of the clone at `tree` (made the first time), exactly."""
+        if not (tree / ".git").exists():
+            self.git("worktree", "prune")
+            self.git("worktree", "add", "--quiet", "--detach", str(tree), commit)
+        subprocess.run(["git", "checkout", "--quiet", "--force", "--detach", commit],
+                       cwd=tree, capture_output=True, text=True, check=True, timeout=120)
+
     def head(self) -> str:
         return self.git("rev-parse", "HEAD").stdout.strip()
 

@@ -1,11 +1,13 @@
-"""The review server's state: the clone, the journal, the built site, one git worker.
+"""The review server's state: the clone, the journal, the built site, two workers.
 
-Requests put entries in the journal (durable at once) and wait for them;
-one worker thread does every git operation and build, in rounds: record
-what the journal holds (commit, push; pull --rebase and retry when the
-remote moved), or pull when asked (timer, webhook), then rebuild the site if
-anything changed. Entries that could not be pushed stay in the journal and
-are retried every round, across restarts.
+Requests put entries in the journal (durable at once) and wait for them.
+The git worker does every git operation, in rounds: record what the journal
+holds (commit, push; pull --rebase and retry when the remote moved), or pull
+when asked (timer, webhook). Entries that could not be pushed stay in the
+journal and are retried every round, across restarts. The build worker
+builds the site from its own worktree of the clone, checked out at the
+newest commit whenever the git worker made or fetched one: a build (seconds,
+when many posts changed) never holds up the next decision's commit.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class Receiver:
                  pull_every: float = 60.0, clock: Callable[[], datetime] | None = None) -> None:
         self.state_dir = state_dir
         self.repo = Repo(state_dir / "calendar", remote)
+        self.build_tree = state_dir / "build"
         self.site_dir = state_dir / "site"
         self.config_name = config_name
         self.journal = Journal(state_dir / "journal.jsonl")
@@ -46,12 +49,14 @@ class Receiver:
         self._pull_wanted = False
         self._stopping = False
         self._waiting: dict[str, list[Future[str]]] = {}
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self.last_error: str | None = None
+        self.head = ""  # the clone's newest commit
+        self.built_head = ""  # the commit the site was last built from
 
     @property
     def config_file(self) -> Path:
-        return self.repo.path / self.config_name
+        return self.build_tree / self.config_name
 
     def start(self) -> None:
         """Clone (or recover the clone), record what a crash left in the journal, build."""
@@ -61,18 +66,30 @@ class Receiver:
         except Exception as exc:  # the remote may be down: serve what we have
             log.warning(f"postgen review: {exc}")
             self.last_error = str(exc)
-        if self.built is None:
-            self._rebuild()
-        self._thread = threading.Thread(target=self._work, name="postgen-review-git",
-                                        daemon=True)
-        self._thread.start()
+        self.head = self.repo.head()
+        self._rebuild()
+        for name, target in (("git", self._work), ("build", self._build_loop)):
+            thread = threading.Thread(target=target, name=f"postgen-review-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self) -> None:
         with self._wake:
             self._stopping = True
             self._wake.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        for thread in self._threads:
+            thread.join(timeout=30)
+
+    def wait_built(self, timeout: float) -> bool:
+        """Wait until the site shows every commit made so far (after an action)."""
+        deadline = time.monotonic() + timeout
+        with self._wake:
+            while self.built_head != self.head and not self._stopping:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._wake.wait(timeout=left)
+        return True
 
     def submit(self, entries: list[Entry]) -> Future[str]:
         """Journal the entries (durable when this returns); the future says how the round
@@ -132,7 +149,6 @@ class Receiver:
 
     def _round(self, pull: bool) -> None:
         start = time.monotonic()
-        before = self.repo.head()
         pending = self.journal.pending()
         if pending:
             who = sorted({_by(e) for e in pending})
@@ -145,18 +161,40 @@ class Receiver:
             self.repo.pull()
         elif self.repo.unpushed():
             self.repo.push()
-        recorded = time.monotonic()
-        if self.built is None or self.repo.head() != before:
-            self._rebuild()
+        if pending:
             log.info(f"postgen review: {len(pending)} record(s) pushed in "
-                     f"{recorded - start:.2f} s, site rebuilt in "
-                     f"{time.monotonic() - recorded:.2f} s")
+                     f"{time.monotonic() - start:.2f} s")
+        head = self.repo.head()
+        with self._wake:
+            self.head = head
+            self._wake.notify_all()  # the build worker
         self._settle(PUSHED, {e.id for e in pending})
 
+    def _build_loop(self) -> None:
+        while True:
+            with self._wake:
+                while self.built_head == self.head and not self._stopping:
+                    self._wake.wait()
+                if self._stopping:
+                    return
+            try:
+                self._rebuild()
+            except Exception as exc:
+                log.warning(f"postgen review: the site could not be built: {exc}")
+                time.sleep(5)
+
     def _rebuild(self) -> None:
+        """Check the newest commit out in the build worktree and build the site from it."""
+        head = self.head
+        start = time.monotonic()
+        self.repo.checkout(self.build_tree, head)
         known = self.built.cache if self.built is not None else None
-        self.built = build(self.config_file, self.site_dir, known)
-        self.comments = comments.load(self.repo.path)
+        built = build(self.config_file, self.site_dir, known)
+        found = comments.load(self.build_tree)
+        with self._wake:
+            self.built, self.comments, self.built_head = built, found, head
+            self._wake.notify_all()
+        log.info(f"postgen review: site built in {time.monotonic() - start:.2f} s")
 
     def _settle(self, outcome: str, ids: set[str] | None = None) -> None:
         with self._wake:
