@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import os
 import smtplib
-import ssl
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.utils import formatdate, make_msgid
+
+import httpx
 
 from postgen import approvals
 from postgen.errors import PostgenError
 from postgen.models import Calendar, CalendarConfig
-from postgen.publishers.smtp import PORTS
+from postgen.publishers.base import Context
+from postgen.publishers.smtp import SmtpPublisher
 from postgen.render.model import Variant
+from postgen.site.pages import WAITING  # the states the site offers a decision on
 
-#: Waiting for a reviewer: their decision would move these on.
-WAITING = ("in-review", "changed", "changes-requested")
 SOON = timedelta(hours=48)
 
 
@@ -101,42 +103,25 @@ def reminder(config: CalendarConfig, w: Waiting, link: str) -> Message:
 
 def send(config: CalendarConfig, messages: Sequence[Message],
          env: Mapping[str, str] | None = None) -> None:
-    """Send through the SMTP channel named in review.mail_channel, on one connection."""
-    env = os.environ if env is None else env
+    """Send through the smtp channel named in review.mail_channel (its server, security,
+    sender and login, as its publisher uses them), on one connection."""
     name = config.review.mail_channel if config.review else None
     if name is None:
         raise PostgenError("set review.mail_channel in mkdocs.yml to an email channel with the "
                            "smtp publisher, or use --print")
     channel = config.channels[name]
-    options = channel.options
-    host = str(options.get("host") or "")
-    security = str(options.get("security") or "starttls")
-    port_value = options.get("port")
-    port = port_value if isinstance(port_value, int) else PORTS.get(security, 587)
-    sender = str(options.get("from") or channel.account)
-    where = f"{name}: smtp://{host}:{port}"
-    login = [str(options[k]) for k in ("username_env", "password_env") if options.get(k)]
-    missing = [var for var in login if not env.get(var)]
-    if missing:
-        raise PostgenError(f"{where}: set {' and '.join(missing)}")
-    try:
-        if security == "tls":
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=30,
-                                                  context=ssl.create_default_context())
-        else:
-            smtp = smtplib.SMTP(host, port, timeout=30)
-        with smtp:
-            smtp.ehlo()
-            if security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
-                smtp.ehlo()
-            if len(login) == 2:
-                smtp.login(env[login[0]], env[login[1]])
-            for m in messages:
-                msg = EmailMessage()
-                msg["From"], msg["To"], msg["Subject"] = sender, m.to, m.subject
-                msg["Date"], msg["Message-ID"] = formatdate(localtime=False), make_msgid()
-                msg.set_content(m.text)
-                smtp.send_message(msg, from_addr=parseaddr(sender)[1], to_addrs=[m.to])
-    except (OSError, smtplib.SMTPException) as exc:
-        raise PostgenError(f"{where}: cannot send ({type(exc).__name__}: {exc})") from None
+    with httpx.Client() as client:  # the publisher's context has one; SMTP needs none
+        publisher = SmtpPublisher(channel, Context(
+            env=os.environ if env is None else env, client=client, root=str(config.root),
+            sleep=time.sleep, now=lambda: datetime.now(UTC)))
+        try:
+            with publisher.connection() as smtp:
+                for m in messages:
+                    msg = EmailMessage()
+                    msg["From"], msg["To"], msg["Subject"] = publisher.sender, m.to, m.subject
+                    msg["Date"], msg["Message-ID"] = formatdate(), make_msgid()
+                    msg.set_content(m.text)
+                    smtp.send_message(msg, from_addr=publisher.envelope_sender,
+                                      to_addrs=[m.to])
+        except (OSError, smtplib.SMTPException) as exc:
+            raise PostgenError(f"{name}: cannot send ({type(exc).__name__}: {exc})") from None
