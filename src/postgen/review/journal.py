@@ -59,16 +59,19 @@ class Journal:
         with self._lock:
             return list(self._pending.values())
 
-    def known(self, entry_id: str) -> bool:
-        with self._lock:
-            return entry_id in self._pending or entry_id in self._done
-
     def done(self, ids: list[str]) -> None:
+        """The ids reached the remote. With nothing left pending the file starts afresh
+        (the ids stay known to this process; after a restart the calendar's files tell
+        which were recorded)."""
         with self._lock:
-            self._write(json.dumps({"done": ids}) + "\n")
             for i in ids:
                 self._pending.pop(i, None)
                 self._done.add(i)
+            if self._pending:
+                self._write(json.dumps({"done": ids}) + "\n")
+            elif self.path.exists():
+                with open(self.path, "w", encoding="utf-8") as f:
+                    os.fsync(f.fileno())
 
     def _write(self, text: str) -> None:
         if not text:

@@ -37,7 +37,6 @@ class Built:
     variants: dict[tuple[str, str], Shown]
     titles: dict[str, str]  # post id -> title
     cache: BuildCache
-    site: Any  # postgen.site.model.SiteData
 
 
 def build(config_file: Path, site_dir: Path, known: BuildCache | None = None) -> Built:
@@ -54,7 +53,7 @@ def build(config_file: Path, site_dir: Path, known: BuildCache | None = None) ->
                                               e.post.draft)
                 for e in site.site.entries for v in e.variants}
     titles = {e.post.id: e.post.title for e in site.site.entries}
-    return Built(site.site.config, variants, titles, site.cache, site.site)
+    return Built(site.site.config, variants, titles, site.cache)
 
 
 def _mkdocs_build(config_file: Path, option: str) -> SiteBuild:

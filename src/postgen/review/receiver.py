@@ -97,14 +97,13 @@ class Receiver:
         future: Future[str] = Future()
         with self._wake:
             self.journal.add(entries)
-            waiting = [e.id for e in entries if self.journal.known(e.id)]
             pending = {e.id for e in self.journal.pending()}
-            if not any(i in pending for i in waiting):
+            waiting = [e.id for e in entries if e.id in pending]
+            if not waiting:
                 future.set_result(PUSHED)  # every one recorded already
                 return future
             for i in waiting:
-                if i in pending:
-                    self._waiting.setdefault(i, []).append(future)
+                self._waiting.setdefault(i, []).append(future)
             self._wake.notify_all()
         return future
 
