@@ -216,7 +216,13 @@ def invite_with_id(tmp: Path, reviewer: str) -> tuple[str, str]:
 
 def test_an_action_without_its_csrf_token_or_session_is_refused(server: Server,
                                                                tmp_path: Path) -> None:
-    client = session(server, invite(tmp_path, DANA))
+    link = invite(tmp_path, DANA)
+    over_http = httpx.get(link).headers["set-cookie"].lower()
+    behind_https = httpx.get(link, headers={"X-Forwarded-Proto": "https"})  # a proxy's word
+    cookie = behind_https.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert "; secure" in cookie and "; secure" not in over_http
+    client = session(server, link)
     fields = forms(client.get("/posts/p1/").text, "review-all")[0]
     without = [(k, v) for k, v in fields if k != "csrf"]
     assert submit(client, without).status_code == 403
