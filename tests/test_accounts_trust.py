@@ -4,13 +4,18 @@ and a token that would go somewhere new needs `postgen accounts trust`."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from postgen import trust
+from postgen.cli import cli
 from postgen.pipeline import load_calendar
 from postgen.render.variants import render_calendar
 from tests.conftest import write_files
+from tests.publishers.conftest import SECRET
 
 POST = ("---\nid: p1\ntitle: A post\ndate: 2027-03-02 09:30\nchannels: [main]\n"
         "funnel: awareness\n---\nFresh beans today.\n")
@@ -80,3 +85,117 @@ def test_settings_that_send_nothing_keep_the_hash(tmp_path: Path) -> None:
     bare = hash_with(tmp_path, "x", "outbox", {})
     assert bare == hash_with(tmp_path, "x", "outbox", {})
     assert hash_with(tmp_path, "x", "outbox", {"folder": "elsewhere"}) != bare
+
+
+# -- accounts.lock: which secret may go where --------------------------------------------
+
+
+@pytest.fixture
+def cli_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Result]]:
+    from tests.test_publish import ENV
+
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+
+    def invoke(root: Path, *args: str, input: str | None = None) -> Result:
+        monkeypatch.chdir(root)
+        return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    yield invoke
+
+
+def test_a_secret_sent_somewhere_new_needs_accounts_trust(
+        tmp_path: Path, cli_run: Callable[..., Result]) -> None:
+    from tests.publishers.fakes import FakeMastodon, FakeServer
+    from tests.test_publish import NOW, Platforms, post, write_calendar
+
+    platforms = Platforms(("mastodon", "x"))
+    evil = FakeServer(FakeMastodon(SECRET))
+    try:
+        channels = {n: platforms.channel(n) for n in ("mastodon", "x")}
+        root = write_calendar(tmp_path, channels, [post("p1", ["mastodon", "x"])])
+        # No accounts.lock yet: check warns (once), publish sends.
+        first = json.loads(cli_run(root, "check", "--format", "json").stdout)
+        assert [(d["rule"], d["severity"]) for d in first] == [("config-trust", "warning")]
+        trusted = cli_run(root, "accounts", "trust", input="y\n")
+        assert trusted.exit_code == 0, trusted.output
+        host = platforms.servers["mastodon"].url.split("//")[1]
+        assert f"+ mastodon: MASTODON_TOKEN -> {host}" in trusted.output
+        lock = (root / trust.FILE).read_text()
+        assert SECRET not in lock and lock.count("channel:") == 2
+        assert cli_run(root, "check").exit_code == 0
+        assert "already trusts exactly" in cli_run(root, "accounts", "trust").output
+
+        # The instance moves to another host: check fails at the channel's line,
+        # publish refuses that channel alone and the token goes nowhere.
+        moved = {**channels, "mastodon": {**channels["mastodon"], "options": {
+            **channels["mastodon"]["options"], "instance": evil.url}}}  # type: ignore[dict-item]
+        write_calendar(tmp_path, moved, [post("p1", ["mastodon", "x"])])
+        checked = cli_run(root, "check")
+        assert checked.exit_code == 1
+        line = next(i for i, t in enumerate((root / "mkdocs.yml").read_text().splitlines(), 1)
+                    if t.strip().startswith("mastodon:"))
+        evil_host = evil.url.split("//")[1]
+        assert (f"mkdocs.yml:{line}:" in checked.output and "error[config-trust]" in
+                checked.output and f"MASTODON_TOKEN would go to {evil_host}" in checked.output)
+        sent = cli_run(root, "publish", "--now", NOW)
+        assert sent.exit_code == 1
+        assert "failed (config)" in sent.output and "postgen accounts trust" in sent.output
+        assert evil.requests == [] and len(platforms.api("x").tweets) == 1
+
+        # Another channel's secret: refused even where the host is trusted.
+        borrowed = {**channels, "x": {**channels["x"], "options": {
+            **channels["x"]["options"], "token_env": "MASTODON_TOKEN"}}}  # type: ignore[dict-item]
+        (root / "content/p1.md").unlink()  # (its hash moved with the settings: due again)
+        write_calendar(tmp_path, borrowed, [post("p2", ["x"])])
+        again = cli_run(root, "publish", "--now", NOW)
+        assert "MASTODON_TOKEN is also the secret of mastodon" in again.output
+        assert len(platforms.api("x").tweets) == 1
+
+        # Trusting it is an explicit act: declined, nothing changes; accepted, it sends.
+        declined = cli_run(root, "accounts", "trust", input="n\n")
+        assert declined.exit_code == 1 and (root / trust.FILE).read_text() == lock
+        assert "(shared with mastodon)" in declined.output
+        assert "- x: X_TOKEN" in declined.output  # no longer used
+        assert cli_run(root, "accounts", "trust", "--yes").exit_code == 0
+        final = cli_run(root, "publish", "--now", NOW)
+        assert final.exit_code == 0, final.output
+        assert len(platforms.api("x").tweets) == 2
+    finally:
+        platforms.close()
+        evil.close()
+
+
+def test_a_damaged_lock_trusts_nothing(tmp_path: Path, cli_run: Callable[..., Result]) -> None:
+    from tests.test_publish import Platforms, write_calendar
+
+    platforms = Platforms(("mastodon",))
+    try:
+        root = write_calendar(tmp_path, {"mastodon": platforms.channel("mastodon")}, [])
+        (root / "content").mkdir()
+        (root / trust.FILE).write_text("trusted: [oops\n")
+        checked = cli_run(root, "check")
+        assert checked.exit_code == 1 and "accounts.lock is damaged" in checked.output
+    finally:
+        platforms.close()
+
+
+def test_check_validates_each_publishers_settings(tmp_path: Path,
+                                                  cli_run: Callable[..., Result]) -> None:
+    """Reported by `check` where the setting stands, not found out in CI."""
+    config = ("site_name: T\nplugins:\n  - postgen:\n      timezone: UTC\n"
+              "      brand: {name: Acme}\n      channels:\n"
+              "        typo: {platform: x, account: '@a', publisher: outbx}\n"
+              "        masto:\n          platform: mastodon\n          account: '@a@m.example'\n"
+              "          publisher: mastodon\n          options:\n"
+              "            instance: https://m.example\n"
+              "        fb:\n          platform: facebook\n          account: Acme\n"
+              "          publisher: facebook\n          options: {token_env: FB}\n")
+    write_files(tmp_path, {"mkdocs.yml": config})
+    (tmp_path / "content").mkdir()
+    out = cli_run(tmp_path, "check").output
+    assert ("mkdocs.yml:7:55: error[config-publisher]: channel 'typo': no publisher named "
+            "'outbx' (did you mean 'outbox'?)") in out
+    assert "mkdocs.yml:12:11: error[config-publisher]: masto: set options.token_env" in out
+    assert "mkdocs.yml:18:11: error[config-publisher]: fb: set options.page_id" in out
+    assert "FB" not in out.replace("fb:", "")  # no secret is looked up: none is missing

@@ -80,12 +80,13 @@ def test_lines_from_a_client_are_recorded_and_stale_ones_refused(make_calendar: 
     root = make_calendar({"mkdocs.yml": REVIEWED, "content/a.md": post()})
     x, linkedin = sorted(variants(root), key=lambda v: v.channel != "x")
     email = ("Hi team, all good!\n\n"
-             f"> {approvals.approval_line(approvals.APPROVE, x, 'dana')}\n"
-             f"{approvals.approval_line(approvals.APPROVE, linkedin, 'dana')}\n")
+             f"{approvals.approval_line(approvals.APPROVE, x, 'dana')}\n"
+             f"> {approvals.approval_line(approvals.APPROVE, linkedin, 'dana')}\n")
     (root / "content/a.md").write_text(post("Edited after the client looked.\n"))
     result = run(root, "approve", "--from", "-", input=email)
     assert result.exit_code == 1
     assert "refused: line 3 (p1 on x): stale" in result.output
+    assert "line 4" not in result.output  # quoted: someone else's words, not read
     assert not (root / "approvals.jsonl").exists() or "approved" not in (
         root / "approvals.jsonl").read_text()
     fresh = {v.channel: v for v in variants(root)}

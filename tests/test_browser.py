@@ -116,7 +116,8 @@ def in_december(calendar: Calendar) -> list[Post]:
 CHIPS_JS = """() => Array.from(document.querySelectorAll('.chip'), c => ({
   href: c.href, title: c.querySelector('.chip-title').textContent,
   channels: c.dataset.channels.split(' '), campaign: c.dataset.campaign,
-  stage: c.dataset.stage, visible: c.getClientRects().length > 0}))"""
+  stage: c.dataset.stage, visible: c.getClientRects().length > 0,
+  in_month: !c.closest('.other-month')}))"""
 
 
 def chips(page: Page) -> list[dict[str, Any]]:
@@ -168,7 +169,9 @@ def test_filters_narrow_the_month_and_live_in_the_url(
     assert form.is_visible()
     count = form.locator("output.filter-count")
     everything = chips(page)
-    total = len(everything)
+    # Counted: the month's own posts, not the neighbouring months' days in its grid.
+    total = sum(c["in_month"] for c in everything)
+    assert 0 < total < len(everything)
     assert all(c["visible"] for c in everything)
     assert count.text_content() == f"{total} of {total} posts"
 
@@ -177,7 +180,7 @@ def test_filters_narrow_the_month_and_live_in_the_url(
     sms = [c for c in now if "sms" in c["channels"]]
     assert 0 < len(sms) < total
     assert [c["href"] for c in now if c["visible"]] == [c["href"] for c in sms]
-    assert count.text_content() == f"{len(sms)} of {total} posts"
+    assert count.text_content() == f"{sum(c['in_month'] for c in sms)} of {total} posts"
     assert parse_qs(urlsplit(page.url).query) == {"channel": ["sms"]}
 
     # A campaign and a stage that some, not all, SMS posts share.
@@ -190,7 +193,8 @@ def test_filters_narrow_the_month_and_live_in_the_url(
     narrowed = [c["href"] for c in sms if (c["campaign"], c["stage"]) == (campaign, stage)]
     assert 0 < len(narrowed) < len(sms)
     assert [c["href"] for c in chips(page) if c["visible"]] == narrowed
-    assert count.text_content() == f"{len(narrowed)} of {total} posts"
+    in_month = sum(c["in_month"] for c in sms if c["href"] in narrowed)
+    assert count.text_content() == f"{in_month} of {total} posts"
     assert parse_qs(urlsplit(page.url).query) == {
         "channel": ["sms"], "campaign": [campaign], "stage": [stage]}
 
@@ -211,7 +215,7 @@ def test_filters_narrow_the_month_and_live_in_the_url(
 
 @pytest.mark.parametrize("path", [
     "", "month/2026-12/", "week/2026-W50/", LAUNCH, "funnel/", "review/", "campaigns/",
-    "channels/",
+    "channels/", "results/",
 ])
 def test_no_console_errors(page: Page, base_url: str, path: str) -> None:
     errors: list[str] = []
@@ -374,7 +378,9 @@ def test_the_reviewer_is_picked_once_and_asks_for_changes_in_their_own_name(
 
 
 def test_month_page_offers_every_waiting_version_in_one_text(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}/month/2026-12/")
+    page.goto(f"{base_url}month/2026-12/")
+    page.click("a.carry-filters")
+    page.wait_for_url(f"{base_url}month/2026-12/approve/")
     text = page.locator(".review-view .by-reviewer").first.locator(
         ".approval-text").text_content() or ""
     assert text.count("postgen-approval: approve") > 10  # a block per post waiting

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from click.testing import Result
 
@@ -108,3 +110,122 @@ def test_a_config_typo_reads_the_same_in_build_serve_and_mkdocs(make_calendar: M
     assert plain.returncode == 1
     assert "Required configuration" not in plain.stderr
     assert checked.output.splitlines()[0] in plain.stderr
+
+
+# -- 17.10: commands that agree --------------------------------------------------------------
+
+
+def test_status_lists_posts_with_errors_as_errors(make_calendar: MakeCalendar,
+                                                  run: Run) -> None:
+    broken = POST.format(id="b").replace("awareness", "hype")
+    root = make_calendar({"content/a.md": POST.format(id="a"), "content/b.md": broken})
+    result = run(root, "status", "--now", "2027-03-01 09:00")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Errors (1 in 1 file; not sent until fixed)\n"
+        "  content/b.md:6:9: error[funnel-unknown]: 'hype' is not a funnel")
+    assert "a -> x" in result.output
+    data = json.loads(run(root, "status", "--format", "json").output)
+    assert [(e["path"], e["rule"]) for e in data["errors"]] == [("content/b.md",
+                                                                 "funnel-unknown")]
+
+
+def test_render_of_a_channel_the_post_does_not_go_to_is_an_error(make_calendar: MakeCalendar,
+                                                                  run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    result = run(root, "render", "a", "-c", "mastodon")
+    assert result.exit_code == 2
+    assert "a does not go to mastodon (its channels: x, linkedin)" in result.output
+
+
+def test_an_unknown_channel_is_a_usage_error_in_every_command(make_calendar: MakeCalendar,
+                                                              run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    for command in (["new", "T", "-c", "tiktok"], ["render", "-c", "tiktok"],
+                    ["render", "a", "-c", "tiktok"], ["count", "-c", "tiktok", "hi"],
+                    ["approve", "a", "-c", "tiktok", "--by", "dana"],
+                    ["request-changes", "a", "-c", "tiktok", "--by", "d", "--note", "n"]):
+        result = run(root, *command)
+        assert result.exit_code == 2, command
+        assert "tiktok" in result.output and "Traceback" not in result.output
+    assert run(root, "new", "T", "-c", "linkdin").output.endswith(
+        "unknown channel 'linkdin'; did you mean 'linkedin'?\n")
+    listed = run(root, "count", "-c", "tiktok", "hi").output
+    names = listed[listed.index("(") + 1:listed.index(")")].split(", ")
+    assert len(names) == len(set(names)) and {"x", "linkedin", "newsletter", "email"} <= set(names)
+    assert sorted(p.name for p in (root / "content").rglob("*.md")) == ["a.md"]
+
+
+def test_ledger_show_prints_the_calendar_timezone(make_calendar: MakeCalendar,
+                                                  run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    (root / "publish-ledger.jsonl").write_text(
+        '{"at": "2027-03-02T08:30:05+00:00", "channel": "x", "event": "intent", "hash": "h",'
+        ' "key": "0123456789abcdef", "post": "a", "publisher": "outbox"}\n'
+        '{"at": "2027-03-02T08:30:06+00:00", "channel": "x", "event": "sent", '
+        '"key": "0123456789abcdef", "post": "a", "remote_id": "r1"}\n')
+    result = run(root, "ledger", "show")
+    assert result.exit_code == 0
+    assert result.output.startswith("0123456789abcdef  2027-03-02 09:30:06 CET  sent")
+    shown = json.loads(run(root, "ledger", "show", "--format", "json").output)
+    assert shown[0]["at"] == "2027-03-02T08:30:06+00:00"
+
+
+def test_publish_says_which_variants_are_blocked_and_why(make_calendar: MakeCalendar,
+                                                         run: Run) -> None:
+    draft = POST.format(id="d").replace("funnel: awareness", "funnel: awareness\ndraft: true")
+    root = make_calendar({"content/a.md": POST.format(id="a"), "content/d.md": draft})
+    result = run(root, "publish", "--dry-run", "--now", "2027-03-01 09:00")
+    assert "Blocked (2), not sent until that changes:\n" in result.output
+    assert "  d -> x: due 2027-03-02 09:30 CET, but a draft\n" in result.output
+    assert "  d -> linkedin: due 2027-03-02 09:30 CET, but a draft\n" in result.output
+    assert "a -> x" not in result.output  # waiting, not blocked
+
+
+# -- 17.14: slugs ------------------------------------------------------------------------------
+
+
+def test_titles_become_transliterated_unique_slugs(make_calendar: MakeCalendar,
+                                                   run: Run) -> None:
+    root = make_calendar({})
+    made = run(root, "new", "Café über Straße", "--date", "2027-03-02 09:30")
+    assert made.output == "content/2027-03/cafe-uber-strasse.md\n"
+    assert "id: 2027-03-02-cafe-uber-strasse\n" in (root / made.output.strip()).read_text()
+    coffee = [run(root, "new", "☕☕☕", "--date", when).output.strip()
+              for when in ("2027-03-02 09:30", "2027-03-02 11:00")]
+    assert coffee == ["content/2027-03/2027-03-02-0930.md", "content/2027-03/2027-03-02-1100.md"]
+    assert "id: 2027-03-02-0930\n" in (root / coffee[0]).read_text()
+    assert "title: ☕☕☕\n" in (root / coffee[0]).read_text()
+    for empty in ("", "   "):
+        refused = run(root, "new", empty)
+        assert refused.exit_code == 2
+        assert "a post needs a title" in refused.output
+    assert len(list((root / "content").rglob("*.md"))) == 3
+    checked = run(root, "check")
+    assert checked.exit_code == 0
+    assert checked.output.count("warning[body-placeholder]: the body is still the placeholder") == 3
+    (root / coffee[0]).write_text((root / coffee[0]).read_text().replace(
+        "Write the post here.", "Three coffees.", 1))
+    assert run(root, "check").output.count("warning[body-placeholder]") == 2
+
+
+# -- 17.15: help that helps ------------------------------------------------------------------
+
+
+def test_help_lists_whole_descriptions_and_says_what_approve_requires(run: Run,
+                                                                      tmp_path: Path) -> None:
+    for args in ((), ("ledger",)):
+        shown = run(tmp_path, *args, "--help").output
+        commands = shown[shown.index("Commands:"):]
+        assert "..." not in commands and "…" not in commands
+    assert "check Check the config and every post; report every problem, each with its place." in (
+        " ".join(run(tmp_path, "--help").output.split()))
+    approve = " ".join(run(tmp_path, "approve", "--help").output.split())
+    assert "--by NAME Who approves; required with POST" in approve
+
+
+def test_the_readme_says_how_postgen_gets_on_the_path() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    first_plain = readme.index("`postgen init")
+    assert "activate the\nvirtual environment first (`. .venv/bin/activate`)" in (
+        readme[:first_plain])

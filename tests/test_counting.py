@@ -88,7 +88,9 @@ def test_graphemes(text: str, expected: int) -> None:
     ("\u201cq\u201d", 3),  # curly quotes weigh 1 each
     ("日本語", 6),
     (FAMILY, 2),
-    ("\U0001faf8\U0001f3fc", 2),  # an emoji newer than twitter-text's own list
+    ("\U0001faf8\U0001f3fc", 4),  # newer than twitter-text's list: per code point
+    ("\u2764\ufe0f\u200d\U0001f525", 5),  # a sequence not in the list: per code point
+    ("see \u00e9lan.com", 27),  # a scheme-less domain may start with an accented letter
     ("a\r\nb", 4),  # CRLF is 2, as in the reference
     ("\u00a9", 1),  # a text-style symbol in the weight-1 range stays 1
     ("\u00a9\ufe0f", 2),  # as an emoji it is an emoji
@@ -146,6 +148,26 @@ def test_mastodon_remote_mention_counts_as_local() -> None:
     assert mastodon_length("@alice@remote.example.org hi") == 9
     assert mastodon_length("@bob hi") == 7
     assert mastodon_length("mail@example.org") == 16  # an address is not a mention
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("  hello \n", 5),  # the server strips ASCII white space at both ends
+    ("\u00a0", 1),  # its blank check is ASCII-only: a lone NBSP is a character
+    ("\u3000hi\u3000", 4),  # non-ASCII white space is not stripped
+    ("https://bücher.de/x", 23),  # an IDN domain IDNA2003 takes
+    ("https://\U0001f600.example.com", 21),  # unassigned in Unicode 3.2: no URL
+    ("https://" + "a" * 64 + ".com", 76),  # a label over 63 octets: no URL
+    ('https://ex"ample.com', 20),  # '"' is no domain character for the Ruby gem
+    ("https://ex`ample.com", 20),
+    ("https://t.co/abc123?amp=1", 29),  # the gem's t.co URL stops at its slug
+    ("https://test.xn--p1ai-x", 25),  # the gem's punycode TLD has no "-"
+    ("https://x.com/?q=a\u3000b", 23),  # its query takes any character from U+00A0
+    ("a\u200d@bob@example.org", 5),  # ZWJ is no word character in Ruby: a mention
+    ("@alice@" + "d" * 250 + ".org", 261),  # a domain over 253: no mention
+    ("\u0915\u094d\u0937\u093f", 2),  # Ruby 3.4 (Unicode 15.0): no conjunct rule
+])
+def test_mastodon_counts_as_its_server(text: str, expected: int) -> None:
+    assert mastodon_length(text) == expected
 
 
 def test_mastodon_counts_graphemes_and_content_warning() -> None:
@@ -242,6 +264,14 @@ def test_sms_one_emoji_switches_to_ucs2() -> None:
     assert sms_info("\u00ea").encoding == "UCS-2"  # ê is not in GSM-7
     assert sms_info("\U0001f600" + "a" * 68).segments == 1  # 70 units
     assert sms_info("\U0001f600" + "a" * 69).segments == 2
+
+
+def test_sms_never_splits_a_grapheme() -> None:
+    flag = "\U0001f1fa\U0001f1f8"  # 4 units, one grapheme
+    assert sms_info("a" * 65 + flag + "a" * 65).segments == 3  # 65 + 4 > 67: moves whole
+    zwj = "\U0001f469\u200d\U0001f4bb"  # 5 units
+    assert sms_info("a" * 64 + zwj + "a" * 60).segments == 2  # 64 + 5 > 67
+    assert sms_info("a" * 62 + zwj + "a" * 67).segments == 2  # 62 + 5 = 67 fits
 
 
 def test_sms_never_splits_a_surrogate_pair() -> None:

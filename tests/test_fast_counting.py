@@ -30,9 +30,9 @@ from postgen.platforms import (
 )
 from postgen.platforms.counting import (
     count,
-    emoji_sequences,
     graphemes,
     mastodon_length,
+    twemoji_sequences,
     twitter_weighted_length,
     unique_links,
     utf16_length,
@@ -89,7 +89,7 @@ def ref_twitter(text: str, rules: PlatformRules, emoji_parsing: bool | None = No
     url_weight = (rules.url_length or 0) * w.scale
     norm = unicodedata.normalize("NFC", text)
     found = {e.start: e.end for e in ref_extract_urls(norm)}
-    emojis = {e.start: e.end for e in emoji_sequences(norm)} if emoji else {}
+    emojis = {e.start: e.end for e in twemoji_sequences(norm)} if emoji else {}
 
     def weight(cp: int) -> int:
         if cp > 0xFFFF:

@@ -12,12 +12,14 @@ import json
 import os
 import pickle
 import shutil
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 
+from postgen.site.cache import PARTS
 from tests.conftest import CONFIG, MakeCalendar, image
 
 NOW = "2027-03-01T09:00"
@@ -232,7 +234,7 @@ def test_a_variant_whose_time_passes_turns_from_scheduled_to_approved(
     build(root)
     assert status() == "approved"
     page = (root / "site/posts/p5/index.html").read_text()
-    assert "Approved, not sent" in page and "no send is recorded" in page
+    assert "Missed" in page and "no send is recorded" in page
     same_as_clean(root, build, stamps=False)
 
 
@@ -258,6 +260,14 @@ def test_a_post_edit_leaves_mkdocs_pages_alone_a_page_edit_rebuilds_them(
     same_as_clean(root, build)
 
 
+def fragments(folder: Path) -> dict[str, str]:
+    """Every cached page fragment, by key."""
+    found: dict[str, str] = {}
+    for part in folder.glob("fragments-*.pickle"):
+        found.update(pickle.loads(part.read_bytes())["part"]["fragments"])
+    return found
+
+
 def test_one_edit_rewrites_one_part_of_the_cache(make_calendar: MakeCalendar,
                                                  build: Callable[..., Path]) -> None:
     root = make_calendar(FILES)
@@ -266,14 +276,20 @@ def test_one_edit_rewrites_one_part_of_the_cache(make_calendar: MakeCalendar,
     before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*-*.pickle")}
     assert len([n for n in before if n.startswith("posts-")]) > 1
     assert len([n for n in before if n.startswith("fragments-")]) > 2  # 6 posts' cards
+    cards_before = fragments(folder)
     (root / "content/3.md").write_text(post("p3", 3, "Edited."), encoding="utf-8")
     build(root)
     after = {p.name: p.stat().st_mtime_ns for p in folder.glob("*-*.pickle")}
     changed = {n for n in after.keys() | before.keys() if after.get(n) != before.get(n)}
     assert len([n for n in changed if n.startswith("posts-")]) == 1
-    # A body edit leaves the post's card as it was; the other posts' cards stay where
-    # they are (those no page rendered this time too). Its feed pieces live in the feeds.
-    assert not [n for n in changed if n.startswith("fragments-")]
+    # A body edit changes the post's own cards (a week row shows the start of its text)
+    # and nothing else: the other posts' cards stay where they are (those no page
+    # rendered this time too). Its feed pieces live in the feeds.
+    cards_after = fragments(folder)
+    differ = {k for k in cards_before.keys() ^ cards_after.keys()}
+    assert differ and len({k.rsplit(":", 1)[-1] for k in differ}) <= 4  # one post's, old and new
+    assert {n for n in changed if n.startswith("fragments-")} <= {
+        f"fragments-{zlib.crc32(k.encode()) % PARTS:02d}.pickle" for k in differ}
     assert rendered_posts(root) == 6
 
 

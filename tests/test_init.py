@@ -24,7 +24,9 @@ def test_a_new_calendar_checks_clean_and_builds(run: Run, tmp_path: Path) -> Non
     root = tmp_path / "acme"
     files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
     (post,) = [f for f in files if f.startswith("content/")]
-    assert sorted(f for f in files if f != post) == sorted(CALENDAR_FILES)
+    assert sorted(f for f in files if f != post) == sorted([*CALENDAR_FILES, "post.schema.json"])
+    assert (root / post).read_text(encoding="utf-8").startswith(
+        "---\n# yaml-language-server: $schema=../../post.schema.json\nid: ")
     for line in files:  # each file is listed, relative to the new folder
         assert line in result.output
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
@@ -77,3 +79,31 @@ def test_an_empty_folder_will_do_and_a_bad_timezone_will_not(run: Run, tmp_path:
     assert config["plugins"][0]["postgen"]["brand"]["name"] == "empty"
     assert config["plugins"][0]["postgen"]["timezone"] == "UTC"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty"]
+
+
+def test_requirements_pin_this_version_from_git_or_the_index(run: Run, tmp_path: Path) -> None:
+    from postgen import SOURCE, __version__
+
+    assert run(tmp_path, "init", "a").exit_code == 0
+    text = (tmp_path / "a" / "requirements.txt").read_text(encoding="utf-8")
+    assert f"\npostgen @ {SOURCE}@v{__version__}\n" in text
+    assert f"`postgen=={__version__}`" in text  # how to switch to the index
+    assert run(tmp_path, "init", "b", "--source", "index").exit_code == 0
+    text = (tmp_path / "b" / "requirements.txt").read_text(encoding="utf-8")
+    assert text.splitlines()[-1] == f"postgen=={__version__}"
+    for bad in ("https://example.com/x", f"{SOURCE}@v9", "git+https://a b"):
+        result = run(tmp_path, "init", "c", "--source", bad)
+        assert result.exit_code == 1 and "--source must be" in result.output, bad
+        assert not (tmp_path / "c").exists()
+
+
+def test_reviewers_are_listed_and_an_empty_list_says_what_it_means(run: Run,
+                                                                    tmp_path: Path) -> None:
+    assert run(tmp_path, "init", "a", "--reviewer", "dana-acme", "--reviewer", "sam").exit_code == 0
+    config = yaml.safe_load((tmp_path / "a" / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert config["plugins"][0]["postgen"]["approval"]["reviewers"] == ["dana-acme", "sam"]
+    assert run(tmp_path, "init", "b").exit_code == 0
+    text = (tmp_path / "b" / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "empty: anyone" not in text and "records only their issues" in text
+    bad = run(tmp_path, "init", "c", "--reviewer", "dana; rm -rf /")
+    assert bad.exit_code == 1 and "is not a GitHub login" in bad.output

@@ -43,3 +43,32 @@ def test_the_installed_wheel_checks_the_example_calendar(tmp_path: Path) -> None
                             check=False, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 errors" in result.stdout
+
+
+def test_the_release_check_passes_a_good_build_and_names_what_a_bad_one_lacks(
+        tmp_path: Path) -> None:
+    """scripts/check_dist.py, as the release workflow runs it on the sdist and the wheel."""
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist),
+                    str(ROOT)], check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", "import sys; from setuptools import build_meta; "
+                    "build_meta.build_sdist(sys.argv[1])", str(dist)], cwd=ROOT, check=True,
+                   capture_output=True)
+    check = [sys.executable, str(ROOT / "scripts" / "check_dist.py")]
+    from postgen import __version__
+
+    good = subprocess.run([*check, "--tag", f"v{__version__}", str(dist)], capture_output=True,
+                          text=True, check=False)
+    assert good.returncode == 0, good.stderr
+    wrong_tag = subprocess.run([*check, "--tag", "v9.9.9", str(dist)], capture_output=True,
+                               text=True, check=False)
+    assert wrong_tag.returncode == 1 and "is not v" in wrong_tag.stderr
+    (wheel,) = dist.glob("*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        kept = [(i, z.read(i)) for i in z.infolist() if not i.filename.endswith(".j2")]
+    with zipfile.ZipFile(wheel, "w") as z:
+        for info, data in kept:
+            z.writestr(info, data)
+    bad = subprocess.run([*check, str(dist)], capture_output=True, text=True, check=False)
+    assert bad.returncode == 1
+    assert "lacks postgen/templates/init/mkdocs.yml.j2" in bad.stderr

@@ -11,6 +11,7 @@ from click.testing import Result
 
 from postgen import diagnostics as diag
 from postgen.diagnostics import RULES
+from postgen.schema import PLACEHOLDER_BODY
 from tests.conftest import CONFIG, PNG, MakeCalendar, image
 
 Run = Callable[..., Result]
@@ -162,6 +163,8 @@ CASES += [
     ("template-error", {"content/a.md": with_base(""),
                         "theme/variants/x.txt.j2": "{{ body }}\n{{ no_such_name }}\n"},
      ("theme/variants/x.txt.j2", 2, 1)),
+    ("body-placeholder", {"content/a.md": with_base("", "[x]", PLACEHOLDER_BODY)},
+     ("content/a.md", 8, 1)),
     ("content-dir-missing", {"mkdocs.yml": CONFIG.replace(
         "  - postgen:\n", "  - postgen:\n      content_dir: posts\n")},
      ("mkdocs.yml", 5, 20)),

@@ -33,9 +33,18 @@ def variants(root: Path) -> dict[str, Variant]:
 def test_markdown_becomes_platform_text(make_calendar: MakeCalendar) -> None:
     body = "Hello *there*.\nSame paragraph.\n\n- one\n- two\n\nSee [the guide](https://other.org/g).\n"
     v = variants(make_calendar({"content/a.md": post("", body, "[x, linkedin]")}))
-    assert v["x"].text == ("Hello there. Same paragraph.\n\n• one\n• two\n\n"
+    assert v["x"].text == ("Hello there.\nSame paragraph.\n\n• one\n• two\n\n"
                            "See the guide https://other.org/g.")
     assert v["linkedin"].text == v["x"].text
+
+
+def test_a_single_line_break_is_kept_in_social_and_sms(make_calendar: MakeCalendar) -> None:
+    body = "Line one\nLine two\n\nNext paragraph.\n"
+    v = variants(make_calendar({"content/a.md": post(
+        "", body, "[x, linkedin, instagram, mastodon, sms, newsletter]")}))
+    for channel in ("x", "linkedin", "instagram", "mastodon", "sms"):
+        assert v[channel].text.startswith("Line one\nLine two\n\nNext paragraph."), channel
+    assert "Line one Line two" in v["newsletter"].text  # wrapped plain-text email
 
 
 def test_cta_and_hashtags_are_placed_and_brand_links_tracked(make_calendar: MakeCalendar) -> None:

@@ -45,7 +45,9 @@ if TYPE_CHECKING:
 FILE = "approvals.jsonl"
 APPROVE, CHANGES = "approved", "changes-requested"
 LINE_MARK = "postgen-approval:"
-_LINE = re.compile(rf"{LINE_MARK}\s*(?P<rest>.+)$", re.MULTILINE)
+#: A line of its own: a quoted one (`> postgen-approval: ...`, a reply quoting an
+#: earlier message) is not the writer's decision.
+_LINE = re.compile(rf"^\s*{LINE_MARK}\s*(?P<rest>.+)$")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,10 @@ class Decision:
     at: str  # ISO 8601, UTC
     note: str | None = None
     text: str | None = None  # what the reviewer saw
+    date: str | None = None  # when the variant was to go out (a slot it keeps)
+    #: Where an approval line came from, e.g. "github issue 7 comment 9 line 3": each
+    #: is recorded once, however often the message is read again.
+    source: str | None = None
     id: str | None = None  # set by the review server: one action recorded once, however
     #                        often it is retried
 
@@ -118,6 +124,7 @@ def load(config: CalendarConfig) -> Book:
             decision = Decision(**{k: data[k] for k in ("post", "channel", "hash", "decision",
                                                         "by", "at")},
                                 note=data.get("note"), text=data.get("text"),
+                                date=data.get("date"), source=data.get("source"),
                                 id=data.get("id"))
             if decision.decision not in (APPROVE, CHANGES):
                 raise ValueError(f"decision must be {APPROVE} or {CHANGES}")
@@ -179,7 +186,7 @@ def state(config: CalendarConfig, book: Book, post: PostRef, variant: VariantRef
     granted = tuple(d for d in approvals.values() if d.decision == APPROVE)
     requests = [d for d in approvals.values() if d.decision == CHANGES]
     if requests:
-        last = max(requests, key=lambda d: d.at)
+        last = requests[-1]
         return State("changes-requested", "Changes requested",
                      f"{last.by}: {last.note or 'no comment'}", granted, request=last)
     needed = config.approval.min_approvals
@@ -188,7 +195,7 @@ def state(config: CalendarConfig, book: Book, post: PostRef, variant: VariantRef
         return _ready(variant, now, f"Approved by {who}", granted)
     older = [d for d in history if d.hash != variant.hash and d.decision == APPROVE]
     if older:
-        last = max(older, key=lambda d: d.at)
+        last = older[-1]
         return State("changed", "Changed since approval",
                      f"{last.by} approved an earlier version on {last.at[:10]}", granted,
                      previous=last)
@@ -211,8 +218,11 @@ def _ready(variant: VariantRef, now: datetime, detail: str,
 
 
 def _latest_by_reviewer(decisions: list[Decision]) -> dict[str, Decision]:
+    """Each reviewer's last decision, in the order of the file (the order git recorded
+    them in), oldest first. Never by `at`: a hand edit can set any time there."""
     latest: dict[str, Decision] = {}
-    for d in sorted(decisions, key=lambda d: d.at):
+    for d in decisions:
+        latest.pop(d.by.lower(), None)
         latest[d.by.lower()] = d
     return latest
 
@@ -225,7 +235,6 @@ PLACEHOLDER_NOTE = "WRITE WHAT SHOULD CHANGE"
 #: How much of a hash a message carries: enough to tell versions apart, short enough
 #: for a mail link and a line that no mail program wraps.
 SHORT_HASH = 16
-_QUOTE_PREFIX = re.compile(r"^(?:\s*>)+ ?")
 _FIELD = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*:\s*(.*)$")
 _PAIR = re.compile(r"([a-z]+)=(\"[^\"]*\"|'[^']*'|\S+)")
 
@@ -262,12 +271,13 @@ def approval_block(decision: str, variants: list[VariantRef], by: str) -> str:
 
 def parse_lines(text: str) -> tuple[list[Line], list[str]]:
     """The approval lines and blocks in a message (an email, an issue), and what was wrong
-    with the others. Quoting ("> ") is ignored; a line a mail program wrapped is joined
-    back; a note runs to the end of its block (a blank line, the next block, a
-    signature) and may hold any quotes."""
+    with the others. A quoted line ("> postgen-approval: ...", a reply quoting an
+    earlier message) does not count; a line a mail program wrapped is joined back; a
+    note runs to the end of its block (a blank line, the next block, a signature) and
+    may hold any quotation marks and apostrophes."""
     lines: list[Line] = []
     errors: list[str] = []
-    raw_lines = [_QUOTE_PREFIX.sub("", raw).rstrip() for raw in text.splitlines()]
+    raw_lines = [raw.rstrip() for raw in text.splitlines()]
     i = 0
     while i < len(raw_lines):
         m = _LINE.search(raw_lines[i])
@@ -372,11 +382,71 @@ def matches(line: Line, variant: VariantRef) -> bool:
 
 
 def decide(variant: Variant, decision: str, by: str, now: datetime,
-           note: str | None = None) -> Decision:
+           note: str | None = None, source: str | None = None) -> Decision:
     return Decision(post=variant.post_id, channel=variant.channel, hash=variant.hash,
                     decision=decision, by=by, at=now.astimezone(UTC).isoformat(
-                        timespec="seconds"), note=note, text=variant.text)
+                        timespec="seconds"), note=note, text=variant.text,
+                    date=variant.date.isoformat(), source=source)
 
 
 def current_hashes(variants: Iterable[Variant]) -> Mapping[tuple[str, str], Variant]:
     return {(v.post_id, v.channel): v for v in variants}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message's approval lines come to: decisions to record, lines refused
+    (with why), lines recorded before (from the same source)."""
+
+    decisions: tuple[Decision, ...]
+    refused: tuple[str, ...]
+    repeated: tuple[str, ...]
+
+
+def read_lines(config: CalendarConfig, book: Book, variants: Iterable[Variant],
+               drafts: Iterable[str], text: str, now: datetime, *,
+               sender: str | None = None, source: str | None = None) -> Reading:
+    """The decisions a message's approval lines make.
+
+    A line counts when it names a post and channel of the calendar, not a draft, with
+    its current hash, signed by a reviewer. With `sender` (who wrote the message, as
+    GitHub says), every line must be signed by them and they must be listed in
+    `approval.reviewers`: an empty list lets nobody in that way. With `source` (where the
+    message is, e.g. "github issue 7 comment 9"), each line is recorded once: a line
+    of the same source and number that the book holds is repeated, not recorded again.
+    """
+    current = current_hashes(variants)
+    drafted = set(drafts)
+    lines, refused = parse_lines(text)
+    if not lines and not refused:
+        refused.append(f"no '{LINE_MARK}' lines found (quoted lines do not count)")
+    if sender is not None and not config.approval.reviewers:
+        refused += [f"line {line.number} ({line.post} on {line.channel}): nobody may approve "
+                    "from a message yet: list the reviewers' logins under approval.reviewers "
+                    "in mkdocs.yml" for line in lines]
+        return Reading((), tuple(refused), ())
+    seen = {d.source for d in book.decisions if d.source}
+    decisions: list[Decision] = []
+    repeated: list[str] = []
+    for line in lines:
+        where = f"line {line.number} ({line.post} on {line.channel})"
+        variant = current.get((line.post, line.channel))
+        origin = f"{source} line {line.number}" if source else None
+        if origin is not None and origin in seen:
+            repeated.append(f"{where}: already recorded from {origin}")
+        elif variant is None:
+            refused.append(f"{where}: no such post and channel in the calendar")
+        elif sender is not None and line.by.lower() != sender.lower():
+            refused.append(f"{where}: signed by '{line.by}' but sent by '{sender}'")
+        elif not allowed(config, line.by):  # the sender, when there is one
+            refused.append(f"{where}: '{line.by}' is not a reviewer of this calendar")
+        elif line.post in drafted:
+            refused.append(f"{where}: {line.post} is a draft: set 'draft: false' before "
+                           "review")
+        elif not matches(line, variant):
+            refused.append(f"{where}: stale: the post changed after this version was "
+                           f"reviewed ({line.hash[:12]} is now {variant.hash[:12]}); open the "
+                           "site again and review the current version")
+        else:
+            decisions.append(decide(variant, line.decision, line.by, now, line.note, origin))
+    return Reading(tuple(decisions), tuple(refused), tuple(repeated))

@@ -15,14 +15,12 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 
-import httpx
-
 from postgen import trust
 from postgen.config import _plugin_entry
 from postgen.diagnostics import Diagnostic, error, warning
 from postgen.models import CalendarConfig
 from postgen.publishers import base
-from postgen.publishers.base import Context, Publisher, PublishError
+from postgen.publishers.base import Context, PublishError
 from postgen.yamlsource import Loc, parse
 
 _OPTION = re.compile(r"options\.([A-Za-z0-9_]+)")
@@ -42,17 +40,18 @@ class SecretsAssumed(Mapping[str, str]):
         return 0
 
 
-def _refuse(request: httpx.Request) -> httpx.Response:
-    raise httpx.ConnectError("postgen check sends nothing", request=request)
-
-
 def offline_context(config: CalendarConfig) -> Context:
     """A Context for checking settings: assumed secrets, a client that cannot connect."""
+    import httpx
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("postgen check sends nothing", request=request)
+
     def now() -> datetime:
         return datetime.now(UTC)
 
     return Context(env=SecretsAssumed(), client=httpx.Client(transport=httpx.MockTransport(
-        _refuse)), root=str(config.root), sleep=lambda _s: None, now=now)
+        refuse)), root=str(config.root), sleep=lambda _s: None, now=now)
 
 
 def problems(config: CalendarConfig) -> list[Diagnostic]:
@@ -60,20 +59,20 @@ def problems(config: CalendarConfig) -> list[Diagnostic]:
     shown = config.rel(config.config_path)
     at = _locator(config, shown)
     found: list[Diagnostic] = []
-    installed = base.available()
+    installed = base.names()
     context = offline_context(config)
     for name, channel in config.channels.items():
         if channel.publisher not in installed:
             close = difflib.get_close_matches(channel.publisher, installed, n=1)
             hint = (f"did you mean '{close[0]}'?" if close
-                    else f"installed: {', '.join(sorted(installed))}")
+                    else f"installed: {', '.join(installed)}")
             loc = at(name, "publisher", value=True)
             found.append(error(shown, loc.line, loc.col, "config-publisher",
                                f"channel '{name}': no publisher named '{channel.publisher}' "
                                f"({hint})"))
             continue
         try:
-            said = list(installed[channel.publisher](channel, context).validate())
+            said = list(base.load(channel.publisher)(channel, context).validate())
         except PublishError as exc:
             said = [str(exc)]
         except Exception as exc:  # noqa: BLE001 - a third party's publisher that cannot start
@@ -83,7 +82,7 @@ def problems(config: CalendarConfig) -> list[Diagnostic]:
             option = _OPTION.search(message)
             loc = at(name, "options", option.group(1)) if option else at(name, "options")
             found.append(error(shown, loc.line, loc.col, "config-publisher", message))
-    found.extend(_trust(config, context, installed, shown, lambda c: at(c, "options")))
+    found.extend(_trust(config, context, shown, lambda c: at(c, "options")))
     context.client.close()
     return found
 
@@ -109,10 +108,10 @@ def _locator(config: CalendarConfig, shown: str) -> Callable[..., Loc]:
     return at
 
 
-def _trust(config: CalendarConfig, context: Context, installed: Mapping[str, type[Publisher]],
-           shown: str, at: Callable[[str], Loc]) -> list[Diagnostic]:
+def _trust(config: CalendarConfig, context: Context, shown: str,
+           at: Callable[[str], Loc]) -> list[Diagnostic]:
     lock = trust.load(config.root)
-    creds = trust.credentials(config, context, lambda name: installed[name])
+    creds = trust.credentials(config, context, base.load)
     found = []
     for channel, reason in sorted(trust.refusals(lock, creds).items()):
         loc = at(channel)

@@ -1,7 +1,9 @@
 """The `postgen` command line: thin commands over the library.
 
 Library errors become messages and exit codes here, in one place:
-0 success, 1 problems found (or a command failed), 2 usage error.
+0 success, 1 problems found (or a command failed), 2 usage error: an unknown
+option value, channel (-c), post, path or address on the command line, in every
+command alike.
 """
 
 from __future__ import annotations
@@ -18,25 +20,40 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from postgen import __version__, cachedir
+from postgen import SOURCE, __version__, cachedir
 from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 
 if TYPE_CHECKING:  # the library loads when a command runs: `postgen build` often needs none
-    from postgen.models import Calendar
+    from postgen.models import Calendar, Post
     from postgen.render.model import Variant
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 #: Commands defined in other modules, imported when asked for.
 LAZY_COMMANDS = {
+    "queue": "postgen.cli_schedule:queue",
     "publish": "postgen.cli_publish:publish",
     "ledger": "postgen.cli_publish:ledger",
     "results": "postgen.cli_results:results",
+    "accounts": "postgen.cli_accounts:accounts",
+    "diff": "postgen.cli_diff:diff",
+    "schema": "postgen.cli_schema:schema",
     "review": "postgen.cli_review:review",
 }
 
 
-class _Group(click.Group):
+class Group(click.Group):
+    """A group whose command list shows each command's first sentence whole."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, command.get_short_help_str(limit=1000))  # click cuts it with "..."
+                for name in self.list_commands(ctx)
+                if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+class _Group(Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
 
@@ -185,7 +202,11 @@ def new(ctx: click.Context, title: str, when: str | None, channels: tuple[str, .
     """
     from postgen.scaffold import new_post
 
+    if not title.strip():
+        raise click.BadParameter("a post needs a title: it names the post's file and id",
+                                 param_hint="TITLE")
     calendar = _calendar(ctx)
+    _known_channels(calendar, channels)
     now = datetime.now(calendar.config.timezone)
     default = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     path = new_post(calendar, title, when=when or default.strftime("%Y-%m-%d %H:%M"),
@@ -200,19 +221,29 @@ def new(ctx: click.Context, title: str, when: str | None, channels: tuple[str, .
 @click.option("--timezone", default="UTC", show_default=True,
               help="The calendar's timezone, an IANA name such as Europe/Berlin: posts' "
                    "times are in it.")
-def init(folder: Path, name: str | None, timezone: str) -> None:
+@click.option("--reviewer", "reviewers", multiple=True, metavar="LOGIN",
+              help="A GitHub login who may approve (approval.reviewers); repeat for more. The "
+                   "approvals workflow records nobody until mkdocs.yml lists someone.")
+@click.option("--source", default=SOURCE, show_default=True,
+              help="Where requirements.txt installs postgen from: a git URL (pinned to this "
+                   "version's tag, v" + __version__ + "), or 'index' for postgen==" +
+                   __version__ + " from the package index.")
+def init(folder: Path, name: str | None, timezone: str, reviewers: tuple[str, ...],
+         source: str) -> None:
     """Scaffold a new calendar repository in FOLDER (new, or empty).
 
     It gets mkdocs.yml (three channels to start from, each publishing to the
     outbox/ folder until you give it its real publisher), a welcome page for
-    clients in calendar/, a first post in content/, the CI workflows in
-    .github/workflows/ (check pull requests, publish what is due, record
-    approval issues), .gitignore and .gitattributes. Nothing is written if
-    anything fails.
+    clients in calendar/, a first post in content/, requirements.txt pinning
+    this postgen, the CI workflows in .github/workflows/ (check pull requests,
+    publish what is due, record approval issues, deploy the site to GitHub
+    Pages), .gitignore and .gitattributes. Nothing is written if anything
+    fails.
 
     \b
     Example:
-      postgen init acme-social --name "Acme Coffee" --timezone America/Chicago
+      postgen init acme-social --name "Acme Coffee" --timezone America/Chicago \\
+        --reviewer dana-acme
     """
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -225,7 +256,8 @@ def init(folder: Path, name: str | None, timezone: str) -> None:
                                  "Europe/Berlin or America/Chicago)",
                                  param_hint="--timezone") from None
     folder = folder.absolute()
-    written = new_calendar(folder, name or folder.name, timezone, datetime.now(zone).date())
+    written = new_calendar(folder, name or folder.name, timezone, datetime.now(zone).date(),
+                           source=source, reviewers=reviewers)
     for path in written:
         click.echo(path.as_posix())
     click.echo(f"created a calendar in {folder}: next, cd there and run `postgen check`, "
@@ -268,7 +300,7 @@ def count(ctx: click.Context, channel: str, subject: str, content_warning: str,
     elif channel in platform_names():
         rules = get_platform(channel)
     else:
-        known = ", ".join([*channels, *platform_names()])
+        known = ", ".join(dict.fromkeys([*channels, *platform_names()]))
         raise click.BadParameter(f"'{channel}' is neither a channel nor a platform ({known})",
                                  param_hint="--channel")
     counted = count_text(text, rules, content_warning=content_warning, subject=subject)
@@ -302,15 +334,10 @@ def render(ctx: click.Context, post: str | None, channels: tuple[str, ...], fmt:
     from postgen.render.variants import render_calendar
 
     calendar = _calendar(ctx)
+    _known_channels(calendar, channels)
     only = None
     if post is not None:
-        found = calendar.post(post)
-        if found is None:
-            raise PostNotFound(_missing_post(calendar, post))
-        only = {found.id}
-    unknown = [c for c in channels if c not in calendar.config.channels]
-    if unknown:
-        raise click.BadParameter(f"unknown channel {', '.join(unknown)}", param_hint="--channel")
+        only = {_post_on(calendar, post, channels).id}
     rendered = render_calendar(calendar, only)
     variants = [v for v in rendered.variants if not channels or v.channel in channels]
     if fmt == "json":
@@ -465,12 +492,18 @@ def _fail_on_errors(ctx: click.Context, problems: Sequence[str], shown: str = ""
 def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
     """Add the posts of a spreadsheet (FILE, CSV, one row per post) to content/.
 
-    The first row names the columns, in any order: title, date and text (or
-    body: the post's markdown) are required; channels (names from mkdocs.yml,
-    separated by commas; every channel when empty), funnel, campaign, owner
-    and id are optional. Dates are 'YYYY-MM-DD HH:MM' in the calendar's
-    timezone. Every row is checked first: any error and no post is written.
-    Prints each new post's file.
+    The first row names the columns, in any order: title, date and body (or
+    text: the post's markdown) are required; channels (names from mkdocs.yml,
+    separated by commas; every channel when empty), funnel, campaign, owner,
+    id, cta_text and cta_url, hashtags, media (a line per image: 'path | alt
+    text') and draft are optional. Dates are 'YYYY-MM-DD HH:MM' in the
+    calendar's timezone. `postgen export --format csv` imports as the same
+    posts (its rows of one id make one post).
+
+    A row whose post is already in the calendar (by its id, or the id its
+    date and title make) is never added twice: left as it is when the same,
+    refused when it differs. Every row is checked first, by check's rules:
+    any error and no post is written. Prints each new post's file.
 
     \b
     Example:
@@ -483,22 +516,24 @@ def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
         data = file.read_bytes()
     except OSError as exc:
         raise PostgenError(f"cannot read {file}: {exc.strerror}") from None
-    posts, problems = importer.plan(calendar, data, file.as_posix())
+    plan, problems = importer.plan(calendar, data, file.as_posix(),
+                                   datetime.now(calendar.config.timezone))
     if problems:
         click.echo(diag.format_text(diag.sort(problems)), err=True)
         click.echo(f"postgen: nothing imported from {file}", err=True)
         ctx.exit(1)
     if not dry_run:
         try:
-            importer.write(posts)
+            importer.write(plan.new)
         except OSError as exc:
             raise PostgenError(f"nothing imported: cannot write {exc.filename}: "
                                f"{exc.strerror}") from None
-    for post in posts:
+    for post in plan.new:
         click.echo(calendar.config.rel(post.path))
     verb = "would import" if dry_run else "imported"
-    click.echo(f"{verb} {len(posts)} post{'' if len(posts) == 1 else 's'} from {file}; "
-               "`postgen check` reports what each channel makes of them", err=True)
+    same = f", {len(plan.unchanged)} already in the calendar as they are" if plan.unchanged else ""
+    click.echo(f"{verb} {len(plan.new)} post{'' if len(plan.new) == 1 else 's'} from {file}"
+               f"{same}; `postgen check` reports what each channel makes of them", err=True)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -507,8 +542,11 @@ def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
                    "and channel (spreadsheets); json: every post with its variants.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to FILE instead of standard output.")
+@click.option("--results", "what_results", is_flag=True,
+              help="Export what sent posts did instead (results.jsonl, newest per post and "
+                   "channel, with reach, engagement, visits, conversions): csv or json.")
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
+def export(ctx: click.Context, fmt: str, output: Path | None, what_results: bool) -> None:
     """Export the calendar: every post and channel with its exact text, time and review
     state, as the approval site's calendar.ics and posts.json hold them (or as CSV).
 
@@ -519,6 +557,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
     Examples:
       postgen export --format csv -o calendar.csv
       postgen export --format ics > calendar.ics
+      postgen export --format csv --results -o results.csv
     """
     from postgen.configfile import find_config
     from postgen.files import write_atomically
@@ -527,8 +566,14 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
 
     build = SiteBuild(find_config(Path.cwd(), ctx.find_root().obj), None)
     site = build.site
-    data = (posts_csv(site) if fmt == "csv"
-            else (ics if fmt == "ics" else posts_json)(site).content)
+    if what_results:
+        if fmt == "ics":
+            raise click.BadParameter("results export as csv or json", param_hint="--format")
+        data = _results_export(build, fmt)
+    elif fmt == "csv":  # with each post's source, for `postgen import`
+        data = posts_csv(site, {p.id: p for p in _calendar(ctx).posts})
+    else:
+        data = (ics if fmt == "ics" else posts_json)(site).content
     if output is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -539,6 +584,26 @@ def export(ctx: click.Context, fmt: str, output: Path | None) -> None:
             raise PostgenError(f"cannot write {output}: {exc.strerror}") from None
         click.echo(f"wrote {output}", err=True)
     _fail_on_errors(ctx, build.problems)
+
+
+def _results_export(build: Any, fmt: str) -> bytes:
+    import csv
+    import io
+    import json
+
+    from postgen import spreadsheet
+    from postgen.results.report import EXPORT_COLUMNS, export_rows
+
+    rows = export_rows(build.results, build.site.config.timezone)
+    if fmt == "json":
+        return (json.dumps(rows, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow([spreadsheet.escape("" if row[c] is None else str(row[c]))
+                         for c in EXPORT_COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 @contextmanager
@@ -638,17 +703,13 @@ def _variants_of(ctx: click.Context, post: str | None,
     from postgen import pipeline
 
     calendar, rendered, _problems = pipeline.check(_calendar(ctx))
+    _known_channels(calendar, channels)
     variants = list(rendered.variants)
     if post is not None:
-        found = calendar.post(post)
-        if found is None:
-            raise PostNotFound(_missing_post(calendar, post))
-        variants = [v for v in variants if v.post_id == found.id]
-        unknown = [c for c in channels if c not in found.channels]
-        if unknown:
-            raise click.BadParameter(f"{found.id} does not go to {', '.join(unknown)} "
-                                     f"(its channels: {', '.join(found.channels)})",
-                                     param_hint="--channel")
+        series = _series(calendar, post)
+        found = _post_on(calendar, post, channels, series[0] if series else None)
+        ids = {p.id for p in series} or {found.id}
+        variants = [v for v in variants if v.post_id in ids]
     if channels:
         variants = [v for v in variants if v.channel in channels]
     return calendar, variants
@@ -658,17 +719,24 @@ def _variants_of(ctx: click.Context, post: str | None,
 @click.argument("post", required=False)
 @click.option("--channel", "-c", "channels", multiple=True,
               help="Only this channel; repeat for more (default: every channel of the post).")
-@click.option("--by", help="Who approves: a reviewer listed in mkdocs.yml (approval.reviewers).")
+@click.option("--by", metavar="NAME",
+              help="Who approves; required with POST: a reviewer listed in mkdocs.yml "
+                   "(approval.reviewers). With --from, each line names its own reviewer.")
 @click.option("--note", help="A note kept with the approval.")
 @click.option("--from", "source", type=click.File("r", encoding="utf-8"),
               help="Read approval lines from FILE ('-': standard input), e.g. a client's email "
                    "or an approval issue; each is recorded only if its hash is still current.")
 @click.option("--as", "as_reviewer",
-              help="With --from: every line must be by this reviewer (CI passes the issue's "
-                   "author, so nobody approves in another's name).")
+              help="With --from: every line must be by this reviewer, who must be listed in "
+                   "approval.reviewers (CI passes the login of who wrote the message, so nobody "
+                   "approves in another's name).")
+@click.option("--source", "origin", metavar="TEXT",
+              help="With --from: where the message is (e.g. 'github issue 7 comment 9'); each "
+                   "of its lines is recorded once, however often it is read again.")
 @click.pass_context
 def approve(ctx: click.Context, post: str | None, channels: tuple[str, ...], by: str | None,
-            note: str | None, source: Any, as_reviewer: str | None) -> None:
+            note: str | None, source: Any, as_reviewer: str | None,
+            origin: str | None) -> None:
     """Record approval of POST's current variants (their content hashes) in approvals.jsonl.
 
     Editing anything that is sent afterwards (text, media, alt text, links,
@@ -689,7 +757,7 @@ def approve(ctx: click.Context, post: str | None, channels: tuple[str, ...], by:
             raise click.BadParameter(f"byte 0x{exc.object[exc.start]:02X} at byte "
                                      f"{exc.start + 1} is not UTF-8; save the file as UTF-8",
                                      param_hint="--from") from None
-        _approve_lines(ctx, text, as_reviewer)
+        _approve_lines(ctx, text, as_reviewer, origin)
         return
     if post is None or by is None:
         raise click.UsageError("give POST and --by NAME, or --from FILE")
@@ -716,6 +784,13 @@ def request_changes(ctx: click.Context, post: str, channels: tuple[str, ...], by
     _decide(ctx, post, channels, by, approvals.CHANGES, note)
 
 
+def _series(calendar: Calendar, ref: str) -> list[Post]:
+    """The occurrences of a repeating or evergreen post, by its id or file (none: not one)."""
+    paths = calendar.paths_of(ref)
+    return sorted((p for p in calendar.posts if p.series is not None
+                   and (p.series == ref or p.path in paths)), key=lambda p: p.date)
+
+
 def _decide(ctx: click.Context, post: str, channels: tuple[str, ...], by: str, decision: str,
             note: str | None) -> None:
     from datetime import UTC
@@ -723,6 +798,17 @@ def _decide(ctx: click.Context, post: str, channels: tuple[str, ...], by: str, d
     from postgen import approvals
 
     calendar, variants = _variants_of(ctx, post, channels)
+    if decision == approvals.APPROVE and _series(calendar, post):
+        # One approval for the series covers the occurrences whose text is the one the
+        # reviewer read (the first's); each is recorded with its own hash.
+        first: dict[str, str] = {}
+        for v in variants:
+            first.setdefault(v.channel, v.text)
+        differ = [v for v in variants if v.text != first[v.channel]]
+        variants = [v for v in variants if v.text == first[v.channel]]
+        for v in differ:
+            click.echo(f"not approved: {v.post_id} on {v.channel}: its text differs from the "
+                       "first one's; approve it on its own")
     config = calendar.config
     if not approvals.allowed(config, by):
         raise PostgenError(f"'{by}' is not a reviewer of this calendar (approval.reviewers: "
@@ -737,43 +823,25 @@ def _decide(ctx: click.Context, post: str, channels: tuple[str, ...], by: str, d
         click.echo(f"{d.decision}: {d.post} on {d.channel} ({d.hash[:12]}) by {d.by}")
 
 
-def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None) -> None:
+def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None,
+                   source: str | None) -> None:
     from datetime import UTC
 
     from postgen import approvals
 
     calendar, variants = _variants_of(ctx, None, ())
     config = calendar.config
-    current = approvals.current_hashes(variants)
-    lines, refused = approvals.parse_lines(text)
-    if not lines and not refused:
-        raise PostgenError(f"no '{approvals.LINE_MARK}' lines found")
-    now = datetime.now(UTC)
-    good = []
-    for line in lines:
-        where = f"line {line.number} ({line.post} on {line.channel})"
-        variant = current.get((line.post, line.channel))
-        post = calendar.post(line.post)
-        if variant is None:
-            refused.append(f"{where}: no such post and channel in the calendar")
-        elif post is not None and post.draft:
-            refused.append(f"{where}: {post.id} is a draft: set 'draft: false' before review")
-        elif as_reviewer is not None and line.by.lower() != as_reviewer.lower():
-            refused.append(f"{where}: signed by '{line.by}' but sent by '{as_reviewer}'")
-        elif not approvals.allowed(config, line.by):
-            refused.append(f"{where}: '{line.by}' is not a reviewer of this calendar")
-        elif not approvals.matches(line, variant):
-            refused.append(f"{where}: stale: the post changed after this version was "
-                           f"reviewed ({line.hash[:12]} is now {variant.hash[:12]}); open the "
-                           "site again and review the current version")
-        else:
-            good.append(approvals.decide(variant, line.decision, line.by, now, line.note))
-    approvals.append(config, good)
-    for d in good:
+    reading = approvals.read_lines(config, approvals.load(config), variants,
+                                   (p.id for p in calendar.posts if p.draft), text,
+                                   datetime.now(UTC), sender=as_reviewer, source=source)
+    approvals.append(config, reading.decisions)
+    for d in reading.decisions:
         click.echo(f"{d.decision}: {d.post} on {d.channel} ({d.hash[:12]}) by {d.by}")
-    for reason in refused:
+    for line in reading.repeated:
+        click.echo(f"unchanged: {line}")
+    for reason in reading.refused:
         click.echo(f"refused: {reason}", err=True)
-    if refused:
+    if reading.refused:
         ctx.exit(1)
 
 
@@ -786,24 +854,29 @@ def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None) -> No
               help="Hours ahead that count as due soon.")
 @click.pass_context
 def status(ctx: click.Context, fmt: str, now_text: str | None, soon: int) -> None:
-    """What needs review, what is approved, what changed since approval (with the
-    difference), what is due soon, what failed.
+    """Where every variant stands: errors, review, approval, due soon, failed.
+
+    First the calendar's errors (a post with one cannot be rendered or sent),
+    which make it exit 1; then what needs review, what is approved, what
+    changed since approval (with the difference), what is due soon, what failed.
 
     \b
     Example:
       postgen status --now 2026-12-01T08:00
     """
+    from postgen import pipeline
     from postgen import status as review_status
-
-    calendar, variants = _variants_of(ctx, None, ())
-    now = _parse_now(now_text, calendar)
     from postgen.ledger import Ledger
 
+    calendar, rendered, problems = pipeline.check(_calendar(ctx))
+    now = _parse_now(now_text, calendar)
     book = Ledger.load(calendar.config.root)
-    report = review_status.report(calendar, variants, now, timedelta(hours=soon),
-                                  book.published)
+    report = review_status.report(calendar, list(rendered.variants), now,
+                                  timedelta(hours=soon), book.published, problems)
     click.echo(review_status.as_json(report) if fmt == "json"
                else review_status.as_text(report))
+    if report.errors:
+        ctx.exit(1)
 
 
 def _parse_now(text: str | None, calendar: Calendar) -> datetime:
@@ -815,6 +888,32 @@ def _parse_now(text: str | None, calendar: Calendar) -> datetime:
     if isinstance(moment, DateProblem):
         raise click.BadParameter(moment.message, param_hint="--now")
     return moment
+
+
+def _known_channels(calendar: Calendar, channels: Sequence[str]) -> None:
+    """An unknown --channel is a usage error (exit 2) in every command."""
+    import difflib
+
+    known = list(calendar.config.channels)
+    for name in channels:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"mkdocs.yml has {', '.join(known)}"
+            raise click.BadParameter(f"unknown channel '{name}'; {hint}", param_hint="--channel")
+
+
+def _post_on(calendar: Calendar, ref: str, channels: Sequence[str],
+             first: Post | None = None) -> Post:
+    """The post REF names (`first`: the first occurrence of the series it names), which
+    must go to every one of `channels`."""
+    found = first or calendar.post(ref)
+    if found is None:
+        raise PostNotFound(_missing_post(calendar, ref))
+    missing = [c for c in channels if c not in found.channels]
+    if missing:
+        raise click.BadParameter(f"{found.id} does not go to {', '.join(missing)} (its "
+                                 f"channels: {', '.join(found.channels)})", param_hint="--channel")
+    return found
 
 
 def _missing_post(calendar: Calendar, ref: str) -> str:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ import click
 
 from postgen import approvals, pipeline
 from postgen import diagnostics as diag
+from postgen.cli import Group
 from postgen.config import load_config
 from postgen.configfile import find_config
 from postgen.dates import DateProblem, parse_datetime
@@ -48,8 +51,14 @@ def _config_file(ctx: click.Context) -> Path | None:
                    "send nothing, write nothing.")
 @click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 64),
               help="Channels sending at once (each channel sends one post at a time).")
+@click.option("--before-send", metavar="COMMAND",
+              help="After recording the intents of every due post and before sending any, run "
+                   "COMMAND (a shell command) to make them durable, e.g. commit and push the "
+                   "ledger. If it fails, nothing is sent. CI uses this so that a runner that "
+                   "dies mid-run leaves its intents where the next run finds them.")
 @click.pass_context
-def publish(ctx: click.Context, now_text: str | None, dry_run: bool, workers: int) -> None:
+def publish(ctx: click.Context, now_text: str | None, dry_run: bool, workers: int,
+            before_send: str | None) -> None:
     """Send every due post to its channel, exactly once, and record it in the ledger.
 
     A variant is due when its time has passed, by no more than the grace window
@@ -96,10 +105,31 @@ def publish(ctx: click.Context, now_text: str | None, dry_run: bool, workers: in
         with httpx.Client(timeout=HTTP_TIMEOUT) as client:
             context = Context(env=os.environ, client=client, root=str(config.root),
                               sleep=time.sleep, now=lambda: datetime.now(UTC) + shift)
-            report = publishing.run(plan, context, ledger, dry_run, workers=workers)
-    click.echo(as_text(report, config))
+            report = publishing.run(plan, context, ledger, dry_run, workers=workers,
+                                    before_send=_hook(before_send, config.root))
+    listed = {(r.post, r.channel) for r in report.rows}
+    held = [i for i in plan.of(publishing.BLOCKED)
+            if (i.variant.post_id, i.variant.channel) not in listed]
+    click.echo(as_text(report, config, held))
     if not report.ok:
         ctx.exit(1)
+
+
+def _hook(command: str | None, root: Path) -> Callable[[], None] | None:
+    """`--before-send`: the shell command, run in the calendar's folder; its output goes
+    to ours; a non-zero exit raises."""
+    if command is None:
+        return None
+
+    def run() -> None:
+        import subprocess
+
+        sys.stdout.flush()
+        done = subprocess.run(command, shell=True, cwd=root, check=False)
+        if done.returncode != 0:
+            raise PostgenError(f"--before-send exited with {done.returncode}")
+
+    return run
 
 
 def _now(text: str, config: CalendarConfig) -> datetime:
@@ -109,8 +139,11 @@ def _now(text: str, config: CalendarConfig) -> datetime:
     return moment
 
 
-def as_text(report: publishing.Report, config: CalendarConfig) -> str:
-    """The dry run's requests, then the summary table, then the counts."""
+def as_text(report: publishing.Report, config: CalendarConfig,
+            held: Sequence[publishing.Item] = ()) -> str:
+    """The dry run's requests, then the summary table, then the blocked variants the
+    table does not show (`held`: not due yet, or outside the grace window) and why,
+    then the counts."""
     out: list[str] = []
     for row in report.rows:
         if row.requests:
@@ -126,6 +159,10 @@ def as_text(report: publishing.Report, config: CalendarConfig) -> str:
                    + "  " + row[3] for row in table)
     else:
         out.append("Nothing to send.")
+    if held:
+        out.append(f"\nBlocked ({len(held)}), not sent until that changes:")
+        out.extend(f"  {i.variant.post_id} -> {i.variant.channel}: {i.verdict.reason}"
+                   for i in held)
     done = {o: sum(1 for r in report.rows if r.outcome == o) for o in
             ("sent", "failed", "unknown", "missed", "would-send")}
     ran = ", ".join(f"{n} {o}" for o, n in done.items() if n or o != "would-send")
@@ -139,7 +176,7 @@ def as_text(report: publishing.Report, config: CalendarConfig) -> str:
 # -- the ledger -------------------------------------------------------------------------
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT)
 def ledger() -> None:
     """The publish ledger (publish-ledger.jsonl): what was sent, what failed, what is unknown.
 
@@ -167,14 +204,16 @@ def show(ctx: click.Context, fmt: str) -> None:
     States: sent, failed (retry-later, auth, config: tried again on the next run;
     rejected, missed: final for this content), unknown (needs `ledger resolve`
     unless the next run can ask the platform), not-sent (resolved as never sent).
-    Unreadable lines are reported, never fatal.
+    Unreadable lines are reported, never fatal. Times are in the calendar's
+    timezone (json: as recorded, ISO 8601 in UTC).
 
     \b
     Examples:
       postgen ledger show
       postgen ledger show --format json | jq '.[] | select(.state == "unknown")'
     """
-    book = Ledger.load(_ledger_config(ctx).root)
+    config = _ledger_config(ctx)
+    book = Ledger.load(config.root)
     for problem in book.problems:
         click.echo(f"warning: {problem.text()}", err=True)
     rows = [_shown(book, key) for key in book.recorded()]
@@ -186,8 +225,20 @@ def show(ctx: click.Context, fmt: str) -> None:
     for r in rows:
         state = f"{r['state']} ({r['kind']})" if r["kind"] else str(r["state"])
         detail = r["url"] or r["remote_id"] or r["message"] or ""
-        click.echo(f"{r['key']}  {r['at']}  {state:<20}  {r['post']} -> {r['channel']}  "
-                   f"{detail}")
+        click.echo(f"{r['key']}  {_local(str(r['at']), config)}  {state:<20}  {r['post']} -> "
+                   f"{r['channel']}  {detail}")
+
+
+def _local(at: str, config: CalendarConfig) -> str:
+    """A ledger time (ISO 8601, UTC) in the calendar's timezone, as every command shows
+    times; as recorded if it cannot be read."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    if moment.tzinfo is None:
+        return at
+    return moment.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def _shown(book: Ledger, key: str) -> dict[str, object]:

@@ -39,6 +39,9 @@ plugins:
 
 Secrets never live here: publisher options name environment variables
 (keys ending in `_env`); a key that looks like a secret is refused.
+
+Every setting, for users: docs/configuration.md (tests/test_docs.py keeps it
+complete: a new key in `TOP_FIELDS` or `SECTIONS` needs its entry there).
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -62,16 +67,28 @@ from postgen.models import (
     Channel,
     PublishPolicy,
     ReviewSettings,
+    SchedulePolicy,
+    Slot,
     UtmPolicy,
 )
 from postgen.yamlsource import parse
 
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
-              "results", "review")
+              "results", "schedule", "link_previews", "review")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
-    "thread_numbering", "utm",
+    "thread_numbering", "utm", "slots", "display_name", "avatar",
 )
+BRAND_FIELDS = ("name", "domains")
+UTM_FIELDS = ("enabled", "source", "medium", "campaign", "content")
+APPROVAL_FIELDS = ("required", "reviewers", "min_approvals", "action_url")
+PUBLISH_FIELDS = ("grace",)
+SCHEDULE_FIELDS = ("min_gap", "lookahead")
+REVIEW_FIELDS = ("url", "secret_env", "link_days", "revoked", "mail_channel", "rate_limit")
+#: Every group of settings and its keys (docs/configuration.md documents each).
+SECTIONS = {"brand": BRAND_FIELDS, "channels.<name>": CHANNEL_FIELDS, "utm": UTM_FIELDS,
+            "approval": APPROVAL_FIELDS, "publish": PUBLISH_FIELDS,
+            "schedule": SCHEDULE_FIELDS, "review": REVIEW_FIELDS}
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|credential|private", re.I)
@@ -109,6 +126,9 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
         return None, diagnostics
     f = top.sub(settings, *where)
     config = _read(f, root, config_path, site_name=str(parsed.data.get("site_name") or ""))
+    site_url = top.url("site_url") if parsed.data.get("site_url") else None
+    if site_url:
+        config = replace(config, site_url=site_url.rstrip("/") + "/")
     errors = [d for d in diagnostics if d.severity == "error"]
     return (None if errors else config), diagnostics
 
@@ -159,7 +179,7 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         f.report("content-dir-missing", _no_folder(root, content),
                  *(("content_dir",) if "content_dir" in f.data else ()))
     brand = _brand(f)
-    channels = _channels(f)
+    channels = _channels(f, root.resolve())
     return CalendarConfig(
         root=root.resolve(),
         config_path=config_path.resolve(),
@@ -171,7 +191,9 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         utm=_utm(f),
         approval=_approval(f),
         publish=_publish(f),
+        schedule=_schedule(f),
         analytics=_analytics(f),
+        link_previews=f.flag("link_previews") or False,
         review=_review(f, channels),
     )
 
@@ -204,7 +226,7 @@ def _brand(f: Fields) -> Brand:
     b = f.mapping("brand", required=True)
     if b is None:
         return Brand(name="")
-    b.unknown(("name", "domains"), "brand setting")
+    b.unknown(BRAND_FIELDS, "brand setting")
     domains = b.text_list("domains") or ()
     for i, domain in enumerate(domains):
         if not _HOST.fullmatch(domain.lower()):
@@ -214,7 +236,7 @@ def _brand(f: Fields) -> Brand:
                  domains=tuple(d.lower() for d in domains))
 
 
-def _channels(f: Fields) -> dict[str, Channel]:
+def _channels(f: Fields, root: Path) -> dict[str, Channel]:
     section = f.mapping("channels", required=True)
     if section is None:
         return {}
@@ -239,11 +261,21 @@ def _channels(f: Fields) -> dict[str, Channel]:
         hashtags = c.choice("hashtags", ("inline", "first_comment")) or "inline"
         numbering = c.flag("thread_numbering") or False
         utm = c.flag("utm")
+        slots = _slots(c)
+        display_name = c.text("display_name")
+        avatar = c.text("avatar")
+        if avatar is not None:
+            file = (root / avatar).resolve()
+            if not file.is_relative_to(root) or not file.is_file():
+                c.report("field-value", f"avatar '{avatar}' is not a file inside the calendar "
+                         "repository (a path relative to mkdocs.yml)", "avatar")
+                avatar = None
         if platform and account:
             channels[name] = Channel(
                 name=name, platform=platform, account=account.strip(), publisher=publisher,
                 options=options, limits=limits, approval_required=approval, hashtags=hashtags,
-                thread_numbering=numbering, utm=True if utm is None else utm,
+                thread_numbering=numbering, utm=True if utm is None else utm, slots=slots,
+                display_name=display_name.strip() if display_name else None, avatar=avatar,
             )
     if not section.data:
         section.report("field-missing", "'channels' defines no channel")
@@ -285,7 +317,7 @@ def _utm(f: Fields) -> UtmPolicy:
     u = f.mapping("utm")
     if u is None:
         return UtmPolicy()
-    u.unknown(("enabled", "source", "medium", "campaign", "content"), "utm setting")
+    u.unknown(UTM_FIELDS, "utm setting")
     default = UtmPolicy()
     medium: Mapping[str, str] = default.medium
     raw_medium = u.raw("medium")
@@ -314,7 +346,7 @@ def _approval(f: Fields) -> ApprovalPolicy:
     a = f.mapping("approval")
     if a is None:
         return ApprovalPolicy()
-    a.unknown(("required", "reviewers", "min_approvals", "action_url"), "approval setting")
+    a.unknown(APPROVAL_FIELDS, "approval setting")
     action = a.text("action_url")
     if action is not None and (not action.startswith(("mailto:", "https://", "http://"))
                                or "{body}" not in action):
@@ -333,11 +365,42 @@ def _approval(f: Fields) -> ApprovalPolicy:
                           reviewers=reviewers, min_approvals=minimum, action_url=action)
 
 
+def _slots(c: Fields) -> tuple[Slot, ...]:
+    from postgen.schedule import parse_slots
+
+    found: list[Slot] = []
+    for i, text in enumerate(c.text_list("slots") or ()):
+        slots = parse_slots(text)
+        if isinstance(slots, str):
+            c.report("field-value", slots, "slots", i)
+        else:
+            found.extend(s for s in slots if s not in found)
+    return tuple(found)
+
+
+def _schedule(f: Fields) -> SchedulePolicy:
+    s = f.mapping("schedule")
+    if s is None:
+        return SchedulePolicy()
+    s.unknown(SCHEDULE_FIELDS, "schedule setting")
+    values: dict[str, timedelta] = {}
+    for name in ("min_gap", "lookahead"):
+        raw = s.raw(name)
+        if raw is None:
+            continue
+        found = parse_duration(raw)
+        if found is None or found <= timedelta(0):
+            s.report("field-value", f"'{name}' must be a duration like 60d or 4w", name)
+        else:
+            values[name] = found
+    return SchedulePolicy(**values)
+
+
 def _publish(f: Fields) -> PublishPolicy:
     p = f.mapping("publish")
     if p is None:
         return PublishPolicy()
-    p.unknown(("grace",), "publish setting")
+    p.unknown(PUBLISH_FIELDS, "publish setting")
     raw = p.raw("grace")
     if raw is None:
         return PublishPolicy()
@@ -379,8 +442,7 @@ def _review(f: Fields, channels: Mapping[str, Channel]) -> ReviewSettings | None
     if r is None:
         return None
     default = ReviewSettings()
-    r.unknown(("url", "secret_env", "link_days", "revoked", "mail_channel", "rate_limit"),
-              "review setting")
+    r.unknown(REVIEW_FIELDS, "review setting")
     url = r.url("url") or default.url
     secret_env = r.text("secret_env") or default.secret_env
     if not _ENV_NAME.fullmatch(secret_env):

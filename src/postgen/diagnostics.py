@@ -53,6 +53,7 @@ RULES: dict[str, str] = {
     "date-ambiguous": "a local time that occurs twice at a daylight-saving change",
     "date-range": "a date more than 10 years before or after today",
     "cta-missing": "a conversion-stage post without a call to action (warning)",
+    "body-placeholder": "a post whose body is still the one `postgen new` wrote (warning)",
     "media-missing": "a media file that does not exist",
     "media-outside-repo": "a media path that leaves the calendar repository",
     # rendered variants, by each platform's rules
@@ -75,6 +76,12 @@ RULES: dict[str, str] = {
     # approvals.jsonl
     "approval-record": "a line of approvals.jsonl that cannot be read",
     # calendar config (mkdocs.yml)
+    "repeat-invalid": "a post's repeat rule (RRULE) cannot be read or makes impossible posts",
+    "repeat-open": "a repeat rule without UNTIL or COUNT: planned for one year only",
+    "repeat-dst-gap": "a repeating post's time does not exist on a day (daylight saving): moved",
+    "repeat-skip": "a skip date that is not one of the repeat rule's dates",
+    "slot-none": "a 'date: auto' post on a channel without posting slots",
+    "slot-full": "no free posting slot for a 'date: auto' post",
     "config-missing": "the postgen plugin entry is missing from mkdocs.yml",
     "config-timezone": "the calendar timezone is not a known IANA name",
     "config-platform": "a channel's platform is not one postgen knows",
@@ -138,7 +145,9 @@ def brief(value: object, limit: int = 60) -> str:
 
 
 def sort(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
-    return sorted(diagnostics, key=lambda d: (d.path, d.line, d.col, d.rule, d.message))
+    """In file order, each problem once (every occurrence of a repeating post renders the
+    same text, and so finds the same problems)."""
+    return sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.col, d.rule, d.message))
 
 
 #: `Diagnostic.text()`'s severity: the first `:line:col: severity[rule]: ` in it.

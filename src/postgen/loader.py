@@ -92,6 +92,13 @@ def load_file(config: CalendarConfig, file: Path, media: MediaLookup | None = No
     text = decode(data, shown)
     if isinstance(text, Diagnostic):
         return LoadedFile(shown, None, (text,))
+    return load_text(config, file, text, media, now=now)
+
+
+def load_text(config: CalendarConfig, file: Path, text: str, media: MediaLookup | None = None,
+              *, now: datetime) -> LoadedFile:
+    """A post's decoded text, as if read from `file`, checked as `load_file` checks it."""
+    shown = config.rel(file)
     opened = _OPEN.match(text)
     if not opened:
         return LoadedFile(shown, None, (error(

@@ -11,7 +11,7 @@ import enum
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -37,6 +37,14 @@ def _frozen_map() -> Mapping[str, object]:
 
 
 @dataclass(frozen=True)
+class Slot:
+    """A weekly posting time of a channel (`slots:`), in the calendar timezone."""
+
+    weekday: int  # 0 = Monday
+    at: time
+
+
+@dataclass(frozen=True)
 class Channel:
     """One account on one platform that posts go to."""
 
@@ -57,6 +65,12 @@ class Channel:
     thread_numbering: bool = False
     #: Add UTM tags to brand links (off for SMS with short links, say).
     utm: bool = True
+    #: Weekly posting slots that `date: auto` posts and evergreen re-sends fill.
+    slots: tuple[Slot, ...] = ()
+    #: The account's name as its followers see it (default: the brand's name), and
+    #: its picture (a path relative to the calendar root): the site's mockups show both.
+    display_name: str | None = None
+    avatar: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +148,14 @@ class AnalyticsSettings:
 
 
 @dataclass(frozen=True)
+class SchedulePolicy:
+    """The evergreen queue (`schedule:`): how often a post may come back, how far ahead."""
+
+    min_gap: timedelta = timedelta(days=60)
+    lookahead: timedelta = timedelta(days=28)
+
+
+@dataclass(frozen=True)
 class CalendarConfig:
     root: Path
     config_path: Path
@@ -145,8 +167,18 @@ class CalendarConfig:
     utm: UtmPolicy = UtmPolicy()
     approval: ApprovalPolicy = ApprovalPolicy()
     publish: PublishPolicy = PublishPolicy()
+    schedule: SchedulePolicy = SchedulePolicy()
     analytics: AnalyticsSettings | None = None
+    #: Fetch linked pages' Open Graph tags at build time for the previews' link cards.
+    link_previews: bool = False
+    #: The approval site's public address (MkDocs' `site_url`), ending in "/"; empty
+    #: when mkdocs.yml sets none.
+    site_url: str = ""
     review: ReviewSettings | None = None
+
+    def post_url(self, post_id: str) -> str:
+        """A post's page: absolute with `site_url`, else relative to the site's root."""
+        return f"{self.site_url}posts/{post_id}/"
 
     def rel(self, path: Path) -> str:
         """A path as shown in messages: relative to the calendar root."""
@@ -194,6 +226,14 @@ class Paid:
 
 
 @dataclass(frozen=True)
+class Recurrence:
+    """`repeat:` (an RFC 5545 RRULE) and `skip:` (dates left out)."""
+
+    rule: str
+    skip: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
 class Override:
     """What one channel of a post does differently; None keeps the post's own."""
 
@@ -231,6 +271,11 @@ class Post:
     paid: Paid | None = None
     overrides: Mapping[str, Override] = field(default_factory=_frozen_map)  # type: ignore[arg-type]
     source: SourceMap | None = field(default=None, compare=False, repr=False)
+    repeat: Recurrence | None = None
+    auto: bool = False  # `date: auto`: the next free slot (see postgen.schedule)
+    evergreen: bool = False
+    #: On an occurrence of a recurring or evergreen post: that post's id.
+    series: str | None = None
 
     def override(self, channel: str) -> Override:
         return self.overrides.get(channel) or Override(channel)

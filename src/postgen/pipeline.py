@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,11 +23,13 @@ from postgen.config import load_config
 from postgen.configfile import find_config
 from postgen.errors import ConfigInvalid
 from postgen.loader import LoadedFile, discover, load_file
-from postgen.models import Calendar, Post
+from postgen.models import Calendar, CalendarConfig, Post
+from postgen.schedule import is_scheduled
 from postgen.schema import MediaLookup
 
 if TYPE_CHECKING:  # rendering (Jinja2, markdown-it, payloads) loads only when it runs
     from postgen.render.variants import Rendered, Renderer
+    from postgen.schedule import Scheduled  # noqa: F401 - in a string annotation
 
 
 def load_calendar(start: Path | None = None, config_file: Path | None = None,
@@ -50,8 +52,31 @@ def load_calendar(start: Path | None = None, config_file: Path | None = None,
         (f.post for f in files if f.post is not None and f.path not in duplicated),
         key=_post_order,
     )
+    if any(map(is_scheduled, posts)):
+        found = schedule_posts(config, posts, now)
+        posts, problems = list(found.posts), [*problems, *found.diagnostics]
     unsent = tuple(f.unsent for f in files if f.unsent is not None)
     return Calendar(config, tuple(posts), tuple(diag.sort(problems)), unsent)
+
+
+def schedule_posts(config: CalendarConfig, posts: Iterable[Post], now: datetime,
+                   taken: Iterable[tuple[str, datetime]] = ()) -> Scheduled:
+    """Dates resolved: approved slots kept (approvals.jsonl), evergreen gaps from the
+    ledger's sends."""
+    from postgen.ledger import Ledger
+    from postgen.schedule import resolve
+
+    book = approvals.load(config)
+    kept = {(d.post, d.channel): datetime.fromisoformat(d.date) for d in book.decisions
+            if d.decision == approvals.APPROVE and d.date}
+    ledger = Ledger.load(config.root)
+    last: dict[str, datetime] = {}
+    for key in ledger.recorded():
+        status = ledger.status(key)
+        if status is not None and status.state == "sent" and "@" in status.post:
+            series, at = status.post.split("@", 1)[0], datetime.fromisoformat(status.at)
+            last[series] = max(last.get(series, at), at)
+    return resolve(config, posts, now, approved_dates=kept, last_sent=last, taken=taken)
 
 
 def check(calendar: Calendar, keep_compiled: bool = True

@@ -12,12 +12,15 @@
 - unknown: a send may or may not have happened: never sent again blindly.
 
 `run` acts on a plan. Every channel's publisher validates its settings before
-any request (a channel with problems fails alone), and a channel whose secret
-`accounts.lock` does not trust for its host is refused (see `postgen.trust`);
-then each channel, in a thread of its own, first asks the platform about its unknowns (`resolve`),
+any request (a channel with problems fails alone); then each channel, in a
+thread of its own, first asks the platform about its unknowns (`resolve`),
 then sends its due variants in time order: intent recorded and on disk, send,
 result recorded. A failure is recorded for what it is and never stops the
 other channels. `lock` keeps a second run on the same calendar from sending.
+
+A channel whose secret `accounts.lock` does not trust for its host, or that
+uses another channel's secret, is refused like a channel with bad settings
+(see `postgen.trust`).
 """
 
 from __future__ import annotations
@@ -206,12 +209,19 @@ Loader = Callable[[str], type[Publisher]]
 
 
 def run(plan: Plan, context: Context, ledger: Ledger, dry_run: bool = False, *,
-        workers: int = 4, load: Loader = base.load) -> Report:
+        workers: int = 4, load: Loader = base.load,
+        before_send: Callable[[], None] | None = None) -> Report:
     """Act on the plan: resolve unknowns, send what is due, record every outcome.
 
     With `dry_run`, nothing is written and nothing is sent: the rows carry the
     requests each due variant would make. Raises `LedgerDamaged` (before anything
     is sent) when the ledger has bad lines that might hide a record.
+
+    With `before_send`, the intents of every due variant are recorded first, then
+    `before_send` is called to make them durable elsewhere (CI pushes a commit): if a
+    run dies after a send, the next run, wherever it starts, finds the intent and asks
+    the platform instead of sending again. If it raises, nothing is sent (each due
+    variant is recorded as a retry-later failure).
     """
     if not dry_run:
         ledger.check()
@@ -241,7 +251,7 @@ def run(plan: Plan, context: Context, ledger: Ledger, dry_run: bool = False, *,
             senders.append(sender)
     if dry_run:
         rows.extend(row for s in senders for item in work[s.channel] for row in s.show(item))
-    else:
+    elif before_send is None or _durable(senders, work, ledger, context, before_send, rows):
         rows.extend(_in_parallel(senders, work, workers))
     rows.sort(key=lambda r: (r.date, r.post, r.channel))
     counts = Counter(i.state for i in plan.items)
@@ -273,6 +283,28 @@ def _config_failure(item: Item, problem: str, ledger: Ledger, context: Context,
     return _row(item, "failed", problem, kind="config")
 
 
+def _durable(senders: Sequence[_Sender], work: Mapping[str, list[Item]], ledger: Ledger,
+             context: Context, before_send: Callable[[], None], rows: list[Row]) -> bool:
+    """Every due variant's intent recorded, then `before_send`; False (and a failure
+    row per due variant) if it failed, when nothing may be sent."""
+    due = [(s, i) for s in senders for i in work[s.channel] if i.state == DUE]
+    if not due:
+        return True
+    for sender, item in due:
+        sender.intended[item.key] = sender.intent(item)
+    try:
+        before_send()
+    except Exception as exc:
+        message = (f"the run's intents could not be made durable before sending ({exc}); "
+                   "nothing was sent, the next run tries again")
+        for sender, item in due:
+            ledger.record(_entry("failed", item, context.now(), kind="retry-later",
+                                 message=sender.scrub(message)))
+            rows.append(_row(item, "failed", sender.scrub(message), kind="retry-later"))
+        return False
+    return True
+
+
 def _in_parallel(senders: Sequence[_Sender], work: Mapping[str, list[Item]],
                  workers: int) -> list[Row]:
     limits: dict[str, threading.Semaphore] = {}
@@ -297,6 +329,7 @@ class _Sender:
                  context: Context, scrub: Callable[[str], str]) -> None:
         self.channel, self.publisher, self.ledger = channel.name, publisher, ledger
         self.settings, self.context, self.scrub = channel, context, scrub
+        self.intended: dict[str, datetime] = {}  # recorded ahead (before_send), not sent yet
 
     def job(self, item: Item, intent_at: datetime | None) -> Job:
         return Job(item.variant, self.settings, item.key, intent_at)
@@ -304,11 +337,16 @@ class _Sender:
     def act(self, item: Item) -> Row:
         return self.resolve(item) if item.state == UNKNOWN else self.send(item)
 
-    def send(self, item: Item, before: str = "") -> Row:
+    def intent(self, item: Item) -> datetime:
+        """Record that `item` is about to be sent; when."""
         at = self.context.now()
         v = item.variant
         self.ledger.record(Entry("intent", item.key, v.post_id, v.channel, _iso(at),
                                  hash=v.hash, publisher=self.publisher.name))
+        return at
+
+    def send(self, item: Item, before: str = "") -> Row:
+        at = self.intended.pop(item.key, None) or self.intent(item)
         try:
             sent = self.publisher.send(self.job(item, at))
         except Exception as exc:

@@ -13,18 +13,29 @@ on, so one run shows every problem in the file.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 
 from postgen.dates import DateProblem, parse_datetime, parse_day
 from postgen.diagnostics import Diagnostic, Severity, brief
 from postgen.fields import Fields
-from postgen.models import Audience, CalendarConfig, Cta, Funnel, Media, Override, Paid, Post
+from postgen.models import (
+    Audience,
+    CalendarConfig,
+    Cta,
+    Funnel,
+    Media,
+    Override,
+    Paid,
+    Post,
+    Recurrence,
+)
 
 POST_FIELDS = (
     "id", "title", "date", "channels", "funnel", "campaign", "owner", "cta", "media",
-    "image", "alt", "hashtags", "lang", "draft", "paid", "variants",
+    "image", "alt", "hashtags", "lang", "draft", "paid", "variants", "repeat", "skip",
+    "evergreen",
 )
 OVERRIDE_FIELDS = (
     "text", "thread", "date", "hashtags", "media", "cta",
@@ -46,10 +57,15 @@ ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _LANG = re.compile(r"[a-zA-Z]{2,3}(?:-[a-zA-Z0-9]{2,8})*")
+#: A `date: auto` post's date until `postgen.schedule` assigns its slot.
+UNASSIGNED = datetime(2000, 1, 1, tzinfo=UTC)
 #: Dates further than this from "now" are errors: a typo (2207 for 2027) would
 #: otherwise build a calendar page for every month in between.
 DATE_WINDOW = timedelta(days=3653)
 #: A line of exactly '---' between blank lines splits the body into thread parts.
+#: The body `postgen new` writes: `check` warns until the writer replaces it.
+PLACEHOLDER_BODY = ("Write the post here. Markdown: [links](https://example.com), *emphasis*, "
+                    "lists.\n")
 PART_BREAK = re.compile(r"\n[ \t]*\n---[ \t]*\n[ \t]*\n")
 
 
@@ -107,7 +123,8 @@ class PostReader:
         before = self._errors()
         post_id = self._id()
         title = f.text("title", required=True, max_length=300)
-        date = self._date(f, "date", required=True)
+        auto = f.raw("date") == "auto"
+        date = UNASSIGNED if auto else self._date(f, "date", required=True)
         channels = self._channels()
         funnel = f.choice("funnel", tuple(Funnel), "funnel-unknown", required=True)
         sent = self._errors() - before  # errors in what the variants are made of
@@ -126,9 +143,15 @@ class PostReader:
         if funnel == Funnel.CONVERSION and "cta" not in f.data:
             f.report("cta-missing", "a conversion post should have a call to action: add "
                      "'cta: {text: ..., url: ...}'", "funnel", severity=Severity.WARNING)
+        if body.strip() == PLACEHOLDER_BODY.strip():
+            f.diagnostics.append(Diagnostic(
+                f.path, body_line, 1, Severity.WARNING, "body-placeholder",
+                "the body is still the placeholder `postgen new` wrote: write the post"))
         paid = self._paid(channels)
         before = self._errors()
         overrides = self._overrides(channels)
+        repeat = self._repeat(auto, overrides)
+        evergreen = f.flag("evergreen") or False
         if sent or self._errors() > before:
             return None
         assert post_id and title and date and funnel  # all required, no error reported
@@ -139,7 +162,36 @@ class PostReader:
             media_field="image" if "image" in f.data else "media",
             hashtags=hashtags or (), lang=lang, draft=draft, paid=paid,
             overrides=MappingProxyType(overrides), source=f.source,
+            repeat=repeat, auto=auto, evergreen=evergreen,
         )
+
+    def _repeat(self, auto: bool, overrides: dict[str, Override]) -> Recurrence | None:
+        """`repeat:` and `skip:`; the rule itself is read by `postgen.schedule`."""
+        f = self.f
+        rule = f.text("repeat", max_length=500)
+        skip: list[date] = []
+        raw = f.raw("skip")
+        for i, value in enumerate(raw if isinstance(raw, list) else [] if raw is None
+                                  else [raw]):
+            day = parse_day(value)
+            if isinstance(day, DateProblem):
+                f.sub({"skip": raw if isinstance(raw, list) else [raw]}).report(
+                    day.rule, day.message, "skip", i)
+            else:
+                skip.append(day)
+        if rule is None:
+            if raw is not None:
+                f.report("field-value", "'skip' leaves dates out of a 'repeat' rule; this "
+                         "post does not repeat", "skip", at_key=True)
+            return None
+        if auto:
+            f.report("field-value", "a repeating post needs a first date and time, not "
+                     "'date: auto'", "date")
+        for name, o in overrides.items():
+            if o.date is not None:
+                f.report("field-value", f"'{name}' has its own date, which a repeating post "
+                         "cannot have: make it a post of its own", "variants", at_key=True)
+        return Recurrence(rule.strip(), tuple(skip))
 
     def _errors(self) -> int:
         return sum(1 for d in self.f.diagnostics if d.severity == "error")

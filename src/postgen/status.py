@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from postgen import approvals
+from postgen.diagnostics import Diagnostic, Severity
 from postgen.models import Calendar
 from postgen.render.model import Variant
 
@@ -35,10 +36,15 @@ class Row:
 class Report:
     now: datetime
     groups: dict[str, list[Row]]
+    #: The calendar's errors (`postgen check`): a post whose file has one is in no
+    #: group above, since it cannot be rendered; one over a platform's limit is in its
+    #: group and here too.
+    errors: tuple[Diagnostic, ...] = ()
 
 
 def report(calendar: Calendar, variants: list[Variant], now: datetime, soon: timedelta,
-           published: approvals.PublishState | None = None) -> Report:
+           published: approvals.PublishState | None = None,
+           problems: tuple[Diagnostic, ...] = ()) -> Report:
     book = approvals.load(calendar.config)
     posts = {p.id: p for p in calendar.posts}
     groups: dict[str, list[Row]] = {key: [] for key, _ in GROUPS}
@@ -55,11 +61,17 @@ def report(calendar: Calendar, variants: list[Variant], now: datetime, soon: tim
         groups[key].append(row)
         if st.cleared and now <= v.date <= now + soon:
             groups["due-soon"].append(row)
-    return Report(now, groups)
+    return Report(now, groups, tuple(d for d in problems if d.severity is Severity.ERROR))
 
 
 def as_text(r: Report) -> str:
     out: list[str] = []
+    if r.errors:
+        files = len({d.path for d in r.errors})
+        out.append(f"Errors ({len(r.errors)} in {files} file{'' if files == 1 else 's'}; "
+                   "not sent until fixed)")
+        out.extend(f"  {d.text()}" for d in r.errors)
+        out.append("")
     for key, title in GROUPS:
         rows = r.groups[key]
         if not rows:
@@ -76,11 +88,13 @@ def as_text(r: Report) -> str:
 
 
 def as_json(r: Report) -> str:
-    return json.dumps({
+    groups = {
         key: [{"post": row.variant.post_id, "channel": row.variant.channel,
                "date": row.variant.date.isoformat(), "hash": row.variant.hash,
                "state": row.state.key, "detail": row.state.detail,
                "approved_by": [d.by for d in row.state.approved], "diff": row.diff or None}
               for row in rows]
         for key, rows in r.groups.items()
-    }, indent=2, ensure_ascii=False)
+    }
+    return json.dumps({"errors": [d.as_dict() for d in r.errors], **groups}, indent=2,
+                      ensure_ascii=False)

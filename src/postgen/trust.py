@@ -109,14 +109,14 @@ def refusals(lock: Lock, found: Mapping[str, list[Credential]]) -> dict[str, str
     users: dict[str, set[str]] = defaultdict(set)
     for name, creds in found.items():
         for c in creds:
-            users[c.env].add(name)
+            users[c.env].add(name)  # an app's key may be shared; an account's secret not
     refused: dict[str, str] = {}
     for name, creds in found.items():
         reasons: list[str] = []
         for c in creds:
             if Grant(name, c.env, c.host) in lock.grants:
                 continue
-            others = sorted(users[c.env] - {name})
+            others = [] if c.app else sorted(users[c.env] - {name})
             if others:
                 reasons.append(f"{c.env} is also the secret of {', '.join(others)}, and "
                                f"{FILE} does not say this channel may use it")

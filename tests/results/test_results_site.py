@@ -77,3 +77,27 @@ def test_results_change_rebuilds_the_pages_that_show_them(make_calendar: MakeCal
                                     {"likes": 9, "impressions": 900}))  # type: ignore[arg-type]
     assert run(root, "build").exit_code == 0
     assert "People reached 900" in _text((root / "site/posts/launch-a/index.html").read_text())
+
+
+def test_export_results_as_csv_and_json(make_calendar: MakeCalendar, run: Any) -> None:
+    import csv
+    import io
+    import json
+
+    root = make_calendar({"content/a.md": POST.format(id="launch-a"),
+                          "docs/welcome.md": "# Hi\n"})
+    _write(root, _snapshot("launch-a", "x", likes=10, replies=2, impressions=400),
+           store.PostSnapshot(AT, "launch-a", "linkedin", "k", "=HYPERLINK(1)",
+                              state="deleted"))
+    result = run(root, "export", "--format", "csv", "--results")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout_bytes.decode("utf-8-sig"))))
+    by = {r["channel"]: r for r in rows}
+    assert (by["x"]["people_reached"], by["x"]["interactions"], by["x"]["engagement_rate"],
+            by["x"]["likes"], by["x"]["impressions"], by["x"]["reach"]) == (
+        "400", "12", "0.03", "10", "400", "")
+    assert by["linkedin"]["state"] == "deleted" and by["linkedin"]["likes"] == ""
+    as_json = json.loads(run(root, "export", "--format", "json", "--results").stdout)
+    assert {r["channel"] for r in as_json} == {"x", "linkedin"}
+    refused = run(root, "export", "--format", "ics", "--results")
+    assert refused.exit_code == 2 and "csv or json" in refused.output

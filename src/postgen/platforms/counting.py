@@ -4,15 +4,17 @@ Per counting rule (``PlatformRules.counting``):
 
 - ``twitter-weighted`` (X): twitter-text v3 ``parseTweet``. NFC first; each URL
   (with a scheme, or without one if its TLD is valid) weighs ``url_length``;
-  each emoji sequence weighs the default weight as a unit (sequences found by
-  current Unicode emoji properties: twitter-text's own list stops at Unicode 11
-  and weighs newer emoji per code point); other code points
+  each emoji sequence in twitter-text's own list (twemoji-parser 11, the Emoji 11
+  set, kept in ``twemoji.txt``) weighs the default weight as a unit; a newer or
+  non-standard sequence is weighed code point by code point; other code points
   weigh by the configured ranges (astral ones, as UTF-16 low surrogates, never
   fall in a range). CRLF is two code points and weighs 2, as in the reference.
   U+FFFE, U+FEFF, U+FFFF make the text invalid. Ranges are UTF-16 indices.
-- ``graphemes-mastodon``: Mastodon's ``StatusLengthValidator``: extended
-  grapheme clusters of content warning + text, where each URL with a scheme is
-  ``url_length`` x's and ``@user@domain`` is ``@user``; a blank text counts 0.
+- ``graphemes-mastodon``: Mastodon's ``StatusLengthValidator`` (Mastodon 4.5 on
+  Ruby 3.4): content warning and text stripped of ASCII white space, then extended
+  grapheme clusters (Unicode 15.0: no Indic-conjunct rule) of content warning +
+  text, where each URL with a scheme is ``url_length`` x's and ``@user@domain`` is
+  ``@user`` (URLs and mentions found as Mastodon finds them: ``urls.py``).
 - ``bluesky``: graphemes (``text_limit``) and UTF-8 bytes (``byte_limit``).
 - ``threads``: code points, except that each emoji sequence counts its UTF-8
   bytes (platforms.md: "emoji counted as their UTF-8 bytes"): an emoji of four
@@ -23,8 +25,8 @@ Per counting rule (``PlatformRules.counting``):
   reports) are never fewer than code points, so the limit is never overrun.
   LinkedIn is counted over the text before its "little" format escaping.
 - ``sms``: GSM-7 septets (extension characters take 2) or, if any character is
-  outside GSM-7, UCS-2 (UTF-16 units); segments are filled greedily without
-  splitting an escape pair or a surrogate pair.
+  outside GSM-7, UCS-2 (UTF-16 units); segments are filled greedily, a part
+  never splitting a grapheme cluster (so neither an escape nor a surrogate pair).
 - ``email``: the longest body line in UTF-8 octets against the 998 MUST, every
   line in characters against the 78 SHOULD, the subject in characters.
 
@@ -39,6 +41,7 @@ import math
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from types import MappingProxyType
 
 import regex
@@ -55,8 +58,8 @@ _ELEMENT = (
 _EMOJI = regex.compile(rf"{_ELEMENT}(?:\u200d{_ELEMENT})*")
 _PRESENTATION = regex.compile(r"\p{Emoji_Presentation}")
 _INVALID = frozenset("\ufffe\ufeff\uffff")
-_BLANK = regex.compile(r"[\p{White_Space}]*")
 _LINE_BREAK = regex.compile(r"\r\n|\r|\n")
+_SMS_CLUSTER = regex.compile(r"\r|\n|\X")
 
 
 def graphemes(text: str) -> int:
@@ -73,6 +76,43 @@ def utf16_length(text: str) -> int:
 
 def utf8_length(text: str) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
+
+
+@functools.cache
+def _twemoji() -> tuple[dict[str, bool], int, regex.Pattern[str]]:
+    """twitter-text's emoji list: {sequence: only when U+FE0E does not follow}, the
+    longest sequence's length, and a pattern finding where one may start."""
+    data = resources.files(__package__).joinpath("twemoji.txt").read_text(encoding="utf-8")
+    seqs: dict[str, bool] = {}
+    for line in data.splitlines():
+        if line and not line.startswith("#"):
+            *points, last = line.split()
+            not_text = last == "!FE0E"
+            if not not_text:
+                points.append(last)
+            seqs["".join(chr(int(p, 16)) for p in points)] = not_text
+    first = "".join(sorted({regex.escape(s[0]) for s in seqs}))
+    return seqs, max(map(len, seqs)), regex.compile(f"[{first}]")
+
+
+def twemoji_sequences(text: str) -> list[Entity]:
+    """Emoji as twitter-text 3.1.0 finds them: from the left, the longest sequence of
+    its list at each place (its expression lists longer sequences first)."""
+    seqs, longest, starts = _twemoji()
+    found: list[Entity] = []
+    at = 0
+    for m in starts.finditer(text):
+        i = m.start()
+        if i < at:
+            continue
+        for n in range(min(longest, len(text) - i), 0, -1):
+            not_text = seqs.get(text[i:i + n])
+            if not_text is None or (not_text and text[i + n:i + n + 1] == "\ufe0e"):
+                continue
+            found.append(Entity(text[i:i + n], i, i + n))
+            at = i + n
+            break
+    return found
 
 
 def emoji_sequences(text: str) -> list[Entity]:
@@ -118,7 +158,7 @@ def twitter_weighted_length(text: str, rules: PlatformRules | None = None, *,
     norm = unicodedata.normalize("NFC", text)
     # twitter-text steps over the text a URL, an emoji sequence or a code point at a
     # time, URLs first; an entity starting inside one already stepped over is skipped.
-    entities = {e.start: (e.end, w.default_weight) for e in emoji_sequences(norm)} if emoji \
+    entities = {e.start: (e.end, w.default_weight) for e in twemoji_sequences(norm)} if emoji \
         else {}
     entities.update({e.start: (e.end, url_weight) for e in extract_urls(norm)})
     tally = _Tally(norm, _weights(w), max_length * w.scale)
@@ -265,24 +305,45 @@ class _Tally:
 
 def mastodon_length(text: str, content_warning: str = "",
                     rules: PlatformRules | None = None) -> int:
-    """Mastodon's countable length of a status: graphemes of CW + text, each URL with a
-    scheme ``url_length`` characters, ``@user@domain`` as ``@user``; blank text is 0."""
+    """Mastodon's countable length of a status (``StatusLengthValidator``, Mastodon 4.5):
+    CW and text stripped of ASCII white space at both ends, then graphemes (Ruby's
+    Unicode 15.0 rules) of CW + text, each URL with a scheme ``url_length``
+    characters, ``@user@domain`` as ``@user``."""
     rules = rules or get_platform("mastodon")
-    countable = "" if _BLANK.fullmatch(text) else _mastodon_countable(text, rules)
-    return graphemes(content_warning + countable)
+    text = text.strip(_RUBY_STRIP)
+    countable = _mastodon_countable(text, rules) if text else ""
+    return graphemes_ruby(content_warning.strip(_RUBY_STRIP) + countable)
+
+
+# Ruby's String#strip: ASCII white space and NUL. The server's blank check (fast_blank)
+# is ASCII-only too, so a stripped text is blank only when empty.
+_RUBY_STRIP = "\x00\t\n\x0b\x0c\r "
+# Unicode 15.1's rule GB9c joins an Indic conjunct (consonant, virama, consonant) into
+# one cluster; Ruby 3.4 (Unicode 15.0) breaks before each such consonant.
+_CONJUNCT = regex.compile(
+    r"(?<=\p{InCB=Consonant}[\p{InCB=Extend}\p{InCB=Linker}]*\p{InCB=Linker}"
+    r"[\p{InCB=Extend}\p{InCB=Linker}]*)\p{InCB=Consonant}")
+
+
+def graphemes_ruby(text: str) -> int:
+    """Grapheme clusters as Ruby 3.4 counts them: Unicode 15.0, without GB9c."""
+    n = graphemes(text)
+    if not text.isascii():
+        n += sum(1 for _ in _CONJUNCT.finditer(text))
+    return n
 
 
 def _mastodon_countable(text: str, rules: PlatformRules) -> str:
     urls = [] if rules.url_length is None else [
         u for u in extract_urls(text, without_scheme=False, flavour="mastodon")
         if u.text.partition("://")[0].lower() in rules.url_schemes]
+    url_starts = {u.start for u in urls}  # a mention starts at "@", a URL never does
     mentions = extract_mentions(text) if "@" in text else []
     out: list[str] = []
     at = 0
-    url_ids = {id(u) for u in urls}
     for e in remove_overlapping(urls + mentions):
         out.append(text[at:e.start])
-        is_url = id(e) in url_ids
+        is_url = e.start in url_starts
         out.append("x" * (rules.url_length or 0) if is_url else "@" + e.text.split("@")[0])
         at = e.end
     out.append(text[at:])
@@ -349,9 +410,14 @@ def sms_info(text: str, rules: SmsRules | None = None) -> SmsInfo:
     units = sum(costs)
     if units <= single:
         return SmsInfo(encoding, len(text), units, 1 if text else 0, single)
-    segments, used = 1, 0
-    for c in costs:  # a pair never straddles two parts
-        if used + c > part:
+    # A part ends between grapheme clusters (Android, Twilio): a cluster that would
+    # straddle the edge, an escape pair or a surrogate pair among them, moves whole
+    # to the next part. CR LF counts as two (Twilio splits it).
+    segments, used, at = 1, 0, 0
+    for cluster in _SMS_CLUSTER.findall(text):
+        c = sum(costs[at:at + len(cluster)])
+        at += len(cluster)
+        if used + c > part and used:
             segments, used = segments + 1, 0
         used += c
     return SmsInfo(encoding, len(text), units, segments, part)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+import stringprep
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -96,11 +97,27 @@ _NOT_BEFORE = frozenset("@\uff20$#\uff03" + _INVALID + "0123456789"
 _ASCII_LABEL = (frozenset("-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
                 | _char_set(_LATIN_ACCENTS))
 _NOT_AFTER_TLD = frozenset("@+-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_PUNYCODE = regex.compile(r"xn--[\-0-9a-z]+", regex.IGNORECASE)
-# What a subdomain label / a domain name label may not hold: _NOT_DOMAIN, except
-# that a subdomain may hold "_" and "-", a domain name "-".
-_NOT_SUBDOMAIN = _NOT_DOMAIN - frozenset("_-")
-_NOT_DOMAIN_NAME = _NOT_DOMAIN - frozenset("-")
+# Mastodon runs twitter-text's Ruby gem, whose domain characters also exclude '"',
+# '`' and control characters, and whose punycode TLD has no "-" after "xn--".
+_NOT_DOMAIN_RUBY = _NOT_DOMAIN | frozenset('"`\x7f') | frozenset(map(chr, range(32)))
+_PUNYCODE = {"twitter": regex.compile(r"xn--[\-0-9a-z]+", regex.IGNORECASE),
+             "mastodon": regex.compile(r"xn--[0-9a-z]+", regex.IGNORECASE)}
+
+
+@dataclass(frozen=True)
+class _Charset:
+    """What a label may not hold: anywhere at its ends (``edge``), inside a subdomain
+    label (which may hold "_" and "-") and inside a domain name label ("-")."""
+
+    edge: frozenset[str]
+    sub: frozenset[str]
+    name: frozenset[str]
+    punycode: regex.Pattern[str]
+
+
+_CHARSETS = {flavour: _Charset(chars, chars - frozenset("_-"), chars - frozenset("-"),
+                               _PUNYCODE[flavour])
+             for flavour, chars in (("twitter", _NOT_DOMAIN), ("mastodon", _NOT_DOMAIN_RUBY))}
 
 
 def _prefix_counts(flags: Iterable[bool]) -> list[int]:
@@ -131,13 +148,14 @@ class _Domains:
     thousands of labels (``a.a.a...``) costs no more than it is long.
     """
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, flavour: Flavour = "twitter") -> None:
         self.text = text
+        self.chars = chars = _CHARSETS[flavour]
         self.next_dot = _next_dots(text)
         # Prefix counts of characters a label may not hold, built by C-level iteration
         # (a Python loop per character was most of the cost of finding URLs).
-        self.bad_sub = _prefix_counts(map(_NOT_SUBDOMAIN.__contains__, text))
-        self.bad_name = _prefix_counts(map(_NOT_DOMAIN_NAME.__contains__, text))
+        self.bad_sub = _prefix_counts(map(chars.sub.__contains__, text))
+        self.bad_name = _prefix_counts(map(chars.name.__contains__, text))
         self.bad_ascii = _prefix_counts(map(operator.not_, map(_ASCII_LABEL.__contains__, text)))
         self._best: dict[int, int | None] = {}
         self._best_ascii: dict[int, int | None] = {}
@@ -148,7 +166,7 @@ class _Domains:
         e = self.next_dot[s]
         if e >= len(self.text) or e == s or bad[e] - bad[s]:
             return None
-        if edges and (self.text[s] in _NOT_DOMAIN or self.text[e - 1] in _NOT_DOMAIN):
+        if edges and (self.text[s] in self.chars.edge or self.text[e - 1] in self.chars.edge):
             return None
         return e
 
@@ -169,7 +187,7 @@ class _Domains:
             if found:
                 break
         else:
-            m = _PUNYCODE.match(text, s)
+            m = self.chars.punycode.match(text, s)
             found = m.end() - s if m else 0
         self._tld[s] = found
         return found
@@ -255,15 +273,19 @@ def _grammar(flavour: Flavour) -> tuple[regex.Pattern[str], ...]:
         scheme = "(?:" + "|".join(_MASTODON_SCHEMES) + ")://"
         pc = r"[^\p{White_Space}<>()?]"
         parens = rf"\((?:{pc}+|(?:{pc}*\({pc}+\){pc}*))\)"
-        # Ruby embeds the ending as a group. (Its parens alternative is, in Mastodon,
-        # twitter-text's stricter one; the looser one here differs only on odd URLs.)
-        ending = rf"""[^\p{{White_Space}}()?!*"'「」<>;:=,.$%\[\]~&|@]|(?:{parens})"""
+        # Mastodon redefines the ending before the parentheses, so its parentheses
+        # alternative is still the Ruby gem's, built on the gem's path characters.
+        gem_pc = rf"[a-z\p{{Cyrillic}}0-9!*';:=+,.$/%#\[\]\p{{Pd}}_~&|@{_LATIN_ACCENTS}]"
+        gem_parens = rf"\((?:{gem_pc}+|(?:{gem_pc}*\({gem_pc}+\){gem_pc}*))\)"
+        ending = rf"""[^\p{{White_Space}}()?!*"'「」<>;:=,.$%\[\]~&|@]|(?:{gem_parens})"""
         path = rf"(?:(?:{pc}*(?:{parens}{pc}*)*(?:{ending}))|(?:{pc}+/))"
         query = rf"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@\^{_UCHARS}]"
         query_end = rf"[a-z0-9_&=#/\-{_UCHARS}]"
     flags = regex.IGNORECASE | regex.V0
     rest = rf"(?::[0-9]+)?(/{path}*)?(?:\?{query}*{query_end})?"
-    tco = rf"https?://t\.co/([a-z0-9]+)(?:\?{query}*{query_end})?"
+    # The Ruby gem's t.co URL stops at its slug; the JavaScript one keeps a query.
+    tco = r"https?://t\.co/([a-z0-9]+)" + ("" if flavour == "mastodon"
+                                           else rf"(?:\?{query}*{query_end})?")
     return (regex.compile(scheme, flags), regex.compile(rest, flags), regex.compile(tco, flags))
 
 
@@ -279,7 +301,19 @@ def _punycode_length(label: str) -> int:
     return len(".".join(encoded))
 
 
-def _valid_domain(domain: str) -> bool:
+def _valid_domain(domain: str, url_length: int, flavour: Flavour) -> bool:
+    """twitter-text's ``isValidUrl`` (JavaScript) or the Ruby gem's ``is_valid_domain``."""
+    if flavour == "mastodon":
+        # IDNA2003 ToASCII as libidn does it for the gem (Python's "idna" codec, which
+        # also allows code points unassigned in Unicode 3.2; libidn refuses them): a
+        # domain it refuses is no URL; a longer ASCII form lengthens the URL.
+        if not domain.isascii() and any(map(stringprep.in_table_a1, domain)):
+            return False
+        try:
+            ascii_length = len(domain.encode("idna"))
+        except UnicodeError:
+            return False
+        return url_length + max(ascii_length - len(domain), 0) <= MAX_URL_LENGTH
     if domain[:4] == "xn--" and not _Domains(domain).ascii_domains():
         return False
     return all(0 < _punycode_length(label) <= MAX_DOMAIN_LABEL_LENGTH
@@ -305,11 +339,15 @@ def _match(text: str, q: int, domains: _Domains, scheme_re: regex.Pattern[str],
 # which starts with a letter right after a dot ("coffee." or "3.5" cannot hold one);
 # with a scheme, the scheme's "://".
 _MARKS = {True: regex.compile(r"\.\p{L}"), False: regex.compile("://")}
-_NON_SPACE = regex.compile(r"\S*")
-_NON_SPACE_BEFORE = regex.compile(r"\S*", regex.REVERSE)
+# Mastodon's query may hold any white space from U+00A0 up (its UCHARS): only ASCII
+# white space and U+0085 end a URL there.
+_TOKEN = {"twitter": r"\S*", "mastodon": r"[^\t\n\x0b\x0c\r \x85]*"}
+_NON_SPACE = {f: regex.compile(p) for f, p in _TOKEN.items()}
+_NON_SPACE_BEFORE = {f: regex.compile(p, regex.REVERSE) for f, p in _TOKEN.items()}
 
 
-def _candidate_tokens(text: str, without_scheme: bool) -> Iterator[tuple[int, str]]:
+def _candidate_tokens(text: str, without_scheme: bool,
+                      flavour: Flavour) -> Iterator[tuple[int, str]]:
     """(offset, token) of each white-space-separated token that can hold a URL.
 
     Found from the mark outwards: one anchored regex over the whole text was as slow
@@ -319,8 +357,8 @@ def _candidate_tokens(text: str, without_scheme: bool) -> Iterator[tuple[int, st
     for mark in _MARKS[without_scheme].finditer(text):
         if mark.start() < end:
             continue  # a second mark in a token already given
-        before = _NON_SPACE_BEFORE.match(text, 0, mark.start())
-        after = _NON_SPACE.match(text, mark.start())
+        before = _NON_SPACE_BEFORE[flavour].match(text, 0, mark.start())
+        after = _NON_SPACE[flavour].match(text, mark.start())
         assert before is not None and after is not None  # \S* always matches
         end = after.end()
         yield before.start(), text[before.start():end]
@@ -342,31 +380,44 @@ def extract_urls(text: str, *, without_scheme: bool = True,
     found: list[Entity] = []
     if not text or ("." if without_scheme else "://") not in text:
         return found
-    for offset, token in _candidate_tokens(text, without_scheme):
+    for offset, token in _candidate_tokens(text, without_scheme, flavour):
         found.extend(Entity(e.text, e.start + offset, e.end + offset)
-                     for e in _token_urls(token, without_scheme, flavour))
+                     for e in _token_urls(token, without_scheme, flavour, offset == 0))
     return found
 
 
 @functools.lru_cache(maxsize=8192)
-def _token_urls(token: str, without_scheme: bool, flavour: Flavour) -> tuple[Entity, ...]:
-    """The URLs in one white-space-free token (offsets into the token)."""
-    return tuple(_extract_urls(token, without_scheme, flavour))
+def _token_urls(token: str, without_scheme: bool, flavour: Flavour,
+                at_start: bool = True) -> tuple[Entity, ...]:
+    """The URLs in one white-space-free token (offsets into the token); ``at_start``:
+    the token starts the text, else white space precedes it."""
+    return tuple(_extract_urls(token, without_scheme, flavour, at_start))
 
 
-def _extract_urls(text: str, without_scheme: bool, flavour: Flavour) -> list[Entity]:
+def _extract_urls(text: str, without_scheme: bool, flavour: Flavour,
+                  at_start: bool = True) -> list[Entity]:
     if not text or ("." not in text if without_scheme else ":" not in text):
         return []
     scheme_re, rest_re, tco = _grammar(flavour)
-    domains = _Domains(text)
+    domains = _Domains(text, flavour)
     found: list[Entity] = []
     p = 0
     while p < len(text):
         # Where twitter-text's regex tries next: a character that may precede a URL
-        # and the URL after it; at the very start, also a URL at 0.
-        m = _match(text, p + 1, domains, scheme_re, rest_re) if text[p] not in _NOT_BEFORE \
-            else None
-        if m is None and p == 0:
+        # and the URL after it. At the very start of the text it tries that first and
+        # then a URL at 0; after white space (a token's start), a URL at 0 first.
+        # twitter-text's JavaScript steps over UTF-16 units: after the high surrogate of
+        # an astral character, a scheme-less URL may start at its low surrogate.
+        m = None
+        if p == 0 and not at_start:
+            m = _match(text, 0, domains, scheme_re, rest_re)
+        mid_char = m is None and flavour == "twitter" and ord(text[p]) > 0xFFFF
+        if mid_char:
+            m = _match(text, p, domains, scheme_re, rest_re)
+            mid_char = m is not None
+        if m is None and text[p] not in _NOT_BEFORE:
+            m = _match(text, p + 1, domains, scheme_re, rest_re)
+        if m is None and p == 0 and at_start:
             m = _match(text, 0, domains, scheme_re, rest_re)
         if m is None:
             p += 1
@@ -375,7 +426,8 @@ def _extract_urls(text: str, without_scheme: bool, flavour: Flavour) -> list[Ent
         p = end
         domain = text[start + len(scheme):domain_end]
         url = text[start:end]
-        if not _valid_domain(domain) or len(scheme or "https://") + len(url) > MAX_URL_LENGTH:
+        if not _valid_domain(domain, len(url), flavour) or (
+                flavour == "twitter" and len(scheme or "https://") + len(url) > MAX_URL_LENGTH):
             continue
         if scheme:
             t = tco.match(url)
@@ -385,7 +437,7 @@ def _extract_urls(text: str, without_scheme: bool, flavour: Flavour) -> list[Ent
                 url, end = t.group(0), start + len(t.group(0))
             found.append(Entity(url, start, end))
             continue
-        if not without_scheme or (start > 0 and text[start - 1] in "-_./"):
+        if not without_scheme or (start > 0 and text[start - 1] in "-_./" and not mid_char):
             continue
         spans = _Domains(domain).ascii_domains()
         cursor = 0
@@ -401,9 +453,13 @@ def _extract_urls(text: str, without_scheme: bool, flavour: Flavour) -> list[Ent
     return found
 
 
+# Ruby's [[:word:]]: letters, marks, decimal digits, connector punctuation (Python's \w
+# also takes the joiners U+200C/U+200D and other alphabetics).
+_WORD = r"[\p{L}\p{M}\p{Nd}\p{Pc}]"
 _MENTION = regex.compile(
-    r"(?<![=/\w])@((?i:[a-z0-9_]+(?:[.\-]+[a-z0-9_]+)*)(?:@\w+(?:[.\-]+\w+)*)?)"
+    rf"(?<![=/]|{_WORD})@((?i:[a-z0-9_]+(?:[.\-]+[a-z0-9_]+)*)(?:@{_WORD}+(?:[.\-]+{_WORD}+)*)?)"
 )
+MAX_MENTION_DOMAIN_LENGTH = 253  # Mastodon's Extractor: a longer domain is no mention
 _END_MENTION = regex.compile(f"[@\uff20{_LATIN_ACCENTS}]|://")
 _HASHTAG = regex.compile(
     r"(?<![&\p{L}\p{M}\p{Nd}_\u200c\u200d#\uff03])[#\uff03](?![\ufe0f\u20e3])"
@@ -417,6 +473,8 @@ def extract_mentions(text: str) -> list[Entity]:
     found: list[Entity] = []
     for m in _MENTION.finditer(text):
         if _END_MENTION.match(text, m.end()):
+            continue
+        if len(m.group(1).partition("@")[2]) > MAX_MENTION_DOMAIN_LENGTH:
             continue
         found.append(Entity(m.group(1), m.start(), m.end()))
     return found

@@ -28,13 +28,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
-from typing import ClassVar, Protocol
-
-import httpx
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from postgen.errors import PostgenError
 from postgen.models import Channel
 from postgen.render.model import Variant
+
+if TYPE_CHECKING:  # only in annotations: a calendar checked without a network publisher
+    import httpx  # never imports it
 
 ENTRY_POINT_GROUP = "postgen.publishers"
 
@@ -109,6 +110,9 @@ class Credential:
 
     env: str
     host: str
+    #: The app's credential (an API key every channel of one app shares), not the
+    #: account's: channels may share it without being trusted to.
+    app: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,14 @@ class Identity:
     #: Scopes (permissions) the publisher needs that the credentials lack.
     missing: tuple[str, ...] = ()
     note: str = ""  # anything else the user should know
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """A renewed token: a secret, shown only where the user asks for it."""
+
+    token: str
+    expires_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -180,9 +192,15 @@ def available() -> dict[str, type[Publisher]]:
     return found
 
 
+def names() -> list[str]:
+    """The installed publishers' names, without importing any of them."""
+    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+
+
 def load(name: str) -> type[Publisher]:
-    publishers = available()
-    if name not in publishers:
-        known = ", ".join(sorted(publishers)) or "none installed"
-        raise ConfigProblem(f"no publisher named '{name}' (installed: {known})")
-    return publishers[name]
+    """The publisher named `name`, importing only its own module."""
+    for ep in entry_points(group=ENTRY_POINT_GROUP, name=name):
+        found: type[Publisher] = ep.load()
+        return found
+    known = ", ".join(names()) or "none installed"
+    raise ConfigProblem(f"no publisher named '{name}' (installed: {known})")

@@ -67,7 +67,7 @@ class LinkedInPublisher(RestPublisher):
         found = list(super().credentials())
         if self.introspects:
             oauth = host_of(self.oauth)
-            found += [Credential(self.option(f"{key}_env"), oauth)
+            found += [Credential(self.option(f"{key}_env"), oauth, app=key in APP_KEYS)
                       for key in ("token", *APP_KEYS)]
         return found
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 from urllib.parse import quote
@@ -41,6 +40,7 @@ from postgen.publishers.base import (
     Identity,
     Job,
     PublishError,
+    Refreshed,
     Rejected,
     Sent,
 )
@@ -51,14 +51,6 @@ from postgen.render.payloads import GRAPH_API, THREADS_API
 
 GRAPH_VERSION = "v21.0"
 INSTAGRAM_LOGIN_HOST = "graph.instagram.com"
-
-
-@dataclass(frozen=True)
-class Refreshed:
-    """A renewed token (a secret: never shown unless the user asks for it)."""
-
-    token: str
-    expires_at: datetime | None
 
 
 class GraphPublisher(RestPublisher):
@@ -117,17 +109,9 @@ class GraphPublisher(RestPublisher):
         return Identity(who, expires_at=min((e for e in ends if e), default=None),
                         missing=missing)
 
-    def refresh_request(self, token: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
-        """The URL and query that renew `token`, and the secrets in them."""
-        raise ConfigProblem(f"{self.channel.name}: {self.name} tokens are not refreshed "
-                            "here: a Page token made from a long-lived user token does not "
-                            "expire")
-
-    def refresh(self) -> Refreshed:
-        """A renewed long-lived token, as the platform answers it."""
+    def renew(self, url: str, params: dict[str, str], secrets: tuple[str, ...]) -> Refreshed:
+        """The platform's renewed long-lived token (GET `url` with `params`)."""
         self.check()
-        token = secret(self.ctx, self.channel, self.token_key)
-        url, params, secrets = self.refresh_request(token)
         response = self.http("GET", url, headers={}, idempotent=True, params=params,
                              secrets=secrets)
         data = json_of(response)
@@ -238,19 +222,23 @@ class InstagramPublisher(GraphPublisher):
     def credentials(self) -> Sequence[Credential]:
         host = host_of(self.graph)
         return [*super().credentials(),
-                *(Credential(name, host) for key in ("app_id", "app_secret")
+                *(Credential(name, host, app=True) for key in ("app_id", "app_secret")
                   if (name := self.option(f"{key}_env")))]
 
-    def refresh_request(self, token: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
+    def refresh(self) -> Refreshed:
+        """Instagram Login tokens: `refresh_access_token`; Facebook Login ones: a new
+        long-lived token through `fb_exchange_token`, with the app's id and secret."""
+        token = secret(self.ctx, self.channel, self.token_key)
         if self.instagram_login:
-            return (f"{_unversioned(self.graph)}/refresh_access_token",
-                    {"grant_type": "ig_refresh_token", "access_token": token}, (token,))
+            return self.renew(f"{_unversioned(self.graph)}/refresh_access_token",
+                              {"grant_type": "ig_refresh_token", "access_token": token},
+                              (token,))
         app_id = secret(self.ctx, self.channel, "app_id")
         app_secret = secret(self.ctx, self.channel, "app_secret")
-        return (f"{self.graph}/oauth/access_token",
-                {"grant_type": "fb_exchange_token", "client_id": app_id,
-                 "client_secret": app_secret, "fb_exchange_token": token},
-                (token, app_secret))
+        return self.renew(f"{self.graph}/oauth/access_token",
+                          {"grant_type": "fb_exchange_token", "client_id": app_id,
+                           "client_secret": app_secret, "fb_exchange_token": token},
+                          (token, app_secret))
 
     def validate(self) -> Sequence[str]:
         problems = list(super().validate())
@@ -269,9 +257,11 @@ class ThreadsPublisher(GraphPublisher):
     scopes: ClassVar[tuple[str, ...]] = ("threads_basic", "threads_content_publish")
     me_fields: ClassVar[str] = "id,username"
 
-    def refresh_request(self, token: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
-        return (f"{_unversioned(self.graph)}/refresh_access_token",
-                {"grant_type": "th_refresh_token", "access_token": token}, (token,))
+    def refresh(self) -> Refreshed:
+        """`refresh_access_token`: a token at least a day old, not yet expired."""
+        token = secret(self.ctx, self.channel, self.token_key)
+        return self.renew(f"{_unversioned(self.graph)}/refresh_access_token",
+                          {"grant_type": "th_refresh_token", "access_token": token}, (token,))
 
     @property
     def payload_root(self) -> str:

@@ -142,9 +142,9 @@ class SmtpPublisher:
             raise _classified(exc, where, sending=False, auth=self._auth_names()) from exc
         finally:
             _close(smtp)
-        user = secret(self.ctx, self.channel, "username") if self.logs_in else ""
-        return Identity(f"{user}@{self.host}" if user else self.host,
-                        note="" if self.logs_in else "no login configured")
+        return Identity(f"smtp://{self.host}:{self.port}",  # the user name is kept secret too
+                        note=f"logged in as {self.option('username_env')}"
+                        if self.logs_in else "no login configured")
 
     # -- the message ---------------------------------------------------------------
 

@@ -77,7 +77,8 @@ class XPublisher(RestPublisher):
     def credentials(self) -> Sequence[Credential]:
         keys = ("token", *OAUTH1_KEYS) if self.oauth1 else ("token",)
         host = host_of(self.api_root)
-        return [Credential(name, host) for key in keys if (name := self.option(f"{key}_env"))]
+        return [Credential(name, host, app=key.startswith("consumer")) for key in keys
+                if (name := self.option(f"{key}_env"))]
 
     def auth_headers(self, url: str, *, live: bool) -> dict[str, str]:
         if not self.oauth1:

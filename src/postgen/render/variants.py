@@ -194,7 +194,7 @@ class Renderer:
         utm = self.config.utm
         if not (utm.enabled and channel.utm and self.config.brand.domains):
             return lambda url: url
-        params = utm_params(utm, post.id, post.campaign, channel)
+        params = utm_params(utm, post.series or post.id, post.campaign, channel)
         domains = self.config.brand.domains
         return lambda url: track(url, params, domains)
 
@@ -279,9 +279,12 @@ def _with(v: Variant, **changes: object) -> Variant:
 
 
 def _style(platform: str, rich: bool) -> markup.PlainStyle:
+    # A single newline in the body is a line break the writer meant (social copy and
+    # SMS); the plain-text email joins it as Markdown does, its lines being wrapped.
     if platform == "sms":
-        return markup.PlainStyle(links="inline", bullet="- ")
-    return markup.PlainStyle(links="text" if rich else "inline")
+        return markup.PlainStyle(links="inline", bullet="- ", soft_break="\n")
+    return markup.PlainStyle(links="text" if rich else "inline",
+                             soft_break=" " if platform == "email" else "\n")
 
 
 def _sources(post: Post, channel: str) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Protocol
 
 from postgen.models import CalendarConfig, Funnel
 from postgen.render.variants import utm_params
+from postgen.results.store import METRICS as METRIC_NAMES
 from postgen.results.store import PostSnapshot, Results, WebSnapshot
 
 REACH = ("reach", "impressions", "views")
@@ -213,3 +214,26 @@ def _gaps(live: Sequence[PostResult], tz: object) -> list[Gap]:
                 gaps.append(Gap(month, stage, len({r.post.id for r in rows}),
                                 sum(r.visits for r in rows)))
     return gaps
+
+
+#: `postgen export --results`: one row per sent post and channel.
+EXPORT_COLUMNS = ("post_id", "title", "channel", "date", "funnel", "campaign", "state",
+                  "fetched_at", "people_reached", "interactions", "engagement_rate", "visits",
+                  "conversions", *METRIC_NAMES)  # then the platform's numbers as read
+
+
+def export_rows(summary: Summary, tz: object) -> list[dict[str, object]]:
+    """The newest results of every sent post and channel, for spreadsheets and scripts."""
+    rows: list[dict[str, object]] = []
+    for r in summary.rows:
+        metrics = r.snapshot.metrics
+        rows.append({
+            "post_id": r.post.id, "title": r.post.title, "channel": r.channel,
+            "date": r.post.date.astimezone(tz).isoformat(),  # type: ignore[arg-type]
+            "funnel": r.post.funnel.value, "campaign": r.post.campaign or "",
+            "state": r.snapshot.state, "fetched_at": r.snapshot.at,
+            "people_reached": r.reach, "interactions": r.engagements,
+            "engagement_rate": None if r.rate is None else round(r.rate, 4),
+            "visits": r.visits, "conversions": r.conversions,
+            **{m: metrics.get(m) for m in METRIC_NAMES}})
+    return rows

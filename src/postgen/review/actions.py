@@ -76,7 +76,8 @@ def decide(built: Built, reviewer: str, action: str, items: list[Item], decision
     at = now.astimezone(UTC).isoformat(timespec="seconds")
     entries = [Entry(f"{action}:{v.post}:{v.channel}", approvals.FILE, approvals.Decision(
         post=v.post, channel=v.channel, hash=v.hash, decision=decision, by=reviewer, at=at,
-        note=note or None, text=v.text, id=f"{action}:{v.post}:{v.channel}").line())
+        note=note or None, text=v.text, date=v.date.isoformat(),
+        id=f"{action}:{v.post}:{v.channel}").line())
         for v in variants]
     if decision == approvals.CHANGES:
         posts = {v.post for v in variants}

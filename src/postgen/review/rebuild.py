@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ class Shown:
     hash: str
     text: str
     draft: bool
+    date: datetime  # when it goes out
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def build(config_file: Path, site_dir: Path, known: BuildCache | None = None) ->
     else:
         site = _mkdocs_build(config_file, option)
     variants = {(v.post_id, v.channel): Shown(v.post_id, v.channel, v.hash, v.text,
-                                              e.post.draft)
+                                              e.post.draft, v.date)
                 for e in site.site.entries for v in e.variants}
     titles = {e.post.id: e.post.title for e in site.site.entries}
     return Built(site.site.config, variants, titles, site.cache)

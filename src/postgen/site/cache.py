@@ -49,6 +49,7 @@ from postgen.models import CalendarConfig, Post
 from postgen.parallel import fork_map
 from postgen.render.model import Variant
 from postgen.render.variants import Renderer
+from postgen.schedule import is_scheduled
 from postgen.schema import MediaLookup
 from postgen.site.model import Entry, PostInfo, Status, VariantInfo, make_entry
 from postgen.site.pages import Earlier, Spans, no_earlier
@@ -110,7 +111,7 @@ class BuildCache:
     folder: Path
     digest: str
     records: dict[str, Record] = field(default_factory=dict)  # by post path
-    entries: dict[str, Known] = field(default_factory=dict)  # by post path
+    entries: dict[str, Known] = field(default_factory=dict)  # by record key
     fragments: dict[str, str] = field(default_factory=dict)
     sites: dict[str, dict[str, Written]] = field(default_factory=dict)  # by site folder
     #: Each file's contents as read or last written: a part that is the same is kept.
@@ -267,6 +268,8 @@ def collect(config: CalendarConfig, cache: BuildCache, now: datetime,
     slots: dict[str, Record | None] = {}  # in the content folder's order; None: to load
     todo: list[tuple[str, str, Stat | None]] = []  # file, path shown, size and time
     failed: list[LoadedFile] = []
+    series: list[tuple[LoadedFile, Stat]] = []  # scheduled posts, to expand and place
+    unplaced: list[Diagnostic] = []  # the problems of scheduled posts that made no post
     loaded: dict[str, tuple[Post, tuple[Variant, ...]]] = {}
     root = f"{config.root}{os.sep}"
     for name in discover_names(config.content_dir):
@@ -294,8 +297,8 @@ def collect(config: CalendarConfig, cache: BuildCache, now: datetime,
             file = Path(name)
             result = replace(load_file(config, file, media, now=now), source=None,
                              unsent=None)  # not needed here
-            if result.post is None or result.raw_id is None:
-                return result
+            if result.post is None or result.raw_id is None or is_scheduled(result.post):
+                return result  # a scheduled post is rendered once its dates are known
             variants, problems = renderer.post(result.post)
             post, shown = for_pages(result.post, variants)
             return (replace(result, post=post), shown, tuple(problems),
@@ -304,6 +307,11 @@ def collect(config: CalendarConfig, cache: BuildCache, now: datetime,
         with pipeline.collector_paused():
             for (_name, shown, stat), outcome in zip(
                     todo, fork_map(load, [name for name, _, _ in todo]), strict=True):
+                if isinstance(outcome, LoadedFile) and outcome.post is not None \
+                        and outcome.raw_id is not None and stat is not None:
+                    series.append((outcome, stat))
+                    del slots[shown]
+                    continue
                 if isinstance(outcome, LoadedFile) or stat is None:
                     failed.append(outcome if isinstance(outcome, LoadedFile) else outcome[0])
                     del slots[shown]
@@ -315,11 +323,16 @@ def collect(config: CalendarConfig, cache: BuildCache, now: datetime,
                     stat, digest, _media_stats(result.post, stats), result.raw_id,
                     (*result.diagnostics, *render_problems), PostInfo.of(result.post),
                     tuple(VariantInfo.of(v) for v in variants))
+        if series:
+            slots.update(_occurrences(config, series, slots, renderer, stats, loaded, now,
+                                      unplaced))
     cache.records = records = {k: r for k, r in slots.items() if r is not None}
-    problems = [d for f in failed for d in f.diagnostics]
+    problems = [*unplaced, *(d for f in failed for d in f.diagnostics)]
     problems.extend(d for r in records.values() for d in r.diagnostics)
-    duplicated = _duplicates(config, records, failed, problems, now)
-    valid = sorted((r for shown, r in records.items() if shown not in duplicated),
+    duplicated = _duplicates(config, records, [*failed, *(f for f, _ in series)], problems,
+                             now)
+    valid = sorted((r for shown, r in records.items()
+                    if shown not in duplicated and r.info.path not in duplicated),
                    key=lambda r: (r.info.date, r.info.id))
     return Collected(
         config, [(r.info, r.variants) for r in valid], problems,
@@ -361,16 +374,59 @@ def _media_unchanged(record: Record, stats: dict[str, Stat | None]) -> bool:
     return True
 
 
+def _occurrences(config: CalendarConfig, series: list[tuple[LoadedFile, Stat]],
+                 slots: Mapping[str, Record | None], renderer: Renderer,
+                 stats: dict[str, Stat | None],
+                 loaded: dict[str, tuple[Post, tuple[Variant, ...]]],
+                 now: datetime, problems: list[Diagnostic]) -> dict[str, Record]:
+    """The scheduled posts (repeating, slotted, evergreen) placed among the others and
+    rendered, one record per occurrence under `<file>@<id>`. They are loaded, placed
+    and rendered on every build: where they fall depends on the other posts and on
+    the time, which their file alone does not show."""
+    taken = [(v.channel, v.date) for r in slots.values() if r is not None
+             for v in r.variants]
+    files = {f.post.id: (f, stat) for f, stat in series if f.post is not None}
+    found = pipeline.schedule_posts(config, [f.post for f, _ in series if f.post is not None],
+                                    now, taken)
+    records: dict[str, Record] = {}
+    reported: set[str] = set()
+    for post in found.posts:
+        file, stat = files[post.series or post.id]
+        variants, problems = renderer.post(post)
+        mine = [d for d in found.diagnostics if d.path == file.path]
+        first = file.path not in reported  # the file's own problems, once
+        reported.add(file.path)
+        page_post, shown = for_pages(post, variants)
+        loaded[post.id] = (page_post, shown)
+        # Never under the file's own path: that record would be reused while the file is
+        # unchanged, and a scheduled post's dates can change when the file does not.
+        records[_entry_key(PostInfo.of(post)) if post.series else f"{file.path}@"] = Record(
+            stat, "", _media_stats(post, stats), post.id,
+            (*((*file.diagnostics, *mine) if first else ()), *problems),
+            PostInfo.of(post), tuple(VariantInfo.of(v) for v in variants))
+    for f, _stat in series:  # a rule that makes no post still has its problems shown
+        if f.path not in reported:
+            problems.extend([*f.diagnostics, *(d for d in found.diagnostics
+                                               if d.path == f.path)])
+    return records
+
+
+def _entry_key(post: PostInfo) -> str:
+    """The key of a post's record and entry: its file; `<file>@<id>` for an occurrence."""
+    return f"{post.path}@{post.id}" if "@" in post.id else post.path
+
+
 def _duplicates(config: CalendarConfig, records: dict[str, Record], failed: list[LoadedFile],
                 problems: list[Diagnostic], now: datetime) -> set[str]:
     """Paths of posts whose id another file uses too (each reported where it stands)."""
     by_id: dict[str, list[str]] = defaultdict(list)
-    for shown, r in records.items():
-        by_id[r.raw_id].append(shown)
+    for r in records.values():
+        if r.raw_id:
+            by_id[r.raw_id].append(r.info.path)
     for f in failed:
         if f.raw_id is not None:
             by_id[f.raw_id].append(f.path)
-    sharing = {shown for paths in by_id.values() if len(paths) > 1 for shown in paths}
+    sharing = {shown for paths in by_id.values() if len(set(paths)) > 1 for shown in paths}
     if not sharing:
         return set()
     reread = [load_file(config, config.root / shown, now=now) for shown in sorted(sharing)]
@@ -398,17 +454,17 @@ class Entries:
     def __call__(self, post: PostInfo, variants: tuple[VariantInfo, ...],
                  problems: tuple[Diagnostic, ...]) -> Entry:
         reads = tuple(self.reads(post, v) for v in variants)
-        old = self.known.get(post.path)
+        old = self.known.get(_entry_key(post))
         if old is not None:
             entry, old_reads, then = old
             if ((entry.post is post or entry.post == post) and entry.variants == variants
                     and entry.problems == problems and old_reads == reads
                     and all((v.date > then) == (v.date > self.now) for v in variants)):
-                self.made[post.path] = old
+                self.made[_entry_key(post)] = old
                 return entry
         entry = make_entry(post, variants, {v.channel: self.status(post, v) for v in variants},
                            problems)
-        self.made[post.path] = (entry, reads, self.now)
+        self.made[_entry_key(post)] = (entry, reads, self.now)
         return entry
 
 

@@ -28,14 +28,6 @@ from postgen.render.model import Variant
 STAGES = tuple(Funnel)
 T = TypeVar("T")
 
-#: How each platform's feed shows a single image (width / height), for the
-#: mockups' crops. Instagram keeps the image's own ratio within 4:5..1.91:1.
-PREVIEW_ASPECT: Mapping[str, float | None] = {
-    "x": 16 / 9, "mastodon": 16 / 9, "linkedin": 1.91, "facebook": 1.91, "threads": None,
-    "bluesky": None, "instagram": None, "pinterest": 2 / 3, "email": None, "sms": None,
-}
-
-
 Status = State  # a variant's review state, as approvals.state gives it
 
 
@@ -229,8 +221,11 @@ def make_entry(post: PostInfo, variants: tuple[VariantInfo, ...], statuses: Mapp
     """An entry with its keys (the variants' hashes cover their content)."""
     overall = overall_status(statuses)
     # The card shows the post and its overall state; the funnel page its variants' times.
+    # The card shows a thumbnail (the first image) and the start of the text too.
+    thumb = next((v.media[0].sha256 for v in variants if v.media), None)
     card = _digest(repr((post, overall.key, overall.label,
-                         [(v.channel, v.date) for v in variants])))
+                         [(v.channel, v.date) for v in variants], thumb,
+                         variants[0].parts[:1] if variants else ())))
     return Entry(post, variants, statuses, problems,
                  key=_digest(repr((card, [(v.channel, v.platform, v.date, v.hash)
                                           for v in variants],

@@ -24,7 +24,8 @@ import io
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files as resource_files
@@ -36,7 +37,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import jinja2
 from markupsafe import Markup
 
-from postgen import __version__
+from postgen import __version__, spreadsheet
 from postgen.approvals import (
     APPROVE,
     CHANGES,
@@ -46,14 +47,24 @@ from postgen.approvals import (
 )
 from postgen.diagnostics import Diagnostic
 from postgen.files import write_atomically
-from postgen.models import Post
+from postgen.models import CalendarConfig, Post
 from postgen.parallel import fork_map
+from postgen.platforms.previews import (
+    MediaLayout,
+    display_url,
+    fold_point,
+    link_card_aspect,
+    media_layout,
+    preview_rules,
+)
 from postgen.render.links import find_urls
 from postgen.render.model import MediaFile, Part, Variant, VariantRef
 from postgen.render.templating import BUILTIN, bytecode_cache
 from postgen.results.charts import chart
 from postgen.results.report import Summary
-from postgen.site.model import PREVIEW_ASPECT, STAGES, Entry, ServedMedia, SiteData
+from postgen.site import words
+from postgen.site.model import STAGES, Entry, ServedMedia, SiteData, Status
+from postgen.site.opengraph import LinkPreviews, Preview
 
 PLATFORM_NAMES = {
     "x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky", "threads": "Threads",
@@ -178,7 +189,10 @@ def environment(root: Path) -> jinja2.Environment:
                              auto_reload=False)  # one build: no need to stat templates per page
     env.globals.update(
         stages=STAGES, statuses=STATUS_CHOICES, platform_names=PLATFORM_NAMES,
-        rich=rich_text, crop=crop, media_url=media_url, utm=utm_pairs, host=host,
+        rich=rich_text, layout=layout, card_aspect=link_card_aspect, media_url=media_url,
+        words=words, status_label=status_label, client_message=client_message,
+        fold_label=fold_label, campaign_title=campaign_title,
+        utm=utm_pairs, host=host,
         channel_problems=channel_problems, word_diff=word_diff, action_url=action_url,
         approval_text=approval_text, waiting_of=waiting_of,
         reviewers=reviewers, waiting=WAITING, APPROVE=APPROVE, CHANGES=CHANGES,
@@ -211,18 +225,40 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     now_month = current.astimezone(tz).strftime("%Y-%m")
     iso = current.astimezone(tz).isocalendar()
     now_week = f"{iso.year}-W{iso.week:02d}"
+    avatars = {name: ServedMedia(ch.avatar, str(config.root / ch.avatar),
+                                 hashlib.sha256((config.root / ch.avatar).read_bytes())
+                                 .hexdigest())
+               for name, ch in config.channels.items() if ch.avatar}
+    today = site.now.astimezone(tz).date()
+    # Link cards the platforms build from a link's page (Open Graph), when asked for.
+    previews: dict[str, Preview] = {}
+    if config.link_previews:
+        previews = LinkPreviews(config.root, site.now).fetch_all(
+            url for e in site.entries for v in e.variants
+            if not v.media and link_card_aspect(v.platform)
+            for url in [first_link(v.parts[0] if v.parts else "")] if url)
+    platform_count = Counter(ch.platform for ch in config.channels.values())
+    labels = {name: words.channel_label(ch, platform_count[ch.platform] > 1)
+              for name, ch in config.channels.items()}
     common = {
         "site": site, "brand": config.brand, "tz": str(tz), "now": site.now.astimezone(tz),
         "channels": config.channels, "local": lambda d: d.astimezone(tz),
         "extra_pages": [{"title": t, "url": u} for t, u in extra_pages],
+        "today": today,
+        "avatars": {name: media_url(m) for name, m in avatars.items()},
+        "link_preview": lambda v: previews.get(first_link(v.parts[0].text) or "") if v.parts
+        else None,
+        "display_names": {name: words.display_name(ch, config.brand.name)
+                          for name, ch in config.channels.items()},
+        "channel_labels": labels,
     }
     pieces = fragments or Fragments()
     macros: Any = env.get_template("site/macros.html.j2").make_module({**common, "root": _ROOT})
 
-    def card(entry: Entry, root: str, show_date: bool = False) -> Markup:
+    def card(entry: Entry, root: str, show_date: bool = False, snippet: bool = False) -> Markup:
         """The entry's card (macros.html.j2 `chip`), rendered once per entry version."""
-        html_text = pieces.get(f"card:{int(show_date)}:{entry.card_key}",
-                               lambda: str(macros.chip(entry, _ROOT, show_date)))
+        html_text = pieces.get(f"card:{int(show_date)}{int(snippet)}:{entry.card_key}",
+                               lambda: str(macros.chip(entry, _ROOT, show_date, snippet)))
         return Markup(html_text.replace(_ROOT, root))
 
     def flagged_item(entry: Entry, root: str) -> Markup:
@@ -237,6 +273,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     # filters), what it shows of each entry (by default its card) and anything else
     # it shows. An equal key, an equal page: a page the site folder holds under its
     # key is not rendered again.
+    # Every page shows the avatars; post pages the link cards.
+    global_key = f"{global_key}\0{sorted(avatars.items())!r}\0{sorted(previews.items())!r}"
     site_key = f"{global_key}\0{list(site.campaigns)!r}"
 
     def key(path: str, shown: Iterable[Entry], *more: object, of: str = "card_key") -> str:
@@ -286,10 +324,17 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
 
     rendered = fork_map(post_page, range(len(stale)))
     upcoming = site.upcoming(7)
+    attention = [e for e in site.entries
+                 if any(st.key in ("approved", "failed") for st in e.statuses.values())]
+    post_counts = Counter(status_label(e.status) for e in site.entries)
     yield page("index.html", "site/home.html.j2",
                key("index.html", site.entries, [e.card_key for e in upcoming], site.broken,
                    site.now.astimezone(tz).date(), of="summary_key"),
-               kind="home", title="Overview", upcoming=upcoming)
+               kind="home", title="Overview", upcoming=upcoming, attention=attention,
+               post_counts=dict(sorted(post_counts.items())), cap=10)
+    yield page("checks/index.html", "site/checks-page.html.j2",
+               key("checks/index.html", site.entries, site.broken, of="summary_key"),
+               kind="checks", title="Failing checks", cap=None)
     # The navigation's Month and Week lead here, to the month and week of "now",
     # so that no other page changes when the date does.
     for kind, target in (("month", _nearest([m.key for m in site.months], now_month)),
@@ -298,23 +343,42 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         yield page(path, "site/redirect.html.j2", key(path, (), target), kind=kind,
                    title=f"This {kind}", target=f"{target}/")
     queue = site.review_queue()
-    yield page("review/index.html", "site/list.html.j2", key("review/index.html", queue),
-               kind="review", title="Review queue",
-               intro=f"{len(queue)} posts wait for a decision: open each one, read every "
-               "channel's version, then approve it or ask for changes.",
-               entries=queue, links=None, empty="Nothing waits for review.")
+    pages = paged(by_week(queue, tz), QUEUE_PAGE)
+    page_urls = [("review/" if n == 1 else f"review/{n}/", f"{n}: {part[0][0]}")
+                 for n, part in enumerate(pages, 1)]
+    for n, groups in enumerate(pages or [[]], 1):
+        path = "review/index.html" if n == 1 else f"review/{n}/index.html"
+        on_page = [e for _t, _k, items in groups for e in items]
+        yield page(path, "site/list.html.j2", key(path, on_page, page_urls),
+                   kind="review", title="Review queue" if n == 1 else f"Review queue, page {n}",
+                   intro=f"{len(queue)} posts wait for a decision: open each one, read every "
+                   "channel's version, then approve it or ask for changes.",
+                   entries=on_page, links=None, empty="Nothing waits for review.",
+                   groups=groups, pages=page_urls, page_no=n)
     for i, month in enumerate(site.months):
         prev = site.months[i - 1] if i else None
         after = site.months[i + 1] if i + 1 < len(site.months) else None
         shown = [e for row in month.weeks for _day, entries in row for e in entries]
-        batch = [v for row in month.weeks for day, entries in row if day.month == month.month
-                 for e in entries for v in e.variants if e.statuses[v.channel].key in WAITING]
+        own = [e for row in month.weeks for day, entries in row if day.month == month.month
+               for e in entries]
+        waiting = [e for e in own if any(s.key in WAITING for s in e.statuses.values())]
+        batch = [v for e in waiting for v in e.variants if e.statuses[v.channel].key in WAITING]
         path = f"month/{month.key}/index.html"
         yield page(path, "site/month.html.j2",
-                   key(path, shown, prev and prev.key, after and after.key,
-                       [(v.post_id, v.channel, v.hash) for v in batch]),
-                   kind="month", title=month.title, month=month, batch=batch, prev=prev,
-                   next=after)
+                   key(path, shown, prev and prev.key, after and after.key, len(waiting),
+                       today if any(d == today for row in month.weeks for d, _ in row) else None),
+                   kind="month", title=month.title, month=month, waiting_posts=len(waiting),
+                   prev=prev, next=after)
+        # Approving the month's waiting posts together: its own page, as the message
+        # carries a line per version (too heavy for the month's page itself).
+        path = f"month/{month.key}/approve/index.html"
+        yield page(path, "site/list.html.j2",
+                   key(path, waiting, [(v.post_id, v.channel, v.hash) for v in batch]),
+                   kind="review", title=f"Approve {month.title} together",
+                   intro="Read each post first: approving here approves every version listed, "
+                   "exactly as its page shows it.", entries=waiting, links=None,
+                   empty="Nothing waits for review this month.", batch=batch,
+                   batch_title=month.title, batch_back=f"/month/{month.key}/")
     for i, week in enumerate(site.weeks):
         prev_week = site.weeks[i - 1] if i else None
         next_week = site.weeks[i + 1] if i + 1 < len(site.weeks) else None
@@ -324,28 +388,32 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         yield page(path, "site/week.html.j2",
                    key(path, (e for _day, entries in week.days for e in entries),
                        prev_week and prev_week.key, next_week and next_week.key,
+                       today if any(d == today for d, _ in week.days) else None,
                        [(v.post_id, v.channel, v.hash) for v in batch]),
                    kind="week", title=f"Week {week.number}", week=week, prev=prev_week,
                    next=next_week, batch=batch)
-    links = [(c, f"campaigns/{c}/", len(es)) for c, es in site.campaigns.items()]
+    links = [(campaign_title(c), f"campaigns/{c}/", len(es)) for c, es in site.campaigns.items()]
     yield page("campaigns/index.html", "site/list.html.j2", key("campaigns/", (), links),
                kind="campaign", title="Campaigns", intro="", entries=None, empty="",
                links=links)
     for name, entries in site.campaigns.items():
         path = f"campaigns/{name}/index.html"
         yield page(path, "site/list.html.j2", key(path, entries), kind="campaign",
-                   title=f"Campaign: {name}", intro="", entries=entries, links=None,
-                   empty="No posts.")
-    links = [(f"{n} ({PLATFORM_NAMES[c.platform]}, {c.account})", f"channels/{n}/",
-              len(site.channels.get(n, ()))) for n, c in config.channels.items()]
+                   title=f"Campaign: {campaign_title(name)}", intro="", entries=entries,
+                   links=None, empty="No posts.")
+    links = [(labels[n], f"channels/{n}/", len(site.channels.get(n, ())))
+             for n in config.channels]
     yield page("channels/index.html", "site/list.html.j2", key("channels/", (), links),
                kind="channel", title="Channels", intro="", entries=None, empty="", links=links)
     for name, entries in site.channels.items():
         channel = config.channels[name]
+        who = words.handle(channel)
         path = f"channels/{name}/index.html"
         yield page(path, "site/list.html.j2", key(path, entries), kind="channel",
-                   title=f"Channel: {name}", intro=f"{PLATFORM_NAMES[channel.platform]} · "
-                   f"{channel.account}", entries=entries, links=None, empty="No posts.")
+                   title=f"Channel: {labels[name]}",
+                   intro=f"{words.display_name(channel, config.brand.name)}"
+                   f"{' · ' + who if who else ''}", entries=entries, links=None,
+                   empty="No posts.")
     yield page("funnel/index.html", "site/funnel.html.j2", key("funnel/", site.entries),
                kind="funnel", title="Funnel coverage")
     yield page("results/index.html", "site/results.html.j2", key("results/", (), results),
@@ -367,6 +435,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         yield (Output(path, done, key=page_key) if isinstance(done, str)
                else Output(path, key=page_key, written=done))
     served = {(m.sha256, m.src): m for e in site.entries for v in e.variants for m in v.media}
+    served.update({(m.sha256, m.src): m for m in avatars.values()})
+    served.update({(p.image.sha256, p.image.src): p.image for p in previews.values() if p.image})
     media = {media_url(m): m for m in served.values()}
     for url, m in sorted(media.items()):
         if fresh is not None and fresh(url, m.sha256):
@@ -378,6 +448,38 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
         override = config.root / "theme" / "site" / "assets" / name
         yield Output(f"assets/{name}", override.read_bytes() if override.is_file()
                      else (assets / name).read_bytes())
+
+
+Group = tuple[str, str, list[Entry]]  # title, key, entries
+
+
+def by_week(entries: Iterable[Entry], tz: Any) -> list[Group]:
+    """Entries grouped by ISO week: (title, week page, entries), in order."""
+    groups: dict[str, tuple[str, list[Entry]]] = {}
+    for e in entries:
+        day = e.post.date.astimezone(tz).date()
+        iso = day.isocalendar()
+        monday = day - timedelta(days=day.weekday())
+        title = f"Week {iso.week}, from {monday.strftime('%a')} {monday.day} {monday:%b}"
+        groups.setdefault(f"{iso.year}-W{iso.week:02d}", (title, []))[1].append(e)
+    return [(title, key, items) for key, (title, items) in groups.items()]
+
+
+#: Posts on a page of the review queue (whole weeks: a page may hold a few more).
+QUEUE_PAGE = 40
+
+
+def paged(groups: list[Group], size: int) -> list[list[Group]]:
+    """Groups on pages of about `size` entries, never splitting one."""
+    pages: list[list[Group]] = []
+    count = size
+    for group in groups:
+        if count >= size:
+            pages.append([])
+            count = 0
+        pages[-1].append(group)
+        count += len(group[2])
+    return pages
 
 
 def _nearest(keys: list[str], wanted: str) -> str:
@@ -472,14 +574,43 @@ def media_url(m: MediaFile | ServedMedia) -> str:
     return f"media/{m.sha256[:16]}{os.path.splitext(m.src)[1].lower()}"
 
 
-def crop(platform: str, m: MediaFile) -> str:
-    """The CSS aspect-ratio the platform's feed shows this image at."""
-    ratio = PREVIEW_ASPECT.get(platform)
-    if ratio is None and m.width and m.height:
-        ratio = m.width / m.height
-        if platform == "instagram":
-            ratio = min(max(ratio, 0.8), 1.91)
-    return f"{ratio:.4f}" if ratio else "auto"
+def layout(platform: str, media: Iterable[MediaFile]) -> MediaLayout:
+    """How the platform's feed shows the images (`previews.media_layout`: the library's
+    crops, drawn exactly so)."""
+    return media_layout(platform, [(m.width, m.height) for m in media])
+
+
+def first_link(text: str) -> str | None:
+    """The first URL in `text` (absolute), the one a platform builds its card from."""
+    found = find_urls(text)
+    if not found:
+        return None
+    url = found[0][2]
+    return url if "://" in url else f"https://{url}"
+
+
+def campaign_title(name: str) -> str:
+    """A campaign's name as a title: "winter-harvest" reads "Winter harvest"."""
+    return name.replace("-", " ").replace("_", " ").capitalize()
+
+
+def fold_label(part: Part, platform: str) -> str | None:
+    """The label of the platform's "more" control when it folds the part, else None."""
+    spans = [(s, e) for s, e, _k, _t in _spans(part)]
+    if fold_point(part.text, platform, spans) is None:
+        return None
+    return preview_rules(platform).fold_label
+
+
+def status_label(status: Status) -> str:
+    """A state as the client reads it: an approved post whose time passed unsent missed."""
+    return "Missed" if status.key == "approved" else status.label
+
+
+def client_message(d: Diagnostic, channel: str | None) -> str:
+    """A problem's message without the channel name it starts with (the page says it)."""
+    prefix = f"{channel}: "
+    return d.message[len(prefix):] if channel and d.message.startswith(prefix) else d.message
 
 
 def host(url: str) -> str:
@@ -498,14 +629,10 @@ def channel_problems(entry: Entry, channel: str | None) -> list[Diagnostic]:
     return [d for d in entry.problems if d.message.startswith(f"{channel}: ")]
 
 
-def rich_text(part: Part, platform: str) -> Markup:
-    """The part's exact text, escaped, with links (and Bluesky facets) made clickable.
-
-    Only elements are added around spans of the text, so the element's text
-    content is byte for byte what is sent.
-    """
+def _spans(part: Part) -> list[tuple[int, int, str, str]]:
+    """The part's links (and Bluesky facets) as (start, end, kind, target), in order."""
     text = part.text
-    spans: list[tuple[int, int, str, str]] = []  # start, end, kind, target
+    spans: list[tuple[int, int, str, str]] = []
     if part.facets:
         data = text.encode("utf-8")
         for f in part.facets:
@@ -515,19 +642,52 @@ def rich_text(part: Part, platform: str) -> Markup:
     else:
         spans = [(s, e, "link", url if "://" in url else f"https://{url}")
                  for s, e, url in find_urls(text)]
+    return sorted(spans)
+
+
+def rich_text(part: Part, platform: str) -> Markup:
+    """The part's exact text, escaped, with links (and Bluesky facets) made clickable,
+    links shown as the platform shows them (`previews.display_url`: the parts it hides
+    are in hidden spans) and the rest after the platform's fold in a span of its own.
+
+    Only elements are added around spans of the text, so the element's text
+    content is byte for byte what is sent.
+    """
+    text = part.text
+    spans = _spans(part)
+    fold = fold_point(text, platform, [(s, e) for s, e, _k, _t in spans])
+    fold_label = preview_rules(platform).fold_label or ""
     out: list[str] = []
+
+    def plain(start: int, end: int) -> None:
+        if fold is not None and start <= fold < end or fold == end == len(text):
+            out.append(html.escape(text[start:fold], quote=False))
+            out.append(f'<span class="after-fold" data-label="{html.escape(fold_label)}">')
+            out.append(html.escape(text[fold:end], quote=False))
+        else:
+            out.append(html.escape(text[start:end], quote=False))
+
     pos = 0
-    for start, end, kind, target in sorted(spans):
+    for start, end, kind, target in spans:
         if start < pos:
             continue
-        out.append(html.escape(text[pos:start], quote=False))
-        piece = html.escape(text[start:end], quote=False)
+        plain(pos, start)
+        piece = text[start:end]
         if kind == "link" and target.startswith(("http://", "https://")):
-            out.append(f'<a href="{html.escape(target)}" rel="noopener">{piece}</a>')
+            shown = display_url(piece, platform)
+            inner = html.escape(shown.shown, quote=False)
+            if shown.hidden:
+                inner = f'<span class="url-hidden">{html.escape(shown.hidden)}</span>{inner}'
+            if shown.cut:
+                inner += f'<span class="url-cut">{html.escape(shown.cut)}</span>'
+            short = ' class="url-short"' if shown.cut else ""
+            out.append(f'<a href="{html.escape(target)}" rel="noopener"{short}>{inner}</a>')
         else:
-            out.append(f'<span class="{kind}">{piece}</span>')
+            out.append(f'<span class="{kind}">{html.escape(piece, quote=False)}</span>')
         pos = end
-    out.append(html.escape(text[pos:], quote=False))
+    plain(pos, len(text))
+    if fold is not None:
+        out.append("</span>")
     return Markup("".join(out))
 
 
@@ -554,14 +714,14 @@ def ics(site: SiteData, earlier: Earlier = no_earlier) -> Feed:
         for entry in site.entries:
             piece = earlier(entry.key)
             if piece is None:
-                piece = _ics_events(entry, stamp).encode("utf-8")
+                piece = _ics_events(entry, stamp, site.config).encode("utf-8")
             if piece:
                 yield entry.key, piece
 
     return Feed.of(pieces(), head, b"\r\n", b"\r\n" + end, head + end)
 
 
-def _ics_events(entry: Entry, stamp: str) -> str:
+def _ics_events(entry: Entry, stamp: str, config: CalendarConfig) -> str:
     categories = ",".join(_ics_text(c) for c in (entry.post.funnel.value,
                                                  entry.post.campaign) if c)
     lines: list[str] = []
@@ -575,7 +735,7 @@ def _ics_events(entry: Entry, stamp: str) -> str:
             f"DTEND:{_ics_time(start + timedelta(minutes=15))}",
             _ics_line("SUMMARY", f"[{v.channel}] {entry.post.title}"),
             _ics_line("DESCRIPTION", f"{entry.statuses[v.channel].label}\n\n{v.text}"),
-            _ics_line("URL", f"posts/{v.post_id}/", escape=False),
+            _ics_line("URL", config.post_url(v.post_id), escape=False),
             _fold(f"CATEGORIES:{categories}"),
             "END:VEVENT",
         ]
@@ -628,7 +788,7 @@ def posts_json(site: SiteData, earlier: Earlier = no_earlier) -> Feed:
             "id": e.post.id, "title": e.post.title,
             "date": e.post.date.astimezone(tz).isoformat(), "funnel": e.post.funnel.value,
             "campaign": e.post.campaign, "owner": e.post.owner, "status": e.status.key,
-            "url": f"posts/{e.post.id}/",
+            "url": site.config.post_url(e.post.id),
             "variants": [{"channel": v.channel, "platform": v.platform, "hash": v.hash,
                           "date": v.date.astimezone(tz).isoformat(),
                           "status": e.statuses[v.channel].key, "parts": list(v.parts)}
@@ -639,28 +799,33 @@ def posts_json(site: SiteData, earlier: Earlier = no_earlier) -> Feed:
     return Feed.of(pieces, b"[\n", b",\n", b"\n]\n", b"[]\n")
 
 
-#: `postgen export --format csv`: one row per post and channel.
+#: `postgen export --format csv`: one row per post and channel, what each channel sends,
+#: then the post's source (`postgen.spreadsheet`), which `postgen import` reads back.
 CSV_COLUMNS = ("post_id", "title", "channel", "platform", "account", "date", "status",
-               "funnel", "campaign", "owner", "parts", "text", "hash", "url")
-#: A spreadsheet takes a cell starting with one of these for a formula (OWASP's list).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+               "funnel", "campaign", "owner", "parts", "text", "hash", "url",
+               *spreadsheet.SOURCE_COLUMNS)
 
 
-def posts_csv(site: SiteData) -> bytes:
+def posts_csv(site: SiteData, posts: Mapping[str, Post]) -> bytes:
     """Every post and channel as a CSV row (UTF-8, with a byte order mark so that
     spreadsheets read it as such): its exact text (thread parts separated by a blank
-    line; `parts` says how many), time in the calendar's timezone and review state.
-    A cell that would start a formula gets a leading apostrophe, as spreadsheets do."""
+    line; `parts` says how many), time in the calendar's timezone and review state,
+    and the post's source from `posts` (by id). A cell that would start a formula
+    gets a leading apostrophe, as spreadsheets do."""
     tz = site.config.timezone
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for e in site.entries:
+        post = posts.get(e.post.id)
+        source = spreadsheet.source_cells(post) if post else ("",) * len(
+            spreadsheet.SOURCE_COLUMNS)
         for v in e.variants:
             row = (v.post_id, e.post.title, v.channel, v.platform,
                    site.config.channels[v.channel].account,
                    v.date.astimezone(tz).isoformat(), e.statuses[v.channel].key,
                    e.post.funnel.value, e.post.campaign or "", e.post.owner or "",
-                   str(len(v.parts)), v.text, v.hash, f"posts/{v.post_id}/")
-            writer.writerow([f"'{c}" if c.startswith(_FORMULA_START) else c for c in row])
+                   str(len(v.parts)), v.text, v.hash, site.config.post_url(v.post_id),
+                   *source)
+            writer.writerow([spreadsheet.escape(c) for c in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -64,7 +64,8 @@
     form.addEventListener("submit", function () {
       var shown = {};
       document.querySelectorAll(".chip").forEach(function (chip) {
-        var holder = chip.parentElement && chip.parentElement.tagName === "LI" ? chip.parentElement : chip;
+        var item = chip.parentElement;  // as postgen.js hides it: its list entry, or itself
+        var holder = item && item.classList.contains("entry") ? item : chip;
         var match = /posts\/([^/]+)\//.exec(chip.getAttribute("href") || "");
         if (match && !holder.hidden) { shown[match[1]] = true; }
       });

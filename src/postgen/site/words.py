@@ -1,0 +1,77 @@
+"""The site in the client's words: counts, states and channels as a reader says them.
+
+Numbers the agency needs (bytes, encodings, rule ids) stay in `Count.summary()`
+and go behind the "Details for the agency" disclosure; these are the words in
+front of the client.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from postgen.models import Channel
+from postgen.platforms import get_platform
+from postgen.platforms.counting import Count
+
+#: Platforms whose account is the handle their feed shows ("@name"); the others' are
+#: ids (a LinkedIn URN, a Facebook page id, a phone number) the client never sees.
+HANDLE_PLATFORMS = ("x", "mastodon", "bluesky", "threads", "instagram", "pinterest")
+
+
+def _n(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{_n(n)} {word}{'' if n == 1 else 's'}"
+
+
+def count_words(count: Count) -> str:
+    """"234 of 280 characters"; for SMS how many text messages it takes."""
+    d = count.details
+    if count.counting == "sms":
+        segments = int(str(d["segments"]))
+        if segments == 1:
+            return "Fits in 1 text message (2 would cost double)"
+        return f"Sent as {segments} text messages (costs {segments} times one)"
+    if count.counting == "email":
+        subject = d.get("subject_length")
+        limit = d.get("subject_limit")
+        if isinstance(subject, int) and isinstance(limit, int):
+            fits = "fits" if subject <= limit else "is cut"
+            return f"Subject: {_plural(subject, 'character')}, {fits} in most inboxes"
+        return "Email"
+    if count.limit is None:
+        return _plural(count.length, "character")
+    words = f"{_n(count.length)} of {_plural(count.limit, 'character')}"
+    if count.over:
+        words += f": {_n(count.over)} too many"
+    return words
+
+
+def display_name(channel: Channel, brand: str) -> str:
+    return channel.display_name or brand
+
+
+def handle(channel: Channel) -> str:
+    """The handle the platform's feed shows, or "" for accounts known by an id."""
+    if channel.platform not in HANDLE_PLATFORMS:
+        return ""
+    account = channel.account
+    if channel.platform in ("x", "mastodon", "bluesky") and not account.startswith("@"):
+        account = "@" + account
+    return account
+
+
+def channel_label(channel: Channel, shared: bool) -> str:
+    """A channel as a reader names it: its platform, and its handle or name when two
+    channels share a platform."""
+    platform = get_platform(channel.platform).display_name
+    if not shared:
+        return platform
+    return f"{platform} ({handle(channel) or channel.display_name or channel.name})"
+
+
+def due(moment: datetime) -> str:
+    """"Mon 7 Dec, 08:00" (in `moment`'s own timezone)."""
+    return f"{moment.strftime('%a')} {moment.day} {moment.strftime('%b, %H:%M')}"
