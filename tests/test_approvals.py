@@ -190,18 +190,20 @@ def approval_line(decision: str, root: Path, by: str) -> str:
     return approvals.approval_line(decision, x, by, "placeholder")
 
 
-def test_lines_a_mail_program_wrapped_and_quoted_are_read(make_calendar: MakeCalendar,
-                                                          run: Run) -> None:
+def test_lines_a_mail_program_wrapped_are_read(make_calendar: MakeCalendar,
+                                               run: Run) -> None:
     root = make_calendar({"mkdocs.yml": REVIEWED, "content/a.md": post()})
     note = ("The second sentence is far too long for a post that people read on a phone "
             "while walking, so please cut it in half and keep the link")
     text = block(approvals.CHANGES, root, note=note)
     import textwrap
 
-    wrapped = "\n".join("> " + line for para in text.split("\n")
-                        for line in (textwrap.wrap(para, 60) or [""]))
+    wrapped = "\n".join(line for para in text.split("\n")
+                         for line in (textwrap.wrap(para, 60) or [""]))
     assert wrapped.count("\n") > text.count("\n")  # the note was wrapped
-    reply = f"On Monday Dana wrote:\n{wrapped}\n\n-- \nDana Whitfield\nClient Inc.\n"
+    quoted = "\n".join("> " + line for line in block(approvals.APPROVE, root).splitlines())
+    reply = (f"{wrapped}\n\n-- \nDana Whitfield\nClient Inc.\n\n"
+             f"On Monday Sam wrote:\n{quoted}\n")  # a quoted approval is not Dana's
     result = run(root, "approve", "--from", "-", input=reply)
     assert result.exit_code == 0, result.output
     assert {s.detail for s in states(root).values()} == {f"dana: {note}"}

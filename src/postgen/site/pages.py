@@ -194,7 +194,7 @@ def environment(root: Path) -> jinja2.Environment:
         fold_label=fold_label, campaign_title=campaign_title,
         utm=utm_pairs, host=host,
         channel_problems=channel_problems, word_diff=word_diff, action_url=action_url,
-        approval_text=approval_text, waiting_of=waiting_of,
+        approval_text=approval_text, waiting_of=waiting_of, mail_template=mail_template,
         reviewers=reviewers, waiting=WAITING, APPROVE=APPROVE, CHANGES=CHANGES,
     )
     return env
@@ -520,16 +520,21 @@ def approval_text(variants: Sequence[VariantRef], decision: str, reviewer: str) 
                              for group in posts.values())
 
 
+def mail_template(site: SiteData, subject: str) -> str:
+    """`approval.action_url` with its subject filled in and `{body}` left for the page's
+    script (which narrows a batch to what the filters show)."""
+    return (site.config.approval.action_url or "").replace("{subject}", quote(subject))
+
+
 def action_url(site: SiteData, variants: Sequence[VariantRef], decision: str, reviewer: str,
                subject: str) -> str | None:
     """The link that opens a message carrying `approval_text`; None without
     `approval.action_url`, or when the link would be too long for mail programs (the
     page offers the text to copy instead)."""
-    template = site.config.approval.action_url
-    if template is None:
+    if site.config.approval.action_url is None:
         return None
     body = _quote(approval_text(variants, decision, reviewer))
-    url = template.replace("{subject}", quote(subject)).replace("{body}", body)
+    url = mail_template(site, subject).replace("{body}", body)
     return url if len(url) <= MAILTO_LIMIT else None
 
 
