@@ -310,6 +310,8 @@ def test_approve_everything_a_filtered_month_shows(server: Server, browser: Any,
     page.goto(invite(tmp_path, SAM))
     page.goto(server.url + "month/2027-03/")
     page.select_option("form.filters select[name=channel]", "x")
+    page.click("a.carry-filters")  # "Approve the posts shown together"
+    page.wait_for_url("**/month/2027-03/approve/?channel=x")
     page.locator(".review-batch button").click()
     page.wait_for_url("**/month/2027-03/?done=approved")
     lines = remote_lines(server.remote)
