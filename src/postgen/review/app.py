@@ -274,10 +274,11 @@ def _dress(page: str, grant: Grant, keys: Keys, receiver: Receiver, flash: str |
            warn: bool = False) -> str:
     """A built page for this reviewer: their CSRF token, a fresh id per form, who they
     are, what just happened, and each post's comment thread."""
-    page = THREAD.sub(lambda m: _thread(m.group(1), receiver.comments.get(m.group(1), [])),
-                      page)
-    page = page.replace(CSRF_MARK, keys.csrf(grant))
+    csrf = keys.csrf(grant)
+    page = page.replace(CSRF_MARK, csrf)
     page = re.sub(ACTION_MARK, lambda _m: secrets.token_urlsafe(12), page)
+    page = THREAD.sub(lambda m: _thread(m.group(1), receiver.comments.get(m.group(1), []),
+                                        csrf), page)  # after: comments hold any words
     note = (f'<p class="review-flash{" review-warn" if warn else ""}" role="status">'
             f"{html.escape(flash)}</p>") if flash else ""
     bar = (f'<div class="review-bar"><p>Reviewing as <strong>{html.escape(grant.reviewer)}'
@@ -285,7 +286,7 @@ def _dress(page: str, grant: Grant, keys: Keys, receiver: Receiver, flash: str |
     return MAIN.sub(lambda m: m.group(0) + bar, page, count=1)
 
 
-def _thread(post: str, comments: list[Comment]) -> str:
+def _thread(post: str, comments: list[Comment], csrf: str) -> str:
     """The post's comments, oldest first (the newest last), each with a reply form."""
     if not comments:
         return '<p class="thread-empty">No comments yet.</p>'
@@ -301,8 +302,8 @@ def _thread(post: str, comments: list[Comment]) -> str:
                    f'<p class="comment-text">{html.escape(c.text)}</p>'
                    f'<details class="reply"><summary>Reply</summary>'
                    f'<form class="review-reply" method="post" action="/_review/comment">'
-                   f'<input type="hidden" name="csrf" value="{CSRF_MARK}">'
-                   f'<input type="hidden" name="action" value="{ACTION_MARK}">'
+                   f'<input type="hidden" name="csrf" value="{csrf}">'
+                   f'<input type="hidden" name="action" value="{secrets.token_urlsafe(12)}">'
                    f'<input type="hidden" name="back" value="/posts/{html.escape(post)}/">'
                    f'<input type="hidden" name="post" value="{html.escape(post)}">'
                    f'<input type="hidden" name="reply_to" value="{html.escape(c.id)}">'
