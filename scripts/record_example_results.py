@@ -1,18 +1,21 @@
-"""Record the example calendar's results.jsonl by running `postgen results fetch`.
+"""Record the example calendar's publish ledger and results by running postgen.
 
-    python scripts/record_example_results.py        # rewrites ./results.jsonl
+    python scripts/record_example_results.py   # rewrites publish-ledger.jsonl, results.jsonl
 
-The example publishes to a local outbox, so no platform holds its posts.
-This script stands the platforms up on 127.0.0.1 (tests/results/fakes.py:
-one server that speaks each platform's metrics API and Plausible's Stats API,
-and checks every request), gives each variant of the example that was due by
-RECORDED_AT a platform-shaped remote id in a scratch ledger, fills the fake
-platforms with plausible, seeded numbers (reach and engagement by platform
-and funnel stage; visits and purchases for the tracked links), and runs the
-real `postgen results fetch` on a scratch copy of the calendar whose channels
-point at the fakes. The results.jsonl that run writes is copied here, as it
-is: nothing in it is typed by hand. The numbers are the same on every run
-(a fixed seed); the snapshots' times are the run's.
+1. The ledger: on a scratch copy of the example, the real `postgen publish`
+   runs at each moment a post fell due until now, sending to the example's
+   local outbox, as CI would have. Its publish-ledger.jsonl is copied here:
+   the site shows those posts as published.
+2. The results: the platforms stand up on 127.0.0.1 (tests/results/fakes.py:
+   one server that speaks each platform's metrics API and Plausible's Stats
+   API, and checks every request), filled with seeded numbers for every sent
+   variant (reach and engagement by platform and funnel stage; visits and
+   purchases for the tracked links), and the real `postgen results fetch` runs
+   on a scratch copy whose channels point at them, reading the ledger's sent
+   posts. The results.jsonl it writes is copied here, as it is.
+
+Nothing in either file is typed by hand. The numbers are the same on every run
+(a fixed seed); the times are the run's.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import random
 import shutil
 import sys
 import tempfile
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import yaml
@@ -36,11 +39,11 @@ from tests.results.fakes import ENV, TOKENS, FakeMetrics  # noqa: E402
 
 from postgen import pipeline  # noqa: E402
 from postgen.cli import cli  # noqa: E402
-from postgen.ledger import Entry, Ledger, key_for  # noqa: E402
+from postgen.ledger import FILE as LEDGER  # noqa: E402
+from postgen.ledger import Ledger  # noqa: E402
 from postgen.render.variants import utm_params  # noqa: E402
 from postgen.results.store import FILE  # noqa: E402
 
-RECORDED_AT = datetime.fromisoformat("2026-12-06T18:00:00-06:00")
 #: Each platform's publisher and options pointing at the fake (from its URL).
 WIRING = {
     "mastodon": lambda u: {"instance": u, "token_env": ENV["mastodon"]},
@@ -62,14 +65,6 @@ PUBLISHER = {"email": "smtp"}
 REACH = {"instagram": 2400, "facebook": 1500, "linkedin": 900, "x": 700, "mastodon": 300,
          "bluesky": 400, "threads": 600, "email": 950}
 RATE = {"awareness": 0.035, "consideration": 0.05, "conversion": 0.04, "retention": 0.07}
-
-
-def remote_id(platform: str, n: int) -> str:
-    return {"mastodon": f"1135{n:014d}", "bluesky": f"at://did:plc:fernwood/app.bsky.feed.post/3l{n:011d}",
-            "x": f"18650{n:014d}", "linkedin": f"urn:li:share:72{n:017d}",
-            "facebook": f"104883712093551_{n:015d}", "instagram": f"17900{n:012d}",
-            "threads": f"18000{n:012d}", "email": f"<{n:032x}.postgen@fernwoodroasters.com>",
-            }[platform]
 
 
 def stats(platform: str, funnel: str, rng: random.Random) -> dict[str, object]:
@@ -101,19 +96,49 @@ def stats(platform: str, funnel: str, rng: random.Random) -> dict[str, object]:
     }[platform]
 
 
+def run(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
+    old = os.getcwd()
+    os.chdir(root)
+    try:
+        result = CliRunner(env=env).invoke(cli, list(args), catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    if result.exit_code not in (0, 1):
+        raise SystemExit(f"postgen {' '.join(args)} failed:\n{result.output}")
+    return result.output
+
+
+def scratch_copy(target: Path) -> Path:
+    for name in ("content", "assets", "calendar", "theme"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, target / name)
+    for name in ("mkdocs.yml", "approvals.jsonl", "accounts.lock", ".gitattributes"):
+        if (ROOT / name).is_file():
+            shutil.copyfile(ROOT / name, target / name)
+    return target
+
+
 def main() -> None:
+    until = datetime.now(UTC)
     calendar, rendered, _problems = pipeline.check(pipeline.load_calendar(ROOT))
     config = calendar.config
     posts = {p.id: p for p in calendar.posts}
-    due = [v for v in rendered.variants if v.date <= RECORDED_AT
-           and config.channels[v.channel].platform in WIRING]
-    rng = random.Random(20261206)
-    server = FakeServer(FakeMetrics())
-    try:
-        api = server.api
-        with tempfile.TemporaryDirectory() as tmp:
-            scratch = Path(tmp) / "calendar"
-            shutil.copytree(ROOT / "content", scratch / "content")
+    with tempfile.TemporaryDirectory() as tmp:
+        sent_root = scratch_copy(Path(tmp) / "sent")
+        for moment in sorted({v.date for v in rendered.variants if v.date <= until}):
+            run(sent_root, "publish", "--now", (moment + timedelta(minutes=1)).isoformat())
+        shutil.copyfile(sent_root / LEDGER, ROOT / LEDGER)
+        ledger = Ledger.load(ROOT)
+        sent = [s for k in ledger.recorded() if (s := ledger.status(k)) is not None
+                and s.state == "sent" and s.remote_id
+                and config.channels[s.channel].platform in WIRING]
+        print(f"{LEDGER}: {len(sent)} sends to platforms with metrics, recorded")
+        rng = random.Random(20261206)
+        server = FakeServer(FakeMetrics())
+        try:
+            api = server.api
+            scratch = scratch_copy(Path(tmp) / "results")
+            shutil.copyfile(ROOT / LEDGER, scratch / LEDGER)
             settings = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
             plugin = settings["plugins"][0]["postgen"]
             for channel in plugin["channels"].values():
@@ -126,39 +151,29 @@ def main() -> None:
                 "url": server.url, "site_id": "shop.acme.example.com",
                 "token_env": ENV["plausible"], "goals": ["Purchase", "Newsletter signup"]}}
             (scratch / "mkdocs.yml").write_text(yaml.safe_dump(settings, sort_keys=False))
-            ledger = Ledger.load(scratch)
-            for n, v in enumerate(due, 1):
-                platform = config.channels[v.channel].platform
-                rid = remote_id(platform, n)
-                api.stats[rid] = stats(platform, posts[v.post_id].funnel.value, rng)
-                ledger.record(Entry("sent", key_for(v), v.post_id, v.channel,
-                                    v.date.isoformat(), remote_id=rid))
-                post = posts[v.post_id]
-                tags = utm_params(config.utm, post.id, post.campaign, config.channels[v.channel])
-                visits = rng.randint(5, 60) if v.links else 0
+            for status in sent:
+                post = posts[status.post]
+                channel = config.channels[status.channel]
+                api.stats[str(status.remote_id)] = stats(channel.platform, post.funnel.value,
+                                                         rng)
+                tags = utm_params(config.utm, post.series or post.id, post.campaign, channel)
+                visits = rng.randint(5, 60) if channel.utm and post.cta else rng.randint(0, 8)
                 if visits:
                     api.visits.append([tags["utm_campaign"], tags["utm_source"],
                                        tags["utm_content"], int(visits * 0.9), visits])
-                    if post.funnel.value in ("conversion", "retention"):
-                        goal = "Purchase" if post.cta else "Newsletter signup"
-                        api.goals.append([tags["utm_campaign"], tags["utm_source"],
-                                          tags["utm_content"], goal,
-                                          max(1, int(visits * rng.uniform(0.03, 0.12)))])
+                if visits and post.funnel.value in ("conversion", "retention"):
+                    goal = "Purchase" if post.cta else "Newsletter signup"
+                    api.goals.append([tags["utm_campaign"], tags["utm_source"],
+                                      tags["utm_content"], goal,
+                                      max(1, int(visits * rng.uniform(0.03, 0.12)))])
             env = {ENV[k]: v for k, v in TOKENS.items()}
-            old = os.getcwd()
-            os.chdir(scratch)
-            try:
-                result = CliRunner(env=env).invoke(cli, ["results", "fetch"],
-                                                   catch_exceptions=False)
-            finally:
-                os.chdir(old)
-            print(result.output, end="")
-            if result.exit_code or api.violations:
+            print(run(scratch, "results", "fetch", env=env), end="")
+            if api.violations:
                 raise SystemExit(f"the fetch failed: {api.violations}")
             shutil.copyfile(scratch / FILE, ROOT / FILE)
             print(f"{FILE} copied into the example calendar")
-    finally:
-        server.close()
+        finally:
+            server.close()
 
 
 if __name__ == "__main__":

@@ -199,3 +199,26 @@ def test_check_validates_each_publishers_settings(tmp_path: Path,
     assert "mkdocs.yml:12:11: error[config-publisher]: masto: set options.token_env" in out
     assert "mkdocs.yml:18:11: error[config-publisher]: fb: set options.page_id" in out
     assert "FB" not in out.replace("fb:", "")  # no secret is looked up: none is missing
+
+
+def test_a_new_calendar_trusts_no_secret_until_told(tmp_path: Path,
+                                                    cli_run: Callable[..., Result]) -> None:
+    """`postgen init` writes an empty accounts.lock: the first channel switched to a real
+    publisher is refused until `postgen accounts trust` records where its token goes."""
+    assert cli_run(tmp_path, "init", "cal").exit_code == 0
+    root = tmp_path / "cal"
+    lock = (root / trust.FILE).read_text()
+    trust.write(tmp_path, [])
+    assert lock == (tmp_path / trust.FILE).read_text()  # what `accounts trust` writes
+    assert trust.load(root) == trust.Lock(frozenset(), exists=True)
+    config = (root / "mkdocs.yml").read_text()
+    (root / "mkdocs.yml").write_text(config.replace(
+        "account: \"@you@mastodon.social\"\n          publisher: outbox",
+        "account: \"@you@mastodon.social\"\n          publisher: mastodon\n"
+        "          options: {token_env: MASTODON_TOKEN}"))
+    checked = cli_run(root, "check")
+    assert checked.exit_code == 1
+    assert "MASTODON_TOKEN would go to mastodon.social, which accounts.lock does not trust" \
+        in checked.output
+    assert cli_run(root, "accounts", "trust", "--yes").exit_code == 0
+    assert cli_run(root, "check").exit_code == 0

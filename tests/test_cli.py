@@ -15,6 +15,7 @@ from click.testing import Result
 
 from postgen.cli import cli
 from postgen.pipeline import load_calendar
+from postgen.schema import PLACEHOLDER_BODY
 from tests.conftest import CONFIG, POST, MakeCalendar
 
 Run = Callable[..., Result]
@@ -109,7 +110,8 @@ def test_new_scaffolds_a_valid_post(make_calendar: MakeCalendar, run: Run) -> No
     assert run(root, "check").exit_code == 0
     placeholder = run(root, "check", "--strict")  # until the writer writes the post
     assert placeholder.exit_code == 1
-    assert ("content/2027-03/spring-launch-teaser.md:11:1: warning[body-placeholder]"
+    body_line = text.splitlines().index(PLACEHOLDER_BODY.strip()) + 1
+    assert (f"content/2027-03/spring-launch-teaser.md:{body_line}:1: warning[body-placeholder]"
             in placeholder.output)
     again = run(root, "new", "Spring launch teaser!", "--date", "2027-03-02 09:30")
     assert again.exit_code == 1

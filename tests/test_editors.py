@@ -83,8 +83,11 @@ def test_schema_writes_a_file_and_new_posts_point_at_it(run: Run, tmp_path: Path
     assert json.loads((cal / "post.schema.json").read_text(encoding="utf-8")) == written
     made = run(cal, "new", "Second post", "--date", "2030-02-01 10:00")
     assert made.exit_code == 0, made.output
-    text = (cal / made.output.strip()).read_text(encoding="utf-8")
+    path = cal / made.output.strip()
+    text = path.read_text(encoding="utf-8")
     assert text.startswith("---\n# yaml-language-server: $schema=../../post.schema.json\n")
+    front = text.rsplit("---\n", 1)[0]
+    path.write_text(front + "---\nFresh beans on Friday.\n", encoding="utf-8")  # written
     checked = run(cal, "check", "--strict", "--format", "json")
     assert checked.exit_code == 0 and json.loads(checked.output) == []
 

@@ -106,3 +106,15 @@ plugins:
     assert (loaded.channels["fb"].display_name, loaded.channels["fb"].avatar) == (
         "Acme Coffee", "a.png")
     assert loaded.channels["x"].display_name is None
+
+
+def test_the_fold_right_before_a_link_keeps_the_link_whole() -> None:
+    from postgen.render.model import Part
+    from postgen.site.pages import rich_text
+
+    text = "word " * 22 + "https://example.com/" + "a" * 40 + " and more words after it"
+    start = text.index("https://")
+    assert fold_point(text, "instagram", [(start, start + 60)]) == start
+    out = str(rich_text(Part(text), "instagram"))
+    assert out.count('<span class="after-fold"') == 1 and out.count("</span>") == 1
+    assert out.index('<span class="after-fold"') < out.index("<a href=")

@@ -191,8 +191,11 @@ def test_every_rule_has_a_test() -> None:
     # id-duplicate: below; approval-record: tests/test_approvals.py; import-column and
     # import-syntax: tests/test_import.py
     # file-outside-repo: tests/test_trust.py (a symbolic link)
+    # repeat-*, slot-*: tests/test_schedule.py
+    schedule = {"repeat-invalid", "repeat-open", "repeat-dst-gap", "repeat-skip", "slot-none",
+                "slot-full"}
     tested = {c[0] for c in CASES} | {"id-duplicate", "approval-record", "import-column",
-                                      "import-syntax", "file-outside-repo"}
+                                      "import-syntax", "file-outside-repo"} | schedule
     untested = set(RULES) - tested - {"file-unreadable"}  # needs a file we cannot read as root
     assert not untested
 

@@ -226,6 +226,17 @@ def test_a_channel_without_slots_is_an_error_at_the_date(tmp_path: Path) -> None
     assert cal.posts == ()
 
 
+def test_a_channel_whose_slots_are_all_taken_for_a_year_is_reported() -> None:
+    config = _config([Slot(0, clock(9, 0))])  # Mondays 09:00
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    tz = ZoneInfo("America/Chicago")
+    mondays = [datetime(2027, 1, 4, 9, tzinfo=tz) + timedelta(weeks=n) for n in range(60)]
+    fixed = [_post(f"f{n:02d}", when=m) for n, m in enumerate(mondays)]
+    found = resolve(config, [*fixed, _post("late", auto=True)], now)
+    assert [d.rule for d in found.diagnostics] == ["slot-full"]
+    assert "late" not in {p.id for p in found.posts}
+
+
 def test_queue_command_shows_slots_and_gaps(tmp_path: Path, run: Callable[..., Any]) -> None:
     calendar(tmp_path, {"content/a.md": post_file("a-first", "auto", channels="fb")})
     result = run(tmp_path, "queue", "--weeks", "1", "--now", "2027-01-04 10:00", "-c", "fb")

@@ -118,6 +118,16 @@ def test_pages_stay_light_at_2000_posts(synthetic: tuple[Path, str]) -> None:
              for kind, path in synthetic_pages(site).items()
              if kind in ("home", "month", "post", "review")}
     assert all(0 < n < LIMIT for n in sizes.values()), sizes
+    # Busy days show three posts and "+N more" (the day's list one click away).
+    month = (site / synthetic_pages(site)["month"] / "index.html").read_text(encoding="utf-8")
+    days = month.split('<td class="day')[1:]
+    assert max(d.count('class="chip"') for d in days) == 3
+    assert 'class="day-more"' in month
+    # Failing checks on the overview: grouped by post, capped, with the full list linked.
+    home = (site / "index.html").read_text(encoding="utf-8")
+    if (site / "checks/index.html").read_text(encoding="utf-8").count("checks fail") > 10:
+        assert 'href="checks/"' in home
+        assert home.count("check fails") + home.count("checks fail") <= 10
     # The review queue comes in pages of whole weeks, each light.
     queue = [site / "review" / "index.html", *site.glob("review/*/index.html")]
     assert len(queue) > 1

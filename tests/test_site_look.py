@@ -243,17 +243,59 @@ def test_words_on_the_example(page: Any, tmp_path: Path) -> None:
         page.goto(url + "posts/2026-12-07-sms-winter-harvest-live/", wait_until="load")
         assert page.locator("#ch-sms .count").text_content() == \
             "Fits in 1 text message (2 would cost double)"
-        # A post whose time passed unsent: missed, in red.
-        page.goto(url + "posts/2026-11-30-brew-school-winter-series/", wait_until="load")
+        # A send that failed: in red.
+        page.goto(url + "posts/2026-12-03-newsletter-gift-guide/", wait_until="load")
         state = page.locator(".state-missed").first
-        assert state.locator(".state-label").text_content() == "Missed"
-        assert state.locator(".state-detail").text_content() == "was due Mon 30 Nov, 08:00"
+        assert state.locator(".state-label").text_content() == "Failed"
+        assert state.locator(".state-detail").text_content() == "is due Thu 3 Dec, 10:00"
         colour = state.locator(".state-label").evaluate("e => getComputedStyle(e).color")
         assert colour == "rgb(179, 38, 30)"
+        # The SMS link is never broken across lines, even on a phone.
+        page.set_viewport_size(PHONE)
+        page.goto(url + "posts/2026-12-07-sms-winter-harvest-live/", wait_until="load")
+        links = page.locator("#ch-sms .mockup-text a")
+        assert links.count() >= 1
+        for i in range(links.count()):
+            assert links.nth(i).evaluate("a => a.getClientRects().length") == 1
+            assert links.nth(i).evaluate("""a => a.getBoundingClientRect().right
+              <= a.closest('.mockup-text').getBoundingClientRect().right""")  # inside it
+        page.set_viewport_size(DESKTOP)
+        # The email: its HTML in a sandboxed frame, subject and preheader above, the
+        # plain text beneath.
+        page.goto(url + "posts/2026-12-03-newsletter-gift-guide/", wait_until="load")
+        mail = page.locator("#ch-newsletter .mockup")
+        frame = mail.locator("iframe.mail-frame")
+        assert frame.get_attribute("sandbox") == "allow-same-origin"  # no scripts
+        assert "<" in (frame.get_attribute("srcdoc") or "")
+        assert mail.locator(".mockup-subject").text_content()
+        assert mail.locator(".mail-preheader").text_content()
+        tops = mail.evaluate("""m => ['.mockup-subject', 'iframe', '.mockup-text'].map(
+          s => m.querySelector(s).getBoundingClientRect().top)""")
+        assert tops == sorted(tops)
+        assert frame.evaluate("f => f.getBoundingClientRect().height") > 300
+        # The month marks today.
+        page.goto(url + "month/2026-12/", wait_until="load")
+        assert page.locator("td.today time").text_content() == "1"
+        assert page.locator(".today-mark").count() == 1
         # Home: one call to action, in posts.
         page.goto(url, wait_until="load")
         assert re.fullmatch(r"Review \d+ posts: the first is due \w{3} \d+ \w{3}",
                             page.locator(".btn-main").text_content() or "")
+
+
+def test_an_approved_post_whose_time_passed_unsent_reads_missed_in_red(
+        page: Any, tmp_path: Path) -> None:
+    site = build_site(REPO, tmp_path / "site", now="2027-02-01T09:00")
+    with serve(site) as url:
+        page.goto(url + "posts/2026-12-06-sunday-mug-check/", wait_until="load")
+        state = page.locator(".state-missed").first
+        assert state.locator(".state-label").text_content() == "Missed"
+        assert state.locator(".state-detail").text_content() == "was due Sun 6 Dec, 17:00"
+        colour = state.locator(".state-label").evaluate("e => getComputedStyle(e).color")
+        assert colour == "rgb(179, 38, 30)"
+        page.goto(url, wait_until="load")  # the overview puts it first
+        first = page.locator("#h-attention + ul .chip-title").first.text_content()
+        assert first and page.locator("section.attention").count() == 1
 
 
 # -- the week filter -----------------------------------------------------------------------
@@ -275,7 +317,7 @@ def test_week_filter_hides_each_post_not_each_day(page: Any, tmp_path: Path) -> 
         for chip in chips:
             assert chip["visible"] == ("sms" in chip["channels"]), chip
         assert page.locator(".no-match").is_hidden()
-        page.select_option("select[name=status]", "published")  # none yet in the example
+        page.select_option("select[name=status]", "draft")  # none in W51 with SMS
         assert page.evaluate("() => document.querySelectorAll('.chip').length") > 0
         assert all(not c["visible"] for c in page.evaluate(CHIPS))
         assert page.locator(".no-match").is_visible()

@@ -50,7 +50,8 @@ BASE = "id: p1\ntitle: T\ndate: 2027-03-02 09:30\nchannels: [x]\nfunnel: awarene
 # -- 18.1 and 18.9: one unreadable post; posts with errors are never sent ---------------
 
 
-def test_publish_sends_every_valid_post_beside_unreadable_ones(tmp_path: Path) -> None:
+def test_publish_sends_every_valid_post_beside_unreadable_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     channels = {"free": {"platform": "x", "account": "@acme", "approval_required": False}}
     posts = [
         post("good-one", ["free"]), post("good-two", ["free"]),
@@ -64,7 +65,7 @@ def test_publish_sends_every_valid_post_beside_unreadable_ones(tmp_path: Path) -
         post("twice", ["free"], extra="title: Again\n"),
     ]
     root = write_calendar(tmp_path, channels, posts)
-    os.chdir(root)
+    monkeypatch.chdir(root)
     result = CliRunner().invoke(cli, ["publish", "--now", "2027-03-02T09:31:00Z"],
                                 catch_exceptions=False)
     sent = sorted(p.name for p in root.glob("outbox/**/*.json"))

@@ -58,6 +58,22 @@ def test_every_workflow_is_valid_against_github_s_schema() -> None:
     assert len(WORKFLOWS) >= 6
 
 
+def test_every_run_step_passes_shellcheck() -> None:
+    """As actionlint would check them (it runs shellcheck); shellcheck is Debian's (.ci/run)."""
+    for path in WORKFLOWS:
+        for name, job in Workflow(path).data["jobs"].items():
+            for step in job["steps"]:
+                if "run" in step:
+                    done = subprocess.run(["shellcheck", "--shell=bash", "-"],
+                                          input=step["run"], text=True, capture_output=True,
+                                          check=False)
+                    assert done.returncode == 0, f"{path.name}: {name}: {done.stdout}"
+    script = REPO / ".github" / "commit-and-push.sh"
+    done = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stdout
+
+
 def test_every_run_step_is_bash_that_parses_and_pastes_no_expression() -> None:
     for path in WORKFLOWS:
         for name, job in Workflow(path).data["jobs"].items():
@@ -382,8 +398,10 @@ def test_pages_deploys_after_every_run_that_pushes_and_keys_its_cache_by_version
     from postgen import __version__
 
     pages = Workflow(REPO / ".github" / "workflows" / "pages.yml")
-    pushed_by_token = [Workflow(REPO / ".github" / "workflows" / f"{name}.yml").data["name"]
-                       for name in ("publish", "approvals")]
+    # every workflow that pushes with the workflow token (which starts no workflow)
+    pushed_by_token = [Workflow(path).data["name"] for path in WORKFLOWS
+                       if "commit-and-push.sh" in path.read_text(encoding="utf-8")]
+    assert {"publish", "approvals", "results"} <= set(pushed_by_token)
     assert sorted(pages.on["workflow_run"]["workflows"]) == sorted(pushed_by_token)
     assert pages.on["push"]["branches"] == ["main"]
     build = pages.job("build")

@@ -123,12 +123,14 @@ def show(ctx: click.Context, by: str, fmt: str) -> None:
         click.echo(f"warning: {problem}", err=True)
     summary = summarise(calendar.config, calendar.posts, found)
     if by == "post":
-        rows = [[f"{r.post.id} ({r.channel})", 1, r.reach or 0, r.engagements,
+        rows = [[f"{r.post.id} ({r.channel})", 1, "" if r.reach is None else r.reach,
+                 r.engagements,
                  _rate(r.rate), r.visits, r.conversions] for r in summary.rows if not r.deleted]
     else:
         groups = {"campaign": summary.by_campaign, "channel": summary.by_channel,
                   "funnel": summary.by_funnel, "week": summary.by_week}[by]
-        rows = [[g.label, g.sent, g.reach, g.engagements, _rate(g.rate), g.visits,
+        rows = [[g.label, g.sent, "" if g.reach is None else g.reach, g.engagements,
+                 _rate(g.rate), g.visits,
                  g.conversions] for g in groups]
     click.echo(_format(rows, fmt, by), nl=fmt == "text")
     if fmt == "text" and summary.gaps:

@@ -59,7 +59,7 @@ OPTIONAL = ("channels", "funnel", "campaign", "owner", "id", "cta_text", "cta_ur
 SYNONYMS = {"text": "body", "channel": "channels", "post_id": "id"}
 #: Columns `postgen export` writes for reading, which import leaves alone.
 READ_ONLY = ("platform", "account", "status", "parts", "hash", "url")
-#: What each column means for an existing post (None: a column with its own check).
+#: The columns that say something about the post (compared with one the calendar has).
 _FIELDS = ("title", "date", "body", "channels", "funnel", "campaign", "owner", "cta_text",
            "cta_url", "hashtags", "media", "draft")
 

@@ -26,6 +26,7 @@ DRAFT = "https://json-schema.org/draft-07/schema#"  # what yaml-language-server 
 _TEXT = {"type": "string"}
 _DATE = {"type": "string", "description": "YYYY-MM-DD HH:MM, in the calendar's timezone "
          "(or with an offset, +02:00)"}
+_DAY = {"type": "string", "description": "YYYY-MM-DD"}
 _HASHTAGS = {"type": "array", "items": {"type": "string"},
              "description": "Words without '#'; added to each channel's text where it fits"}
 
@@ -57,8 +58,8 @@ def _paid(channels: list[str] | None) -> dict[str, Any]:
         "currency": {"type": "string", "pattern": _anchored(schema._CURRENCY)},
         "objective": {"enum": list(schema.OBJECTIVES)},
         "audience": audience,
-        "start": {"type": "string", "description": "YYYY-MM-DD"},
-        "end": {"type": "string", "description": "YYYY-MM-DD"},
+        "start": _DAY,
+        "end": _DAY,
         "channels": _channel_list(channels),
     }
     return {"type": "object", "additionalProperties": False,
@@ -111,12 +112,12 @@ def front_matter(channels: list[str] | None = None) -> dict[str, Any]:
         "lang": {"type": "string", "maxLength": 35, "pattern": _anchored(schema._LANG)},
         "draft": {"type": "boolean"},
         "paid": _paid(channels),
-        "repeat": {"type": "string", "description": "An RFC 5545 RRULE, e.g. "
-                   "FREQ=WEEKLY;BYDAY=SU;COUNT=8: the post repeats from its date"},
-        "skip": {"type": "array", "items": {"type": "string"},
-                 "description": "Dates (YYYY-MM-DD) the repeat rule leaves out"},
+        "repeat": {"type": "string", "maxLength": 500,
+                   "description": "An RFC 5545 RRULE: FREQ=WEEKLY;BYDAY=SU;COUNT=8"},
+        "skip": {"anyOf": [_DAY, {"type": "array", "items": _DAY}],
+                 "description": "Occurrences of 'repeat' left out"},
         "evergreen": {"type": "boolean",
-                      "description": "Sent again into free posting slots (schedule.min_gap)"},
+                      "description": "Sent again into free posting slots"},
         "variants": {"type": "object", "description": "Per-channel changes, by channel name",
                      "additionalProperties": _override(dict(schema.PLATFORM_FIELDS)),
                      **({"propertyNames": {"enum": channels}} if channels is not None else {})},

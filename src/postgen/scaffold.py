@@ -119,6 +119,7 @@ CALENDAR_FILES = {
     "README.md": "README.md.j2",
     "requirements.txt": "requirements.txt.j2",
     "calendar/welcome.md": "calendar/welcome.md.j2",
+    "accounts.lock": "accounts.lock",  # trusts no secret yet: `postgen accounts trust`
     ".gitignore": "gitignore",
     ".gitattributes": "gitattributes",
     ".github/workflows/check.yml": "workflows/check.yml",

@@ -144,8 +144,9 @@ class PostReader:
             f.report("cta-missing", "a conversion post should have a call to action: add "
                      "'cta: {text: ..., url: ...}'", "funnel", severity=Severity.WARNING)
         if body.strip() == PLACEHOLDER_BODY.strip():
+            text_line = body_line + len(body) - len(body.lstrip("\n"))
             f.diagnostics.append(Diagnostic(
-                f.path, body_line, 1, Severity.WARNING, "body-placeholder",
+                f.path, text_line, 1, Severity.WARNING, "body-placeholder",
                 "the body is still the placeholder `postgen new` wrote: write the post"))
         paid = self._paid(channels)
         before = self._errors()

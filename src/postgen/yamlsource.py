@@ -36,9 +36,11 @@ _PYTHON = "tag:yaml.org,2002:python/"
 _PYTHON_NAME = "tag:yaml.org,2002:python/name:"
 #: No postgen field nests deeper than a few levels; anything past this is junk.
 MAX_DEPTH = 32
-#: libyaml recurses in C and crashes the process on input nested tens of
-#: thousands deep; text with more structure characters than this is parsed by
-#: the pure-Python loader, which fails cleanly instead.
+#: Composing nodes recurses (in C with libyaml): text with more structure
+#: characters than this has its depth measured first from the parser's events
+#: (a loop, however deep), and is refused past MAX_DEPTH without composing. (The
+#: pure-Python loader, which was the fallback, is quadratic in flow depth: 5,000
+#: '[' took seconds.)
 _C_SAFE_INDICATORS = 2000
 #: How many values aliases may repeat (`*a` stands for all of `&a`'s values): a post
 #: needs a handful, a "billion laughs" file billions.
@@ -75,7 +77,7 @@ class SourceMap:
     @functools.cached_property
     def root(self) -> Node | None:
         try:
-            loader = _loader(self.text)
+            loader = _FastLoader(self.text)
         except yaml.YAMLError:
             return None
         try:
@@ -159,7 +161,11 @@ def parse(text: str, path: str, first_line: int = 1, *, any_tags: bool = False) 
     origin = Loc(first_line, 1)
     loader: Any = None
     try:
-        loader = _loader(text)
+        deep = _too_deep(text) if _indicators(text) > _C_SAFE_INDICATORS else None
+        if deep is not None:
+            return builder.failed(origin, builder.diag(builder.lines.loc(deep), "yaml-too-deep",
+                                                       "this value is nested too deeply"))
+        loader = _FastLoader(text)
         node = loader.get_single_node()
         data = None if node is None else builder.build(node, loader, 0)
     except yaml.MarkedYAMLError as exc:
@@ -179,9 +185,21 @@ def parse(text: str, path: str, first_line: int = 1, *, any_tags: bool = False) 
                   tuple(builder.diagnostics))
 
 
-def _loader(text: str) -> Any:
-    """A loader for `text` (raises ReaderError for a character YAML does not allow)."""
-    return (_FastLoader if _indicators(text) <= _C_SAFE_INDICATORS else yaml.SafeLoader)(text)
+def _too_deep(text: str) -> Any:
+    """The mark where collections first nest past MAX_DEPTH, or None. Raises YAMLError."""
+    loader = _FastLoader(text)
+    try:
+        depth = 0
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return None
+    finally:
+        loader.dispose()
 
 
 class Lines:
@@ -340,6 +358,8 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, b: _Builder) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     loc = b.lines.loc(mark) if mark else Loc(b.first_line, 1)
     problem = exc.problem or "invalid YAML"
+    if "nesting depth" in problem:  # libyaml's own limit (1,000 levels)
+        return b.diag(loc, "yaml-too-deep", "this value is nested too deeply")
     if exc.context and exc.context_mark and exc.context_mark is not mark:
         problem = f"{problem} ({exc.context} at line {b.lines.loc(exc.context_mark).line})"
     return b.diag(loc, "yaml-syntax", problem)

@@ -64,7 +64,7 @@ class FakeMetrics(FakeAPI):
             return Reply(200, {"accessJwt": JWT, "did": "did:plc:acme", "handle": "acme.test"})
         if req.method == "GET" and path.startswith("/api/v1/statuses/"):
             self._auth(req, "mastodon")
-            rid = path.rsplit("/", 1)[1]
+            rid = path.removeprefix("/api/v1/statuses/")  # ids are opaque: slashes too
             if rid in self.deleted or rid not in self.stats:
                 return Reply(404, {"error": "Record not found"})
             return Reply(200, {"id": rid, **self.stats[rid]})
@@ -121,7 +121,8 @@ class FakeMetrics(FakeAPI):
         return Reply(404, {"message": "no such resource"})
 
     def _insights(self, req: Recorded) -> Reply:
-        version, rid = req.path.split("/")[1:3]
+        version, _, rest = req.path[1:].partition("/")
+        rid = rest.removesuffix("/insights")
         stats = self.stats.get(rid)
         platform = stats.get("_platform", "facebook") if stats else "facebook"
         self._auth(req, platform)

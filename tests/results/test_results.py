@@ -284,8 +284,12 @@ def test_summary_joins_results_to_campaign_channel_funnel_and_week(
     campaigns = {g.label: g for g in summary.by_campaign}
     assert campaigns["winter"].conversions == 11  # 8 on LinkedIn, 3 on Facebook
     assert campaigns["winter"].visits == 35 + 90 + 55
-    assert [g.label for g in summary.by_funnel] == ["awareness", "consideration", "conversion"]
-    assert {g.label for g in summary.by_week} == {"2026-W49", "2026-W50"}
+    assert [g.label for g in summary.by_funnel] == ["Awareness", "Consideration", "Conversion"]
+    assert [g.label for g in summary.by_week] == ["Week of 30 Nov 2026", "Week of 7 Dec 2026"]
+    masto = next(g for g in summary.by_channel if g.label == "masto")
+    assert masto.reach is None and masto.rate is None  # Mastodon reports no reach
+    # Only posts with a reach figure are ranked by rate.
+    assert all(r.rate is not None for r in (*summary.top, *summary.bottom))
     assert summary.top[0].rate is not None
     assert [r.rate for r in summary.top] == sorted((r.rate for r in summary.top), reverse=True)
     # December: no retention posts, and the consideration post brought visits, no sale.

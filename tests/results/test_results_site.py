@@ -57,7 +57,7 @@ def test_post_page_and_results_page_show_the_numbers(make_calendar: MakeCalendar
     # Charts are static SVG images with their numbers in words; the tables repeat them.
     charts = re.findall(r'<svg class="chart"[^>]*role="img"[^>]*>.*?</svg>', results, re.S)
     assert len(charts) == 4
-    assert "<desc>awareness: 1 likes, replies and shares; conversion: 65 likes" in charts[0]
+    assert "<desc>Awareness: 1 likes, replies and shares; Conversion: 65 likes" in charts[0]
     assert "<script" not in results.split("<footer")[0]
     row = re.search(r"<tr><th scope=\"row\">spring</th>(.*?)</tr>", results)
     assert row and _text(row.group(1)) == "2 1,500 65 4.3% 130 7"

@@ -91,6 +91,8 @@ _BAD_TLDS = frozenset({"alt", "arpa", "example", "internal", "invalid", "local",
 
 _TAG = regex.compile(r"(?<![\p{L}\p{M}\p{N}_#＃&])[#＃](?P<tag>[\p{L}\p{M}\p{N}_]+)")
 _TAG_MAX_GRAPHEMES = 64
+_LETTER = regex.compile(r"[\p{L}\p{M}]")
+_GRAPHEME = regex.compile(r"\X")
 _TAG_MAX_BYTES = 640
 
 
@@ -207,7 +209,7 @@ def _tags(text: str) -> Iterator[tuple[int, int, str, str]]:
 
 def _is_tag(tag: str) -> bool:
     return (
-        regex.search(r"[\p{L}\p{M}]", tag) is not None
-        and len(regex.findall(r"\X", tag)) <= _TAG_MAX_GRAPHEMES
+        _LETTER.search(tag) is not None
+        and len(_GRAPHEME.findall(tag)) <= _TAG_MAX_GRAPHEMES
         and len(tag.encode("utf-8")) <= _TAG_MAX_BYTES
     )

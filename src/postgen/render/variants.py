@@ -312,9 +312,13 @@ def _plain(doc: markup.Doc, style: markup.PlainStyle, tracker: Callable[[str], s
         return plain.text, []
     text = plain.text
     links = sorted(plain.links)
-    for start, end, _url in reversed(links):
-        text = f"{text[:start]}{OPEN}{text[start:end]}{CLOSE}{text[end:]}"
-    return text, [url for _s, _e, url in links]
+    pieces: list[str] = []  # joined once: a copy of the text per link was quadratic
+    at = 0
+    for start, end, _url in links:
+        pieces += (text[at:start], OPEN, text[start:end], CLOSE)
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces), [url for _s, _e, url in links]
 
 
 def _wrap(text: str, width: int) -> str:

@@ -7,7 +7,7 @@ screen reader gets them either way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from markupsafe import Markup
@@ -46,6 +46,10 @@ def bars(rows: Sequence[tuple[str, int]], title: str, unit: str) -> str:
     return "".join(out)
 
 
-def chart(groups: Sequence[Group], metric: str, title: str, unit: str) -> Markup:
-    """`bars` of one of the groups' numbers (sent, reach, engagements, visits, conversions)."""
-    return Markup(bars([(g.label, int(getattr(g, metric))) for g in groups], title, unit))
+def chart(groups: Sequence[Group], metric: str, title: str, unit: str,
+          names: Mapping[str, str] | None = None) -> Markup:
+    """`bars` of one of the groups' numbers (sent, reach, engagements, visits,
+    conversions), each labelled by `names` where it has one."""
+    names = names or {}
+    return Markup(bars([(names.get(g.label, g.label), int(getattr(g, metric) or 0))
+                        for g in groups], title, unit))

@@ -90,20 +90,19 @@ class Group:
 
     label: str
     sent: int  # variants with results
-    reach: int
+    reach: int | None  # None: no platform in the group reports reach
     engagements: int
     visits: int
     conversions: int
-
-    @property
-    def rate(self) -> float | None:
-        return self.engagements / self.reach if self.reach else None
+    rate: float | None  # engagements per person reached, over the variants with reach
 
     @classmethod
     def of(cls, label: str, rows: Sequence[PostResult]) -> Group:
-        return cls(label, len(rows), sum(r.reach or 0 for r in rows),
-                   sum(r.engagements for r in rows), sum(r.visits for r in rows),
-                   sum(r.conversions for r in rows))
+        reached = [r for r in rows if r.reach is not None]
+        reach = sum(r.reach or 0 for r in reached) if reached else None
+        rate = sum(r.engagements for r in reached) / reach if reach else None
+        return cls(label, len(rows), reach, sum(r.engagements for r in rows),
+                   sum(r.visits for r in rows), sum(r.conversions for r in rows), rate)
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,8 @@ def summarise(config: CalendarConfig, posts_in: Iterable[PostLike], results: Res
         rows.append(PostResult(post, channel_name, snap, visits, conversions))
     tz = config.timezone
     live = [r for r in rows if not r.deleted]
-    ranked_rows = sorted(live, key=_score, reverse=True)
+    # Ranked by engagement rate: only posts whose platform reports reach can be.
+    ranked_rows = sorted((r for r in live if r.rate is not None), key=_score, reverse=True)
     newest = max((r.snapshot.at for r in rows), default=None)
     fetched = datetime.fromisoformat(newest) if newest else None
     return Summary(
@@ -162,8 +162,8 @@ def summarise(config: CalendarConfig, posts_in: Iterable[PostLike], results: Res
         by_campaign=_groups(live, lambda r: r.post.campaign or "(no campaign)"),
         by_channel=_groups(live, lambda r: r.channel),
         by_funnel=_groups(live, lambda r: r.post.funnel.value,
-                          order=[f.value for f in Funnel]),
-        by_week=_groups(live, lambda r: _week(r.post.date.astimezone(tz))),
+                          order=[f.value for f in Funnel], label=str.capitalize),
+        by_week=_groups(live, lambda r: _week(r.post.date.astimezone(tz)), label=_week_label),
         top=tuple(ranked_rows[:ranked]),
         bottom=tuple(reversed(ranked_rows[-ranked:])) if len(ranked_rows) > ranked else (),
         gaps=tuple(_gaps(live, tz)),
@@ -180,18 +180,23 @@ def _web_by_tags(snapshots: Iterable[WebSnapshot]) -> dict[tuple[str, str], tupl
     return found
 
 
-def _score(r: PostResult) -> tuple[float, int]:
-    rate = r.rate
-    return (rate if rate is not None else -1.0, r.engagements)
+def _score(r: PostResult) -> tuple[float, int, str]:
+    return (r.rate or 0.0, r.engagements, r.post.id)
 
 
 def _groups(rows: Sequence[PostResult], key: Callable[[PostResult], str],
-            order: Sequence[str] = ()) -> tuple[Group, ...]:
+            order: Sequence[str] = (), label: Callable[[str], str] = str) -> tuple[Group, ...]:
     grouped: dict[str, list[PostResult]] = defaultdict(list)
     for r in rows:
         grouped[key(r)].append(r)
-    labels = [o for o in order if o in grouped] + sorted(set(grouped) - set(order))
-    return tuple(Group.of(label, grouped[label]) for label in labels)
+    keys = [o for o in order if o in grouped] + sorted(set(grouped) - set(order))
+    return tuple(Group.of(label(k), grouped[k]) for k in keys)
+
+
+def _week_label(key: str) -> str:
+    """"2026-W49" -> "Week of 30 Nov 2026" (its Monday)."""
+    monday = datetime.strptime(f"{key}-1", "%G-W%V-%u")  # noqa: DTZ007 - a date only
+    return f"Week of {monday.day} {monday:%b %Y}"
 
 
 def _week(moment: datetime) -> str:

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from postgen import cachedir
 from postgen.files import write_atomically
 from postgen.site.model import ServedMedia
 
@@ -80,9 +81,10 @@ class LinkPreviews:
         self.now = now
         self.client = client
         self._index_path = self.folder / "index.json"
+        self.usable = cachedir.usable(root)  # not when git tracks it
         try:
             self.index: dict[str, dict[str, object]] = json.loads(
-                self._index_path.read_text(encoding="utf-8"))
+                self._index_path.read_text(encoding="utf-8")) if self.usable else {}
         except (OSError, ValueError):
             self.index = {}
         self._changed = False
@@ -150,7 +152,7 @@ class LinkPreviews:
         return record
 
     def _save(self) -> None:
-        if not self._changed:
+        if not self._changed or not self.usable:
             return
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

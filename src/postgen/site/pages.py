@@ -664,13 +664,18 @@ def rich_text(part: Part, platform: str) -> Markup:
     fold_label = preview_rules(platform).fold_label or ""
     out: list[str] = []
 
+    folded = False
+
     def plain(start: int, end: int) -> None:
-        if fold is not None and start <= fold < end or fold == end == len(text):
+        """Text between links; the fold opens in it (a link is never cut: the fold
+        falls between links, maybe right before one)."""
+        nonlocal folded
+        if fold is not None and not folded and start <= fold <= end:
+            folded = True
             out.append(html.escape(text[start:fold], quote=False))
             out.append(f'<span class="after-fold" data-label="{html.escape(fold_label)}">')
-            out.append(html.escape(text[fold:end], quote=False))
-        else:
-            out.append(html.escape(text[start:end], quote=False))
+            start = fold
+        out.append(html.escape(text[start:end], quote=False))
 
     pos = 0
     for start, end, kind, target in spans:
@@ -691,7 +696,7 @@ def rich_text(part: Part, platform: str) -> Markup:
             out.append(f'<span class="{kind}">{html.escape(piece, quote=False)}</span>')
         pos = end
     plain(pos, len(text))
-    if fold is not None:
+    if folded:
         out.append("</span>")
     return Markup("".join(out))
 
