@@ -334,22 +334,25 @@ def test_approval_states_show_and_links_carry_the_hash(
     page: Page, base_url: str, variants: tuple[Variant, ...]
 ) -> None:
     by_key = {(v.post_id, v.channel): v for v in variants}
-    page.goto(f"{base_url}/posts/2026-12-01-winter-harvest-teaser/")
+    page.goto(f"{base_url}/posts/2026-12-01-winter-harvest-teaser/")  # sent (the ledger)
+    sent = page.locator("article#ch-x .state")
+    assert sent.locator(".state-label").text_content() == "Published"
+    page.goto(f"{base_url}/posts/2027-01-01-happy-new-year/")
     approved = page.locator("article#ch-x .state")
     assert approved.locator(".state-label").text_content() == "Scheduled"
     assert "Approved by dana.whitfield@fernwoodroasters.com on" in (
         approved.locator(".state-detail").text_content() or "")
 
-    page.goto(f"{base_url}/posts/2026-12-03-newsletter-gift-guide/")
+    page.goto(f"{base_url}/posts/2027-01-14-newsletter-brew-school-january/")
     changed = page.locator("article#ch-newsletter .state")
     assert changed.locator(".state-label").text_content() == "Changed since approval"
     assert changed.locator(".diff-old del").first.text_content() == "noon"
-    assert "2 pm" in (changed.locator(".diff-new").text_content() or "")
+    assert "10 am" in (changed.locator(".diff-new").text_content() or "")
     # One message per post, carrying every channel that waits (not one per channel):
     assert page.locator("article a.btn-approve").count() == 0
     approve = page.locator(".review-actions a.btn-approve").first
     href = approve.get_attribute("href") or ""
-    current = by_key[("2026-12-03-newsletter-gift-guide", "newsletter")]
+    current = by_key[("2027-01-14-newsletter-brew-school-january", "newsletter")]
     assert href.startswith("mailto:social@fernwoodroasters.com?subject=")
     body = unquote(href.split("body=", 1)[1])
     assert f"\nnewsletter: {current.hash[:16]}\n" in body
