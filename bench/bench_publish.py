@@ -52,7 +52,13 @@ def build(root: Path, posts: int, latency: float) -> tuple[Platforms, list[str]]
         for copy in range(COPIES):
             one = Platforms([name], latency)
             servers.servers[f"{name}-{copy}"] = one.servers[name]
-            channels[f"{name}-{copy}"] = one.channel(name)
+            channel = one.channel(name)
+            options = channel["options"]
+            assert isinstance(options, dict)
+            # each account its own secret: publish refuses a channel using another's
+            channel["options"] = {k: f"{v}_{copy}" if k.endswith("_env") else v
+                                  for k, v in options.items()}
+            channels[f"{name}-{copy}"] = channel
     names = list(channels)
     write_calendar(root, channels, [post(f"p{n:04d}", names, body=f"Post {n} says hello.\n")
                                     for n in range(posts)])
@@ -85,7 +91,8 @@ def one(workers: int, latency: float, posts: int) -> tuple[float, int]:
                                    approvals.load(calendar.config), ledger, now)
             assert len(plan.of(publishing.DUE)) == len(rendered.variants)
             with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
-                context = Context(env=ENV, client=client, root=str(root), sleep=time.sleep,
+                env = {f"{k}_{copy}": v for k, v in ENV.items() for copy in range(COPIES)}
+                context = Context(env=env, client=client, root=str(root), sleep=time.sleep,
                                   now=lambda: now)
                 start = time.perf_counter()
                 report = publishing.run(plan, context, ledger, workers=workers)

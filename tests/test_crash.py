@@ -2,7 +2,8 @@
 
 Each round writes a fresh calendar (20 due variants on mastodon, bluesky, x, a
 webhook and the outbox, one post a 3-part thread), starts `postgen publish` in
-a child process, kills it with SIGKILL after a seeded random delay, checks the
+a child process, kills it with SIGKILL at a seeded random point (after a random
+number of its ledger lines, plus a random delay within an answer), checks the
 ledger still reads, then runs `postgen publish` again to completion. Afterwards
 every part of every due variant exists on its platform exactly once, or the
 variant is reported unknown (only where the platform cannot be asked: X, the
@@ -122,6 +123,13 @@ def made(p: Platforms, root: Path) -> tuple[Counter[tuple[str, str, int]],
     return exists, asked
 
 
+def _lines(root: Path) -> int:
+    try:
+        return (root / "publish-ledger.jsonl").read_bytes().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
 def whole(r: Recorded) -> bool:
     """Not cut off mid-body by the kill (such a request never reached the platform)."""
     return len(r.body) >= int(r.headers.get("content-length") or 0)
@@ -134,8 +142,8 @@ def test_killed_at_random_points_nothing_is_sent_twice(tmp_path: Path,
     figures: Counter[str] = Counter()
     started = time.monotonic()
     try:
-        durations = []
-        for n in range(3):  # how long a whole run takes, once warm
+        durations, lines = [], []
+        for n in range(3):  # how long a whole run takes, once warm, and the lines it writes
             calibration = tmp_path / f"calibrate{n}"
             calendar(calibration, platforms, f"r0{n}")
             t0 = time.monotonic()
@@ -143,12 +151,19 @@ def test_killed_at_random_points_nothing_is_sent_twice(tmp_path: Path,
             proc.join(60)
             durations.append(time.monotonic() - t0)
             assert proc.exitcode == 0, (calibration / "publish.log").read_text()
+            lines.append(len(Ledger.load(calibration).entries))
         full = min(durations)
         for n in range(1, ROUNDS + 1):
             root = tmp_path / f"r{n}"
             due = calendar(root, platforms, f"r{n}")
             proc = start(forkserver, root)
-            time.sleep(rng.uniform(0.0, full))
+            # A random point of the run: after a random number of its ledger lines, plus
+            # a random part of one answer's time (loading the calendar takes most of a
+            # run on a busy machine, so a kill at a random time would rarely land mid-send).
+            after = rng.randrange(min(lines) + 1)
+            while proc.is_alive() and _lines(root) < after:
+                time.sleep(0.001)
+            time.sleep(rng.uniform(0.0, 2 * LATENCY))
             proc.kill()
             proc.join(30)
             figures["runs"] += 1

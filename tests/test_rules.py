@@ -192,10 +192,16 @@ def test_every_rule_has_a_test() -> None:
     # import-syntax: tests/test_import.py
     # file-outside-repo: tests/test_trust.py (a symbolic link)
     # repeat-*, slot-*: tests/test_schedule.py
+    # media-unreadable, media-color, media-video: tests/test_media.py (real files)
+    # link-* and cta-absent/-untracked: tests/test_linkcheck.py (loopback servers)
+    # entity-*: tests/test_entities.py (per platform); spelling: tests/test_spelling.py
     schedule = {"repeat-invalid", "repeat-open", "repeat-dst-gap", "repeat-skip", "slot-none",
                 "slot-full"}
+    quality = {"media-unreadable", "media-color", "media-video", "link-broken", "link-redirect",
+               "link-unreachable", "link-untracked", "cta-untracked", "cta-absent",
+               "entity-link", "entity-hashtag", "entity-mention", "entity-emphasis", "spelling"}
     tested = {c[0] for c in CASES} | {"id-duplicate", "approval-record", "import-column",
-                                      "import-syntax", "file-outside-repo"} | schedule
+                                      "import-syntax", "file-outside-repo"} | schedule | quality
     untested = set(RULES) - tested - {"file-unreadable"}  # needs a file we cannot read as root
     assert not untested
 

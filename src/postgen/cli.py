@@ -127,9 +127,14 @@ def _calendar(ctx: click.Context) -> Calendar:
 @click.option("--no-cache", is_flag=True,
               help="Render every post again instead of trusting .postgen-cache/ for the posts "
                    "that did not change.")
+@click.option("--links", is_flag=True,
+              help="Also request every link exactly as it is sent (UTM tags included) and "
+                   "check the calls to action; results are kept a day in .postgen-cache/.")
+@click.option("--offline", is_flag=True,
+              help="With --links: request nothing, check only the CTAs and tracking tags.")
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool,
-          no_cache: bool) -> None:
+          no_cache: bool, links: bool, offline: bool) -> None:
     """Check the config and every post; report every problem, each with its place.
 
     PATHS limits the report to those files or folders (every post is still
@@ -141,6 +146,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool,
       postgen check
       postgen check content/2027-03 --strict
       postgen check --format github      # in CI: annotations on the PR
+      postgen check --links              # links requested, CTAs checked
     """
     from postgen import pipeline
     from postgen.checkcache import CheckCache
@@ -152,6 +158,15 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool,
         cache = (None if no_cache or not cachedir.usable(calendar.config.root)
                  else CheckCache.load(calendar.config))
         problems = pipeline.problems(calendar, cache)
+        if links:
+            from datetime import UTC, datetime
+
+            from postgen import linkcheck
+            from postgen.render.variants import render_calendar
+
+            variants = render_calendar(calendar).variants
+            problems = diag.sort([*problems, *linkcheck.check(
+                calendar, variants, datetime.now(UTC), offline=offline)])
     except ConfigInvalid as exc:
         problems = exc.diagnostics
     if paths and calendar is not None:

@@ -164,8 +164,9 @@ def as_text(report: publishing.Report, config: CalendarConfig,
         out.extend(f"  {i.variant.post_id} -> {i.variant.channel}: {i.verdict.reason}"
                    for i in held)
     done = {o: sum(1 for r in report.rows if r.outcome == o) for o in
-            ("sent", "failed", "unknown", "missed", "would-send")}
-    ran = ", ".join(f"{n} {o}" for o, n in done.items() if n or o != "would-send")
+            ("sent", "failed", "unknown", "missed", "waiting", "would-send")}
+    ran = ", ".join(f"{n} {o}" for o, n in done.items()
+                    if n or o not in ("would-send", "waiting"))
     plan = ", ".join(f"{n} {s}" for s, n in sorted(report.counts.items()))
     when = report.now.astimezone(config.timezone).strftime("%Y-%m-%d %H:%M %Z")
     prefix = "dry run: " if report.dry_run else ""
@@ -216,7 +217,11 @@ def show(ctx: click.Context, fmt: str) -> None:
     book = Ledger.load(config.root)
     for problem in book.problems:
         click.echo(f"warning: {problem.text()}", err=True)
-    rows = [_shown(book, key) for key in book.recorded()]
+    from postgen.publish import scrubber
+
+    scrub = scrubber(config, os.environ)  # a ledger written before secrets were scrubbed
+    rows = [{k: scrub(v) if isinstance(v, str) else v for k, v in _shown(book, key).items()}
+            for key in book.recorded()]
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -258,40 +263,68 @@ def _shown(book: Ledger, key: str) -> dict[str, object]:
 @click.argument("key")
 @click.option("--sent/--not-sent", "was_sent", default=None,
               help="What you found on the platform: it is there (--sent) or it is not.")
+@click.option("--parts", type=click.IntRange(1), metavar="N",
+              help="With --sent, for a thread: how many of its parts you found (the rest "
+                   "will not be sent).")
 @click.option("--remote-id", help="With --sent: the post's id on the platform.")
 @click.option("--url", help="With --sent: the post's URL.")
 @click.option("--by", required=True, help="Who checked (kept in the ledger).")
 @click.option("--note", help="A note kept with the resolution.")
 @click.pass_context
-def resolve(ctx: click.Context, key: str, was_sent: bool | None, remote_id: str | None,
-            url: str | None, by: str, note: str | None) -> None:
+def resolve(ctx: click.Context, key: str, was_sent: bool | None, parts: int | None,
+            remote_id: str | None, url: str | None, by: str, note: str | None) -> None:
     """Settle a send whose outcome is unknown, after checking the platform by hand.
 
     KEY is the idempotency key `postgen publish` and `postgen ledger show` print
     (a unique prefix will do). --sent records it as published (never sent
     again); --not-sent lets the next `postgen publish` send it, if it is still
-    within the grace window (else it is reported as missed).
+    within the grace window (else it is reported as missed). For a thread, --sent
+    needs --parts: how many of its parts you found, which is what is recorded.
 
     \b
     Examples:
       postgen ledger resolve 3f2a9c01 --sent --url https://x.com/acme/status/1893 --by dana
+      postgen ledger resolve 3f2a9c01 --sent --parts 2 --by dana --note "part 3 missing"
       postgen ledger resolve 3f2a9c01 --not-sent --by dana --note "not on the profile"
     """
     if was_sent is None:
         raise click.UsageError("say what you found: --sent or --not-sent")
-    if not was_sent and (remote_id or url):
-        raise click.UsageError("--remote-id and --url go with --sent")
+    if not was_sent and (remote_id or url or parts):
+        raise click.UsageError("--remote-id, --url and --parts go with --sent")
     config = _ledger_config(ctx)
     from postgen import publish as publishing
 
     with publishing.lock(config.root):
         book = Ledger.load(config.root)
         status = _unknown(book, key)
+        seen = _seen(status, parts) if was_sent else None
         outcome = "sent" if was_sent else "not-sent"
+        message = "; ".join(filter(None, [seen, note])) or None
         book.record(Entry("resolved", status.key, status.post, status.channel,
                           datetime.now(UTC).isoformat(timespec="seconds"), outcome=outcome,
-                          remote_id=remote_id, url=url, by=by, message=note))
-    click.echo(f"resolved {status.key} ({status.post} -> {status.channel}): {outcome}, by {by}")
+                          remote_id=remote_id, url=url, by=by, message=message,
+                          part_ids=status.part_ids if was_sent else ()))
+    click.echo(f"resolved {status.key} ({status.post} -> {status.channel}): {outcome}"
+               f"{f' ({seen})' if seen else ''}, by {by}")
+
+
+def _seen(status: Status, parts: int | None) -> str | None:
+    """What --sent records of a thread: how many parts were seen, and which were confirmed."""
+    if status.parts < 2:
+        if parts not in (None, 1):
+            raise click.BadParameter(f"{status.key} is a single post, not a thread",
+                                     param_hint="--parts")
+        return None
+    confirmed = (f"; the ledger confirms part(s) {', '.join(status.part_ids)}"
+                 if status.part_ids else "")
+    if parts is None:
+        raise click.UsageError(
+            f"{status.key} ({status.post} -> {status.channel}) is a thread of {status.parts} "
+            f"parts{confirmed}: say how many you found on the platform with --parts N")
+    if parts > status.parts:
+        raise click.BadParameter(f"the thread has {status.parts} parts", param_hint="--parts")
+    rest = "" if parts == status.parts else "; the rest will not be sent"
+    return f"{parts} of {status.parts} parts seen{rest}"
 
 
 def _unknown(book: Ledger, key: str) -> Status:

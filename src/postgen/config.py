@@ -69,12 +69,14 @@ from postgen.models import (
     ReviewSettings,
     SchedulePolicy,
     Slot,
+    SpellingPolicy,
     UtmPolicy,
 )
 from postgen.yamlsource import parse
 
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
-              "results", "schedule", "link_previews", "review")
+              "results", "schedule", "link_previews", "spelling",
+              "review")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
     "thread_numbering", "utm", "slots", "display_name", "avatar",
@@ -84,11 +86,13 @@ UTM_FIELDS = ("enabled", "source", "medium", "campaign", "content")
 APPROVAL_FIELDS = ("required", "reviewers", "min_approvals", "action_url")
 PUBLISH_FIELDS = ("grace",)
 SCHEDULE_FIELDS = ("min_gap", "lookahead")
+SPELLING_FIELDS = ("lang", "words")
 REVIEW_FIELDS = ("url", "secret_env", "link_days", "revoked", "mail_channel", "rate_limit")
 #: Every group of settings and its keys (docs/configuration.md documents each).
 SECTIONS = {"brand": BRAND_FIELDS, "channels.<name>": CHANNEL_FIELDS, "utm": UTM_FIELDS,
             "approval": APPROVAL_FIELDS, "publish": PUBLISH_FIELDS,
-            "schedule": SCHEDULE_FIELDS, "review": REVIEW_FIELDS}
+            "schedule": SCHEDULE_FIELDS, "spelling": SPELLING_FIELDS,
+            "review": REVIEW_FIELDS}
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|credential|private", re.I)
@@ -194,6 +198,7 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         schedule=_schedule(f),
         analytics=_analytics(f),
         link_previews=f.flag("link_previews") or False,
+        spelling=_spelling(f, root.resolve()),
         review=_review(f, channels),
     )
 
@@ -394,6 +399,36 @@ def _schedule(f: Fields) -> SchedulePolicy:
         else:
             values[name] = found
     return SchedulePolicy(**values)
+
+
+def _spelling(f: Fields, root: Path) -> SpellingPolicy | None:
+    s = f.mapping("spelling")
+    if s is None:
+        return None
+    s.unknown(SPELLING_FIELDS, "spelling setting")
+    lang = s.text("lang", required=True) or ""
+    if lang and not spelling_languages(lang):
+        s.report("field-value", f"no dictionary for language '{lang}'; there are: "
+                 f"{', '.join(spelling_languages())}", "lang")
+        return None
+    words = s.text("words")
+    path = None
+    if words is not None:
+        path = (root / words).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            s.report("field-value", f"words '{words}' is not a file inside the calendar "
+                     "repository (a path relative to mkdocs.yml)", "words")
+            path = None
+    return SpellingPolicy(lang=lang, words=path) if lang else None
+
+
+def spelling_languages(lang: str | None = None) -> tuple[str, ...]:
+    """The languages pyspellchecker has a dictionary for (or whether it has `lang`'s)."""
+    from importlib.resources import files
+
+    names = tuple(sorted(p.name.split(".")[0] for p in (files("spellchecker") / "resources")
+                         .iterdir() if p.name.endswith(".json.gz")))
+    return names if lang is None else tuple(n for n in names if n == lang.split("-")[0])
 
 
 def _publish(f: Fields) -> PublishPolicy:

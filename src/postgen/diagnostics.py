@@ -65,11 +65,36 @@ RULES: dict[str, str] = {
     "media-count": "more media files than the platform takes in one post",
     "media-format": "a media format the platform does not take",
     "media-size": "a media file larger than the platform takes",
-    "media-aspect": "an image whose aspect ratio the platform does not take",
+    "media-aspect": "an image or video whose aspect ratio the platform does not take",
+    "media-unreadable": "a media file that does not decode in full as an image or video "
+                        "(truncated, corrupt, SVG, HTML, text named .jpg)",
+    "media-color": "a CMYK or 16-bit image that platforms show wrongly or refuse (warning)",
+    "media-video": "a video whose container, codec, duration or size the platform does not "
+                   "take",
     "sms-encoding": "a character outside GSM-7 turns the whole SMS into UCS-2 (warning)",
     "sms-segments": "an SMS longer than one segment is billed as several (warning)",
     "email-format": "an email line or subject over what mail standards allow or advise",
     "template-error": "a variant template failed to render",
+    "spelling": "a word in neither the post language's dictionary nor the calendar's words "
+                "(warning; only with `spelling:` in the config)",
+    "entity-link": "the platform turns into a link what was not written as one (ASP.NET) "
+                   "(warning)",
+    "entity-hashtag": "a hashtag the platform cuts (#New-York links #New) or does not make "
+                      "(#2024) (warning)",
+    "entity-mention": "a mention that resolves on some of the post's platforms, not others "
+                      "(warning)",
+    "entity-emphasis": "italics or bold in the body, which social platforms and SMS show as "
+                       "plain text (warning)",
+    # postgen check --links
+    "link-broken": "a link that answers 4xx or 5xx, requested exactly as it is sent",
+    "link-redirect": "a link that redirects (a call to action landing on a home page is "
+                     "called out) (warning)",
+    "link-unreachable": "a link that timed out, has a bad TLS certificate or no connection "
+                        "(warning)",
+    "link-untracked": "a link to the brand's domains sent without UTM tags (warning)",
+    "cta-untracked": "a conversion post's call to action sent without UTM tags (warning)",
+    "cta-absent": "a variant of a conversion post showing neither the CTA's text nor its link "
+                  "(warning)",
     # postgen import
     "import-column": "a CSV header that names an unknown column, one twice, or lacks one",
     "import-syntax": "a CSV row that cannot be read, or has more or fewer cells than the header",

@@ -5,13 +5,15 @@ per line (sorted keys), one line per event, oldest first. CI commits it back;
 `.gitattributes` merges it with git's union driver, so two branches' lines
 both survive a merge. Events, each with `key`, `post`, `channel` and `at`:
 
-- `intent`: a send is about to start (`hash`, `publisher`); written and
-  fsync'ed before the first request leaves;
+- `intent`: a send is about to start (`hash`, `publisher`, `parts` for a
+  thread); written and fsync'ed before the first request leaves;
 - `sent`: the platform answered with `remote_id`, `url`, `part_ids`;
 - `failed`: `kind` retry-later | auth | config (tried again on the next run),
   rejected | missed (final for this content hash), with `message` and
   `retry_at` when the platform said when to come back;
-- `unknown`: the send may or may not have happened (`message`);
+- `unknown`: the send may or may not have happened (`message`); a thread also
+  records one after each part, with the `part_ids` posted so far, so a run
+  that stops mid-thread leaves a record of which parts exist;
 - `resolved`: a person (`by`) or the publisher's `resolve` found out:
   `outcome` sent (with `remote_id`) or not-sent.
 
@@ -72,9 +74,10 @@ class Entry:
     at: str  # ISO 8601 with offset
     hash: str | None = None  # intent
     publisher: str | None = None  # intent
+    parts: int | None = None  # intent: the thread's number of parts (None: one)
     remote_id: str | None = None  # sent, resolved
     url: str | None = None  # sent, resolved
-    part_ids: tuple[str, ...] = ()  # sent, resolved
+    part_ids: tuple[str, ...] = ()  # sent, resolved; unknown: the parts posted so far
     kind: str | None = None  # failed: one of KINDS
     message: str | None = None  # failed, unknown, resolved (a note)
     retry_at: str | None = None  # failed: retry-later
@@ -107,12 +110,16 @@ class Entry:
         parts = data.get("part_ids", [])
         if not isinstance(parts, list):
             raise ValueError("part_ids is not a list")
+        count = data.get("parts")
+        if count is not None and (not isinstance(count, int) or count < 1):
+            raise ValueError("parts is not a number of parts")
         def opt(name: str) -> str | None:
             value = data.get(name)
             return None if value is None else str(value)
 
         return cls(data["event"], data["key"], data["post"], data["channel"], data["at"],
-                   hash=opt("hash"), publisher=opt("publisher"), remote_id=opt("remote_id"),
+                   hash=opt("hash"), publisher=opt("publisher"), parts=count,
+                   remote_id=opt("remote_id"),
                    url=opt("url"), part_ids=tuple(str(p) for p in parts), kind=opt("kind"),
                    message=opt("message"), retry_at=opt("retry_at"), outcome=opt("outcome"),
                    by=opt("by"))
@@ -133,6 +140,8 @@ class Status:
     message: str | None = None
     retry_at: datetime | None = None
     intent_at: datetime | None = None  # the last intent: a send began after it
+    parts: int = 1  # the thread's parts, as the last intent said
+    part_ids: tuple[str, ...] = ()  # sent: every part; unknown: the parts known posted
 
     @property
     def final(self) -> bool:
@@ -163,8 +172,12 @@ def fold(status: Status | None, entry: Entry) -> Status | None:
     if status is not None and status.state == "sent":
         return status
     intent_at = status.intent_at if status else None
+    parts = status.parts if status else 1
+    part_ids = entry.part_ids
     if entry.event == "intent":
-        intent_at = _moment(entry.at)
+        intent_at, parts = _moment(entry.at), entry.parts or 1
+    elif entry.event in ("failed", "unknown") and status is not None and not part_ids:
+        part_ids = status.part_ids  # what was confirmed stays confirmed
     if entry.event == "resolved" and entry.outcome != "sent":
         return None  # not sent: nothing stands in the way of sending
     state = {"intent": "unknown", "resolved": "sent"}.get(entry.event, entry.event)
@@ -174,7 +187,7 @@ def fold(status: Status | None, entry: Entry) -> Status | None:
     return Status(state, entry.key, entry.post, entry.channel, entry.at,
                   kind=entry.kind, remote_id=entry.remote_id, url=entry.url, message=message,
                   retry_at=_moment(entry.retry_at) if entry.retry_at else None,
-                  intent_at=intent_at)
+                  intent_at=intent_at, parts=parts, part_ids=part_ids)
 
 
 def _moment(text: str) -> datetime:

@@ -156,6 +156,15 @@ class SchedulePolicy:
 
 
 @dataclass(frozen=True)
+class SpellingPolicy:
+    """Spelling warnings (`spelling:`): the posts' default language and the calendar's own
+    words (brand names, products), one per line in `words`."""
+
+    lang: str
+    words: Path | None = None
+
+
+@dataclass(frozen=True)
 class CalendarConfig:
     root: Path
     config_path: Path
@@ -171,6 +180,7 @@ class CalendarConfig:
     analytics: AnalyticsSettings | None = None
     #: Fetch linked pages' Open Graph tags at build time for the previews' link cards.
     link_previews: bool = False
+    spelling: SpellingPolicy | None = None  # None: spelling is not checked
     #: The approval site's public address (MkDocs' `site_url`), ending in "/"; empty
     #: when mkdocs.yml sets none.
     site_url: str = ""

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from postgen import approvals
+from postgen import approvals, spelling
 from postgen import diagnostics as diag
 from postgen.checkcache import CheckCache
 from postgen.config import load_config
@@ -88,7 +88,8 @@ def check(calendar: Calendar, keep_compiled: bool = True
     book = approvals.load(calendar.config)
     return calendar, rendered, tuple(diag.sort([*calendar.diagnostics, *rendered.diagnostics,
                                                 *unsent_problems(calendar), *book.problems,
-                                                *channel_problems(calendar)]))
+                                                *channel_problems(calendar),
+                                                *spelling.problems(calendar)]))
 
 
 def unsent_problems(calendar: Calendar) -> list[diag.Diagnostic]:
@@ -124,7 +125,8 @@ def problems(calendar: Calendar, cache: CheckCache | None = None) -> tuple[diag.
     cache.save({post.id for post in calendar.posts})
     book = approvals.load(calendar.config)
     return tuple(diag.sort([*calendar.diagnostics, *found, *unsent_problems(calendar),
-                            *book.problems, *channel_problems(calendar)]))
+                            *book.problems, *channel_problems(calendar),
+                            *spelling.problems(calendar)]))
 
 
 def channel_problems(calendar: Calendar) -> list[diag.Diagnostic]:

@@ -15,12 +15,18 @@
 any request (a channel with problems fails alone); then each channel, in a
 thread of its own, first asks the platform about its unknowns (`resolve`),
 then sends its due variants in time order: intent recorded and on disk, send,
-result recorded. A failure is recorded for what it is and never stops the
-other channels. `lock` keeps a second run on the same calendar from sending.
+result recorded (and, for a thread, each part as it is posted). A failure is
+recorded for what it is and never stops the other channels; a rate limit that
+resets more than `LONG_WAIT` away stops its channel until the reset, the rest
+of its posts recorded as waiting. `lock` keeps a second run on the same
+calendar from sending.
 
 A channel whose secret `accounts.lock` does not trust for its host, or that
 uses another channel's secret, is refused like a channel with bad settings
 (see `postgen.trust`).
+
+No secret reaches the ledger or the summary in any form: every text written
+passes through `scrubber` (see `postgen.redaction`).
 """
 
 from __future__ import annotations
@@ -33,11 +39,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from postgen import approvals, trust
+from postgen import approvals, redaction, trust
 from postgen.errors import PostgenError
 from postgen.ledger import Entry, Ledger, Status, key_for
 from postgen.models import Calendar, CalendarConfig, Channel, Post
@@ -66,6 +72,8 @@ BAD = frozenset({"failed", "unknown", "missed"})
 #: publisher may share an app's quota or a mail server's connections.
 PARALLEL: Mapping[str, int] = {"default": 4, "smtp": 2}
 LOCK_FILE = ".postgen-publish.lock"
+#: A rate limit that resets further away than this stops the channel for the run.
+LONG_WAIT = timedelta(minutes=15)
 _FAILURES: tuple[tuple[type[PublishError], str], ...] = (
     (RetryLater, "retry-later"), (AuthFailed, "auth"), (Rejected, "rejected"),
     (ConfigProblem, "config"))
@@ -114,8 +122,8 @@ class Row:
     channel: str
     key: str
     date: datetime
-    outcome: str  # sent | failed | unknown | missed | blocked | not-sent | would-send |
-    #              would-resolve
+    outcome: str  # sent | failed | unknown | missed | blocked | not-sent | waiting |
+    #              would-send | would-resolve
     detail: str
     kind: str | None = None  # failed: retry-later | auth | rejected | config
     requests: str = ""  # would-send: the requests, shown as text, secrets redacted
@@ -226,13 +234,14 @@ def run(plan: Plan, context: Context, ledger: Ledger, dry_run: bool = False, *,
     if not dry_run:
         ledger.check()
     scrub = scrubber(plan.config, context.env)
+    record = _Record(ledger, scrub)
     rows: list[Row] = []
     grace_start = plan.now - plan.config.publish.grace
     for item in plan.of(MISSED, BLOCKED):
         if item.state == MISSED:
             if not dry_run:
-                ledger.record(_entry("failed", item, context.now(), kind="missed",
-                                     message=item.verdict.reason))
+                record(_entry("failed", item, context.now(), kind="missed",
+                              message=item.verdict.reason))
             rows.append(_row(item, "missed", item.verdict.reason))
         elif grace_start <= item.variant.date <= plan.now:
             rows.append(_row(item, "blocked", item.verdict.reason))
@@ -243,22 +252,38 @@ def run(plan: Plan, context: Context, ledger: Ledger, dry_run: bool = False, *,
     refused = trust.guard(plan.config, context, load) if work else {}
     for name, items in work.items():  # every channel validated before any request
         sender, problem = ((None, refused[name]) if name in refused else
-                           _start(plan.config, name, context, ledger, scrub, load))
+                           _start(plan.config, name, context, record, scrub, load))
         if sender is None:
-            rows.extend(_config_failure(item, problem, ledger, context, dry_run)
+            rows.extend(_config_failure(item, problem, record, context, dry_run)
                         for item in items)
         else:
             senders.append(sender)
     if dry_run:
         rows.extend(row for s in senders for item in work[s.channel] for row in s.show(item))
-    elif before_send is None or _durable(senders, work, ledger, context, before_send, rows):
+    elif before_send is None or _durable(senders, work, record, context, before_send, rows):
         rows.extend(_in_parallel(senders, work, workers))
+    rows = [replace(r, detail=scrub(r.detail), requests=scrub(r.requests)) for r in rows]
     rows.sort(key=lambda r: (r.date, r.post, r.channel))
     counts = Counter(i.state for i in plan.items)
     return Report(plan.now, tuple(rows), dict(counts), dry_run)
 
 
-def _start(config: CalendarConfig, name: str, context: Context, ledger: Ledger,
+class _Record:
+    """Appends events to the ledger, every text in them scrubbed of secrets first."""
+
+    def __init__(self, ledger: Ledger, scrub: Callable[[str], str]) -> None:
+        self.ledger, self.scrub = ledger, scrub
+
+    def __call__(self, entry: Entry) -> None:
+        def clean(text: str | None) -> str | None:
+            return None if text is None else self.scrub(text)
+
+        self.ledger.record(replace(entry, message=clean(entry.message), url=clean(entry.url),
+                                   remote_id=clean(entry.remote_id),
+                                   part_ids=tuple(self.scrub(p) for p in entry.part_ids)))
+
+
+def _start(config: CalendarConfig, name: str, context: Context, record: _Record,
            scrub: Callable[[str], str], load: Loader) -> tuple[_Sender | None, str]:
     channel = config.channels[name]
     try:
@@ -271,19 +296,19 @@ def _start(config: CalendarConfig, name: str, context: Context, ledger: Ledger,
                     f"{type(exc).__name__}: {exc}"]
     if problems:
         return None, scrub("; ".join(problems))
-    return _Sender(channel, publisher, ledger, context, scrub), ""
+    return _Sender(channel, publisher, record, context, scrub), ""
 
 
-def _config_failure(item: Item, problem: str, ledger: Ledger, context: Context,
+def _config_failure(item: Item, problem: str, record: _Record, context: Context,
                     dry_run: bool) -> Row:
     if item.state == UNKNOWN:
         return _row(item, UNKNOWN, f"cannot ask the platform: {problem}")
     if not dry_run:
-        ledger.record(_entry("failed", item, context.now(), kind="config", message=problem))
+        record(_entry("failed", item, context.now(), kind="config", message=problem))
     return _row(item, "failed", problem, kind="config")
 
 
-def _durable(senders: Sequence[_Sender], work: Mapping[str, list[Item]], ledger: Ledger,
+def _durable(senders: Sequence[_Sender], work: Mapping[str, list[Item]], record: _Record,
              context: Context, before_send: Callable[[], None], rows: list[Row]) -> bool:
     """Every due variant's intent recorded, then `before_send`; False (and a failure
     row per due variant) if it failed, when nothing may be sent."""
@@ -297,10 +322,9 @@ def _durable(senders: Sequence[_Sender], work: Mapping[str, list[Item]], ledger:
     except Exception as exc:
         message = (f"the run's intents could not be made durable before sending ({exc}); "
                    "nothing was sent, the next run tries again")
-        for sender, item in due:
-            ledger.record(_entry("failed", item, context.now(), kind="retry-later",
-                                 message=sender.scrub(message)))
-            rows.append(_row(item, "failed", sender.scrub(message), kind="retry-later"))
+        for _sender, item in due:
+            record(_entry("failed", item, context.now(), kind="retry-later", message=message))
+            rows.append(_row(item, "failed", message, kind="retry-later"))
         return False
     return True
 
@@ -325,24 +349,37 @@ def _in_parallel(senders: Sequence[_Sender], work: Mapping[str, list[Item]],
 class _Sender:
     """One channel's publisher, sending and resolving that channel's items in turn."""
 
-    def __init__(self, channel: Channel, publisher: Publisher, ledger: Ledger,
+    def __init__(self, channel: Channel, publisher: Publisher, record: _Record,
                  context: Context, scrub: Callable[[str], str]) -> None:
-        self.channel, self.publisher, self.ledger = channel.name, publisher, ledger
+        self.channel, self.publisher, self.record = channel.name, publisher, record
         self.settings, self.context, self.scrub = channel, context, scrub
         self.intended: dict[str, datetime] = {}  # recorded ahead (before_send), not sent yet
+        self.limited: RetryLater | None = None  # a long rate limit: stop until it resets
 
     def job(self, item: Item, intent_at: datetime | None) -> Job:
-        return Job(item.variant, self.settings, item.key, intent_at)
+        v = item.variant
+
+        def progress(part_ids: tuple[str, ...]) -> None:
+            self.record(Entry("unknown", item.key, v.post_id, v.channel,
+                              _iso(self.context.now()), part_ids=part_ids,
+                              message=f"{len(part_ids)} of the thread's {len(v.parts)} "
+                                      "parts posted when the run stopped"))
+
+        return Job(v, self.settings, item.key, intent_at, progress=progress,
+                   can_send=item.unsent.state == DUE)
 
     def act(self, item: Item) -> Row:
+        if self.limited is not None:
+            return self.wait(item, self.limited)
         return self.resolve(item) if item.state == UNKNOWN else self.send(item)
 
     def intent(self, item: Item) -> datetime:
         """Record that `item` is about to be sent; when."""
         at = self.context.now()
         v = item.variant
-        self.ledger.record(Entry("intent", item.key, v.post_id, v.channel, _iso(at),
-                                 hash=v.hash, publisher=self.publisher.name))
+        self.record(Entry("intent", item.key, v.post_id, v.channel, _iso(at), hash=v.hash,
+                          publisher=self.publisher.name,
+                          parts=len(v.parts) if len(v.parts) > 1 else None))
         return at
 
     def send(self, item: Item, before: str = "") -> Row:
@@ -353,12 +390,30 @@ class _Sender:
             kind, message = self.failure(exc)
             event = "unknown" if kind is None else "failed"
             retry = exc.retry_at if isinstance(exc, RetryLater) else None
-            self.ledger.record(_entry(event, item, self.context.now(), kind=kind,
-                                      message=message, retry_at=retry))
-            shown = f"{message} [key {item.key}]" if kind is None else message
+            if isinstance(exc, RetryLater) and retry is not None and retry - at > LONG_WAIT:
+                self.limited = exc
+            self.record(_entry(event, item, self.context.now(), kind=kind, message=message,
+                               retry_at=retry))
+            shown = f"{message}{_thread(item, self.status_parts(item))} [key {item.key}]" \
+                if kind is None else message
             return _row(item, event, before + shown, kind=kind)
-        self.ledger.record(_sent("sent", item, self.context.now(), sent))
+        self.record(_sent("sent", item, self.context.now(), sent))
         return _row(item, "sent", before + (sent.url or sent.remote_id))
+
+    def status_parts(self, item: Item) -> tuple[str, ...]:
+        status = self.record.ledger.status(item.key)
+        return status.part_ids if status is not None and status.state == UNKNOWN else ()
+
+    def wait(self, item: Item, limit: RetryLater) -> Row:
+        """The channel is rate limited for long: nothing is asked until the reset."""
+        at = limit.retry_at or self.context.now()
+        why = (f"not tried: {self.channel} is rate limited until "
+               f"{at.isoformat(timespec='seconds')} (an earlier post met the limit)")
+        if item.state == UNKNOWN:
+            return _row(item, UNKNOWN, f"{item.verdict.reason}; {why} [key {item.key}]")
+        self.record(_entry("failed", item, self.context.now(), kind="retry-later",
+                           message=why, retry_at=at))
+        return _row(item, "waiting", why)
 
     def failure(self, exc: Exception) -> tuple[str | None, str]:
         """The failure kind (None: the outcome is unknown) and a message fit to record."""
@@ -378,20 +433,20 @@ class _Sender:
             _kind, message = self.failure(exc)
             if not isinstance(exc, OutcomeUnknown):
                 message = f"could not ask the platform: {message}"
-            return _row(item, UNKNOWN, f"{message} [key {item.key}]")
+            return _row(item, UNKNOWN, f"{message}{_thread(item, self.status_parts(item))} "
+                                       f"[key {item.key}]")
         by = f"{self.publisher.name} resolve"
         if found is not None:
-            self.ledger.record(_sent("resolved", item, self.context.now(), found, by=by))
+            self.record(_sent("resolved", item, self.context.now(), found, by=by))
             return _row(item, "sent", f"{found.url or found.remote_id} (an earlier send had "
                                       "gone through)")
-        self.ledger.record(_entry("resolved", item, self.context.now(), outcome="not-sent",
-                                  by=by))
+        self.record(_entry("resolved", item, self.context.now(), outcome="not-sent", by=by))
         unsent = item.unsent
         if unsent.state == DUE:
             return self.send(item, before="not sent earlier, sent now: ")
         if unsent.state == MISSED:
-            self.ledger.record(_entry("failed", item, self.context.now(), kind="missed",
-                                      message=unsent.reason))
+            self.record(_entry("failed", item, self.context.now(), kind="missed",
+                               message=unsent.reason))
             return _row(item, "missed", f"not sent earlier; {unsent.reason}")
         return _row(item, "not-sent", f"not sent earlier; now {unsent.state}: {unsent.reason}")
 
@@ -407,6 +462,18 @@ class _Sender:
             return [_row(item, "failed" if kind else UNKNOWN, message, kind=kind)]
         return [_row(item, "would-send", f"{len(requests)} request(s)",
                      requests=self.scrub(show_requests(requests)))]
+
+
+def _thread(item: Item, confirmed: Sequence[str]) -> str:
+    """For a thread whose outcome is unknown: how many parts to look for, and which the
+    ledger records as posted."""
+    total = len(item.variant.parts)
+    if total < 2:
+        return ""
+    seen = (f"; part(s) {', '.join(f'{i + 1} ({p})' for i, p in enumerate(confirmed))} "
+            "confirmed posted" if confirmed else "; no part confirmed posted")
+    return (f" (a thread of {total} parts{seen}: look for all {total}, then `postgen ledger "
+            f"resolve --sent --parts N` with N the number found, or --not-sent if none is)")
 
 
 def show_requests(requests: Sequence[Request]) -> str:
@@ -445,19 +512,13 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def scrubber(config: CalendarConfig, env: Mapping[str, str]) -> Callable[[str], str]:
-    """Removes the value of every variable a channel names (`*_env`) from a text."""
+def scrubber(config: CalendarConfig, env: Mapping[str, str]) -> redaction.Scrubber:
+    """Removes the value of every variable a channel names (`*_env`), in every form (see
+    `postgen.redaction`), from a text."""
     names = {value for channel in config.channels.values()
              for key, value in channel.options.items()
              if key.endswith("_env") and isinstance(value, str)}
-    values = sorted({env[n] for n in names if len(env.get(n, "")) >= 4}, key=len, reverse=True)
-
-    def scrub(text: str) -> str:
-        for value in values:
-            text = text.replace(value, "***")
-        return text
-
-    return scrub
+    return redaction.Scrubber(env[n] for n in sorted(names) if n in env)
 
 
 # -- one run at a time ----------------------------------------------------------------

@@ -192,6 +192,7 @@ class World:
         self.spec = spec = SPECS[name]
         if spec.fake is not None:
             self.server = FakeServer(fake or spec.fake())
+            self.server.api.clock = self.clock.now
             self.url = self.server.url
         elif name == "smtp":
             port = free_port()
@@ -239,7 +240,8 @@ class World:
 
     def publisher(self, env: dict[str, str] | None = None) -> Publisher:
         ctx = Context(env=self.env if env is None else env, client=self.client,
-                      root=str(self.root), sleep=self.clock.sleep, now=self.clock.now)
+                      root=str(self.root), sleep=self.clock.sleep, now=self.clock.now,
+                      clock=self.clock.now)
         assert self.channel is not None, "render a job first"
         publisher = load(self.spec.publisher)(self.channel, ctx)
         publisher.policy = RetryPolicy(jitter=lambda: JITTER)  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -73,9 +74,13 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+#: How long a "late" fault's platform goes on with the request after answering 504.
+LATE = 0.25
+
+
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # "reply", "timeout" or "reset"
+    kind: str  # "reply", "timeout", "reset" or "late"
     reply: Reply | None = None
     after: bool = False  # act on the request first (the platform did it), then fail
 
@@ -93,8 +98,17 @@ def reset(*, after: bool = False) -> Fault:
     return Fault("reset", after=after)
 
 
+def late() -> Fault:
+    """A proxy's 504 at once, while the platform goes on and acts `LATE` seconds later."""
+    return Fault("late", Reply(504, b"<html><body>504 Gateway Time-out</body></html>"))
+
+
 class Violation(Exception):
     """The client did something the real platform refuses or mis-handles."""
+
+
+def real_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 class FakeAPI:
@@ -102,6 +116,8 @@ class FakeAPI:
 
     def __init__(self) -> None:
         self.violations: list[str] = []
+        #: The platform's own time (the harness's fake clock, in the publishers' tests).
+        self.clock: Callable[[], datetime] = real_clock
 
     def handle(self, req: Recorded) -> Reply:
         raise NotImplementedError
@@ -189,6 +205,12 @@ def _handler(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             if fault is not None and fault.kind == "reply" and fault.reply is not None:
                 self._send(fault.reply)
                 return
+            if fault is not None and fault.kind == "late" and fault.reply is not None:
+                self._send(fault.reply)
+                self.wfile.flush()
+                time.sleep(LATE)
+                server._dispatch(req)
+                return
             reply = server._dispatch(req) if fault is None or fault.after else None
             if fault is None and reply is not None:
                 self._send(reply)
@@ -236,8 +258,9 @@ def serve(make: Callable[[], FakeAPI]) -> FakeServer:
 
 
 class FakeMastodon(FakeAPI):
-    """`/api/v2/media` (202 while processing, polled at `/api/v1/media/:id`) and
-    `/api/v1/statuses` with Idempotency-Key: a repeated key answers the same status."""
+    """`/api/v2/media` (202 while processing, polled at `/api/v1/media/:id`),
+    `/api/v1/statuses` with Idempotency-Key (a key repeated within the hour answers the
+    same status), `verify_credentials` and the account's statuses, newest first."""
 
     def __init__(self, token: str, *, processing: int = 0) -> None:
         super().__init__()
@@ -245,7 +268,7 @@ class FakeMastodon(FakeAPI):
         self.processing = processing  # polls answered 206 before a media is ready
         self.media: dict[str, dict[str, Any]] = {}
         self.statuses: dict[str, dict[str, Any]] = {}
-        self.keys: dict[str, str] = {}
+        self.keys: dict[str, tuple[str, datetime]] = {}  # key -> status id, when made
 
     def handle(self, req: Recorded) -> Reply:
         if req.headers.get("authorization") != f"Bearer {self.token}":
@@ -256,7 +279,20 @@ class FakeMastodon(FakeAPI):
             return self.poll(req.path.rsplit("/", 1)[1])
         if req.route == "POST /api/v1/statuses":
             return self.status(req)
+        if req.route == "GET /api/v1/accounts/verify_credentials":
+            return Reply(200, {"id": MASTODON_ACCOUNT, "username": "acme", "acct": "acme"})
+        if req.route == f"GET /api/v1/accounts/{MASTODON_ACCOUNT}/statuses":
+            return self.listing(req)
         return Reply(404, {"error": "Record not found"})
+
+    def listing(self, req: Recorded) -> Reply:
+        """The account's statuses, newest first, 40 at most, older than `max_id`; their
+        `content` is HTML, as Mastodon renders it."""
+        self.check(req.query.get("limit") == "40", "limit")
+        before = int(req.query.get("max_id", "9" * 12))
+        newest = sorted((s for s in self.statuses.values() if int(s["id"]) < before),
+                        key=lambda s: int(s["id"]), reverse=True)[:40]
+        return Reply(200, [{**s, "content": as_html(s["content"])} for s in newest])
 
     def upload(self, req: Recorded) -> Reply:
         self.check(req.headers.get("content-type", "").startswith("multipart/form-data"),
@@ -290,8 +326,9 @@ class FakeMastodon(FakeAPI):
         self.check(req.headers.get("content-type") == "application/json", "not JSON")
         key = req.headers.get("idempotency-key")
         self.check(key, "a status without Idempotency-Key")
-        if key in self.keys:
-            return Reply(200, self.statuses[self.keys[str(key)]])
+        made = self.keys.get(str(key))
+        if made is not None and self.clock() - made[1] < KEY_WINDOW:
+            return Reply(200, self.statuses[made[0]])
         body = req.json()
         text = body.get("status")
         self.check(isinstance(text, str) and text, "no status text")
@@ -310,10 +347,28 @@ class FakeMastodon(FakeAPI):
             "id": status_id, "url": f"{self.base}/@acme/{status_id}",
             "uri": f"{self.base}/users/acme/statuses/{status_id}", "content": text,
             "in_reply_to_id": parent, "visibility": body.get("visibility"),
+            "created_at": self.clock().isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "media_attachments": [self._public(m) for m in body.get("media_ids", [])],
         }
-        self.keys[str(key)] = status_id
+        self.keys[str(key)] = (status_id, self.clock())
         return Reply(200, self.statuses[status_id])
+
+
+MASTODON_ACCOUNT = "109000000000000001"
+#: How long Mastodon answers a repeated Idempotency-Key with the status it made.
+KEY_WINDOW = timedelta(hours=1)
+
+
+def as_html(text: str) -> str:
+    """A status's text as Mastodon renders it: paragraphs, line breaks, linked tags."""
+    import html
+    import re
+
+    escaped = html.escape(text, quote=False)
+    linked = re.sub(r"#(\w+)", r'<a href="/tags/\1" class="mention hashtag" rel="tag">'
+                              r"#<span>\1</span></a>", escaped)
+    paragraphs = linked.split("\n\n")
+    return "".join(f"<p>{p.replace(chr(10), '<br />')}</p>" for p in paragraphs)
 
 
 # -- Bluesky -------------------------------------------------------------------------
@@ -437,6 +492,7 @@ class FakeBluesky(FakeAPI):
 
 # -- X -------------------------------------------------------------------------------
 
+X_USER = "2244994945"
 X_DUPLICATE = {"detail": "You are not allowed to create a Tweet with duplicate content.",
                "type": "about:blank", "title": "Forbidden", "status": 403}
 
@@ -470,7 +526,34 @@ class FakeX(FakeAPI):
                                         "associated_metadata": body["metadata"]}})
         if req.route == "POST /2/tweets":
             return self.tweet(req)
+        if req.route == "GET /2/users/me":
+            return Reply(200, {"data": {"id": X_USER, "name": "Acme", "username": "acme"}})
+        if req.route == f"GET /2/users/{X_USER}/tweets":
+            return self.timeline(req.query)
         return Reply(404, {"title": "Not Found Error", "detail": req.path, "status": 404})
+
+    def timeline(self, query: dict[str, str]) -> Reply:
+        """The user's posts since `start_time`, newest first; links shown as t.co."""
+        import re
+
+        since = datetime.fromisoformat(query["start_time"].replace("Z", "+00:00"))
+        self.check("created_at" in query.get("tweet.fields", ""), "tweet.fields")
+        shown = []
+        for tweet_id, t in reversed(self.tweets.items()):
+            if t["created"] < since:
+                continue
+            text = re.sub(r"https?://\S+", "https://t.co/Ab12Cd34", t["text"])
+            item: dict[str, Any] = {"id": tweet_id, "text": text.replace("&", "&amp;"),
+                                    "created_at": t["created"].isoformat().replace("+00:00",
+                                                                                   "Z")}
+            if t["reply_to"]:
+                item["referenced_tweets"] = [{"type": "replied_to", "id": t["reply_to"]}]
+            shown.append(item)
+        limit = int(query.get("max_results", "10"))
+        meta: dict[str, Any] = {"result_count": min(limit, len(shown))}
+        if len(shown) > limit:
+            meta["next_token"] = "page2"
+        return Reply(200, {"data": shown[:limit], "meta": meta} if shown else {"meta": meta})
 
     def tweet(self, req: Recorded) -> Reply:
         self.check(req.headers.get("content-type") == "application/json", "not JSON")
@@ -485,6 +568,7 @@ class FakeX(FakeAPI):
             return Reply(403, X_DUPLICATE)
         tweet_id = str(1890000000000000000 + len(self.tweets))
         self.tweets[tweet_id] = {"id": tweet_id, "text": text, "reply_to": parent,
+                                 "created": self.clock(),
                                  "media": (body.get("media") or {}).get("media_ids", [])}
         return Reply(201, {"data": {"id": tweet_id, "text": text,
                                     "edit_history_tweet_ids": [tweet_id]}})
@@ -529,12 +613,24 @@ class FakeLinkedIn(FakeAPI):
                                          "image": f"urn:li:image:C4E{n}"}})
         if req.route == "POST /rest/posts":
             return self.post(req)
+        if req.route == "GET /rest/posts" and req.query.get("q") == "author":
+            return self.by_author(req)
         if req.method == "POST" and req.path.startswith("/rest/socialActions/"):
             urn = req.path.split("/")[3]
             self.check(urn in self.posts, f"a comment on unknown {urn}")
             self.comments.append(req.json())
             return Reply(201, {"id": f"{len(self.comments)}", "object": urn})
         return Reply(404, {"status": 404, "message": f"No route for {req.path}"})
+
+    def by_author(self, req: Recorded) -> Reply:
+        """The author's posts, newest first (the Posts API's "find by author")."""
+        self.check(req.headers.get("x-restli-method") == "FINDER", "X-RestLi-Method")
+        author = req.query.get("author")
+        mine = [{"id": urn, **p} for urn, p in reversed(self.posts.items())
+                if p["author"] == author]
+        count = int(req.query.get("count", "10"))
+        return Reply(200, {"elements": mine[:count],
+                           "paging": {"start": 0, "count": count, "links": []}})
 
     def post(self, req: Recorded) -> Reply:
         body = req.json()
@@ -558,7 +654,7 @@ class FakeLinkedIn(FakeAPI):
         for image in images:
             self.check(self.images.get(image["id"]), f"{image['id']} has no bytes yet")
         urn = f"urn:li:share:{7100000000000000000 + len(self.posts)}"
-        self.posts[urn] = body
+        self.posts[urn] = {**body, "createdAt": int(self.clock().timestamp() * 1000)}
         return Reply(201, None, {"x-restli-id": urn})
 
 
@@ -584,8 +680,33 @@ class FakeGraph(FakeAPI):
 
     def new(self, kind: str, **fields: Any) -> str:
         object_id = str(17800000000000000 + len(self.objects))
-        self.objects[object_id] = {"kind": kind, **fields}
+        self.objects[object_id] = {"kind": kind, "created": self.clock(), **fields}
         return object_id
+
+    def listing(self, node: str, edge: str, query: dict[str, str]) -> Reply:
+        """An account's published posts, newest first, since `since` (Unix seconds)."""
+        since = datetime.fromtimestamp(int(query.get("since", "0")), UTC)
+        fields = query.get("fields", "").split(",")
+        items = []
+        for post in reversed(self.published):
+            obj = self.objects[post.split("_")[-1]]
+            body = self.objects.get(obj.get("container", ""), {}).get("body", {})
+            reply = bool(body.get("reply_to_id"))
+            mine = {(PAGE_ID, "published_posts"): post.startswith(f"{PAGE_ID}_"),
+                    (IG_USER_ID, "media"): obj.get("user") == IG_USER_ID,
+                    (THREADS_USER_ID, "threads"): obj.get("user") == THREADS_USER_ID
+                    and not reply,
+                    (THREADS_USER_ID, "replies"): obj.get("user") == THREADS_USER_ID
+                    and reply}.get((node, edge), False)
+            if not mine or obj["created"] < since:
+                continue
+            text = obj.get("caption") or obj.get("message") or body.get("caption") \
+                or body.get("text")
+            stamp = obj["created"].strftime("%Y-%m-%dT%H:%M:%S+0000")
+            item = {"id": post, "message": text, "caption": text, "text": text,
+                    "created_time": stamp, "timestamp": stamp}
+            items.append({k: v for k, v in item.items() if k in fields})
+        return Reply(200, {"data": items[:int(query.get("limit", "25"))]})
 
     def handle(self, req: Recorded) -> Reply:
         import re
@@ -599,6 +720,8 @@ class FakeGraph(FakeAPI):
         node, edge = m.group(1), m.group(2)
         if req.method == "GET" and edge is None:
             return self.read(node, req.query.get("fields", ""))
+        if req.method == "GET" and edge in ("published_posts", "media", "threads", "replies"):
+            return self.listing(node, edge, req.query)
         self.check(req.method == "POST", "a write that is not a POST")
         body = req.json()
         handler = {(PAGE_ID, "photos"): self.photo, (PAGE_ID, "feed"): self.feed,
@@ -646,7 +769,7 @@ class FakeGraph(FakeAPI):
             self._image(body.get("image_url"))
         return Reply(200, {"id": self.new("container", pending=self.processing,
                                           item=body.get("is_carousel_item", False),
-                                          body=body)})
+                                          body=body, user=IG_USER_ID)})
 
     def threads_container(self, body: dict[str, Any]) -> Reply:
         kind = body.get("media_type")
@@ -661,7 +784,7 @@ class FakeGraph(FakeAPI):
         pending = 0 if kind == "TEXT" else self.processing
         return Reply(200, {"id": self.new("container", pending=pending,
                                           item=body.get("is_carousel_item", False),
-                                          body=body)})
+                                          body=body, user=THREADS_USER_ID)})
 
     def publish(self, body: dict[str, Any]) -> Reply:
         container = self.objects.get(str(body.get("creation_id")), {})
@@ -671,7 +794,7 @@ class FakeGraph(FakeAPI):
                                           error_subcode=2207027))
         self.check(not container.get("published"), "a container published twice")
         container["published"] = True
-        media = self.new("media", container=body["creation_id"])
+        media = self.new("media", container=body["creation_id"], user=container.get("user"))
         self.published.append(media)
         return Reply(200, {"id": media})
 

@@ -2,8 +2,8 @@
 header, server errors, timeouts, resets, refused connections, bad tokens, refusals.
 
 What matters is the class of the outcome: a request that may have posted is
-never repeated unless it carries an idempotency key (Mastodon) or a
-client-chosen record key (Bluesky, and the webhook's Idempotency-Key).
+never repeated unless it carries a client-chosen record key (Bluesky, and the
+webhook's Idempotency-Key); Mastodon looks its statuses up instead.
 """
 
 from __future__ import annotations
@@ -42,16 +42,17 @@ class Faults:
     count: Callable[[Any], int]  # how many posts the platform (a FakeAPI) now has
     upload: str | None = None  # a request before the post that is safe to repeat
     header: bool = True  # the rate limit says when to come back
+    looks_up: bool = False  # after a lost answer, finds the post it made on the platform
 
 
 FAULTS = {
     "mastodon": Faults(
-        "POST /api/v1/statuses", True,
+        "POST /api/v1/statuses", False,
         lambda now, s: answer(429, {"error": "Too many requests"},
                               X_RateLimit_Reset=(now + timedelta(seconds=s)).isoformat()),
         answer(422, {"error": "Validation failed: Text character limit of 500 exceeded"}),
         "Validation failed: Text character limit of 500 exceeded",
-        lambda api: len(api.statuses), "POST /api/v2/media"),
+        lambda api: len(api.statuses), "POST /api/v2/media", looks_up=True),
     "bluesky": Faults(
         "POST /xrpc/com.atproto.repo.createRecord", True,
         lambda now, s: answer(429, {"error": "RateLimitExceeded", "message": "Rate Limit "
@@ -70,7 +71,8 @@ FAULTS = {
                      "title": "Invalid Request", "detail": "One or more parameters to your "
                      "request was invalid.", "type": "https://api.twitter.com/2/problems/"
                      "invalid-request"}),
-        "The `text` field is too long.", lambda api: len(api.tweets), "POST /2/media/upload"),
+        "The `text` field is too long.", lambda api: len(api.tweets), "POST /2/media/upload",
+        looks_up=True),
     "linkedin": Faults(
         "POST /rest/posts", False,
         lambda now, s: answer(429, {"status": 429, "message": "Resource level throttle limit "
@@ -78,13 +80,13 @@ FAULTS = {
         answer(422, {"status": 422, "message": "ERROR :: /commentary :: Exceeded maximum "
                      "length"}),
         "ERROR :: /commentary :: Exceeded maximum length", lambda api: len(api.posts),
-        "POST /rest/images", header=False),
+        "POST /rest/images", header=False, looks_up=True),
     "facebook": Faults(
         f"POST {G}/1001/photos", False,
         lambda now, s: answer(403, graph_error("(#32) Page request limit reached", 32),
                               X_Business_Use_Case_Usage=usage(s / 60)),
         answer(400, graph_error("(#100) Invalid parameter", 100)),
-        "(#100) Invalid parameter (code 100)", lambda api: len(api.published)),
+        "(#100) Invalid parameter (code 100)", lambda api: len(api.published), looks_up=True),
     "instagram": Faults(
         f"POST {G}/2002/media_publish", False,
         lambda now, s: answer(400, graph_error("(#4) Application request limit reached", 4,
@@ -93,7 +95,7 @@ FAULTS = {
         answer(400, graph_error("The aspect ratio is not supported.", 36003,
                                 error_subcode=2207009)),
         "The aspect ratio is not supported. (code 36003, subcode 2207009)",
-        lambda api: len(api.published), f"POST {G}/2002/media"),
+        lambda api: len(api.published), f"POST {G}/2002/media", looks_up=True),
     "threads": Faults(
         f"POST {T}/3003/threads_publish", False,
         lambda now, s: answer(400, graph_error("(#613) Calls to this api have exceeded the "
@@ -101,7 +103,7 @@ FAULTS = {
                               X_Business_Use_Case_Usage=usage(s / 60)),
         answer(400, graph_error("Param text must be at most 500 characters long.", 100)),
         "Param text must be at most 500 characters long.", lambda api: len(api.published),
-        f"POST {T}/3003/threads"),
+        f"POST {T}/3003/threads", looks_up=True),
     "webhook": Faults(
         "POST /hook", True,
         lambda now, s: answer(429, {"error": "slow down"},
@@ -178,7 +180,8 @@ def test_a_server_error_on_an_upload_is_retried(world: World, name: str) -> None
 @pytest.mark.parametrize("name", NAMES)
 def test_a_timeout_after_posting_is_never_a_duplicate(world: World, name: str) -> None:
     """The platform acts, the answer comes too late: keyed requests are repeated and the
-    platform recognises the key; others are an unknown outcome, never repeated."""
+    platform recognises the key; Mastodon finds the status among the account's; others
+    are an unknown outcome, never repeated."""
     faults = start(world, name)
     job = world.job()
     world.fake.fail(faults.post, timeout(after=True))
@@ -186,6 +189,9 @@ def test_a_timeout_after_posting_is_never_a_duplicate(world: World, name: str) -
         sent = world.publisher().send(job)
         assert sent.remote_id
         assert hits(world, faults.post) >= 2
+    elif faults.looks_up:
+        sent = world.publisher().send(job)
+        assert sent.remote_id and hits(world, faults.post) == 1
     else:
         with pytest.raises(OutcomeUnknown, match="ReadTimeout"):
             world.publisher().send(job)
@@ -242,15 +248,28 @@ def test_x_duplicate_content_means_possibly_already_posted(world: World) -> None
     assert len(world.api.tweets) == 1
 
 
-def test_a_mastodon_retry_after_a_timeout_does_not_post_twice(world: World) -> None:
+def test_a_mastodon_status_whose_answer_is_lost_is_looked_up_never_repeated(
+        world: World) -> None:
     world.use("mastodon")
-    job = world.job()
-    world.fake.fail("POST /api/v1/statuses", timeout(after=True))
+    job = world.job(THREAD, media=False)
+    world.fake.fail("POST /api/v1/statuses", timeout(after=True), skip=1)  # the 2nd part
     sent = world.publisher().send(job)
     statuses = [r for r in world.fake.requests if r.route == "POST /api/v1/statuses"]
-    assert len(statuses) == 2
-    assert {r.headers["idempotency-key"] for r in statuses} == {f"{job.idempotency_key}-0"}
-    assert list(world.api.statuses) == [sent.remote_id]
+    assert [r.headers["idempotency-key"] for r in statuses] == [
+        f"{job.idempotency_key}-{i}" for i in range(3)]  # each part once
+    assert "GET /api/v1/accounts/109000000000000001/statuses" in world.received()
+    assert list(world.api.statuses) == list(sent.part_ids) and len(sent.part_ids) == 3
+    second = world.api.statuses[sent.part_ids[1]]
+    assert second["in_reply_to_id"] == sent.part_ids[0]
+
+
+def test_a_mastodon_status_not_found_after_a_lost_answer_is_unknown(world: World) -> None:
+    world.use("mastodon")
+    job = world.job(media=False)
+    world.fake.fail("POST /api/v1/statuses", timeout(after=False))  # never made
+    with pytest.raises(OutcomeUnknown, match="may have gone through"):
+        world.publisher().send(job)
+    assert hits(world, "POST /api/v1/statuses") == 1 and world.api.statuses == {}
 
 
 def test_a_bluesky_retry_with_the_same_rkey_does_not_post_twice(world: World) -> None:

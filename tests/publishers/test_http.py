@@ -54,7 +54,8 @@ def send(answers: list[Answer], *, idempotent: bool = False, clock: Clock | None
     clock = clock or Clock(NOW)
     client, seen = scripted(answers)
     with client:
-        ctx = Context(env={}, client=client, root=".", sleep=clock.sleep, now=clock.now)
+        ctx = Context(env={}, client=client, root=".", sleep=clock.sleep, now=clock.now,
+                      clock=clock.now)
         response = call(ctx, "POST", URL, idempotent=idempotent,
                         headers={"Authorization": "Bearer tok-123456"}, policy=POLICY,
                         auth_env="API_TOKEN", **kwargs)  # type: ignore[arg-type]
@@ -167,7 +168,8 @@ def test_a_5xx_after_a_post_is_an_unknown_outcome() -> None:
 def test_a_url_that_cannot_be_requested_is_a_config_problem() -> None:
     clock = Clock(NOW)
     with httpx.Client() as client:
-        ctx = Context(env={}, client=client, root=".", sleep=clock.sleep, now=clock.now)
+        ctx = Context(env={}, client=client, root=".", sleep=clock.sleep, now=clock.now,
+                      clock=clock.now)
         with pytest.raises(ConfigProblem, match="cannot be made"):
             call(ctx, "GET", "{instance}/api/v1/statuses", idempotent=True, headers={})
 
@@ -206,4 +208,25 @@ def test_secret_reads_the_named_variable() -> None:
 def _ctx(env: dict[str, str]) -> Context:
     with httpx.Client() as client:  # closed: reading a secret makes no request
         clock = Clock(NOW)
-        return Context(env=env, client=client, root=".", sleep=clock.sleep, now=clock.now)
+        return Context(env=env, client=client, root=".", sleep=clock.sleep, now=clock.now,
+                      clock=clock.now)
+
+
+@pytest.mark.parametrize("then", [
+    [httpx.Response(429, headers={"Retry-After": "7200"})],  # a reset two hours away
+    [httpx.Response(503, text="busy")] * 3,
+    [httpx.Response(500, text="duplicate key")] * 3,
+])
+@pytest.mark.parametrize("publishes", [True, False])
+def test_after_an_attempt_that_may_have_posted_a_later_refusal_is_not_nothing_sent(
+        then: list[Answer], publishes: bool) -> None:
+    """A create whose answer was lost, then the platform's "not now": for a request that
+    publishes, the outcome is unknown (the first attempt may be a post); for an upload,
+    nothing anyone sees was made, so it is left for later."""
+    lost: Answer = httpx.ReadTimeout("timed out")
+    clock = Clock(NOW)
+    with pytest.raises(OutcomeUnknown if publishes else RetryLater) as raised:
+        send([lost, *then], idempotent=True, clock=clock, publishes=publishes)
+    if publishes:
+        assert "an earlier attempt (ReadTimeout on attempt 1) may have gone through" \
+            in str(raised.value)

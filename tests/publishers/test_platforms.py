@@ -12,7 +12,7 @@ from postgen.publishers.base import ConfigProblem, OutcomeUnknown, Rejected
 from postgen.publishers.bluesky import tid
 from postgen.publishers.linkedin import LinkedInPublisher
 from postgen.render.richtext import linkedin_unescape
-from tests.publishers.conftest import MEDIA_BASE, SECRET, THREAD, TWO_FILES, TWO_IMAGES, World
+from tests.publishers.conftest import MEDIA_BASE, NOW, SECRET, THREAD, TWO_FILES, TWO_IMAGES, World
 from tests.publishers.fakes import TID, FakeGraph, FakeMastodon, answer
 
 G, T = "/v21.0", "/v1.0"
@@ -33,25 +33,57 @@ def test_mastodon_waits_for_media_still_processing(world: World) -> None:
     assert status["media_attachments"][0]["description"] == "A cup of coffee"
 
 
-def test_mastodon_resolve_within_the_hour_sends_again_and_gets_the_same_statuses(
-        world: World) -> None:
+def test_mastodon_resolve_finds_the_statuses_a_send_made(world: World) -> None:
     world.use("mastodon")
     job = world.job(THREAD, media=False)
     first = world.publisher().send(job)
+    world.clock.current += timedelta(hours=2)  # past the hour Mastodon keeps the keys
+    before = len(world.received())
     again = world.publisher().resolve(job)
     assert again == first
     assert len(world.api.statuses) == 3
+    assert all(r.startswith("GET ") for r in world.received()[before:])
 
 
-@pytest.mark.parametrize("age", [timedelta(hours=2), timedelta(minutes=-30)])
-def test_mastodon_resolve_outside_the_hour_asks_a_person(world: World,
-                                                         age: timedelta) -> None:
+def test_mastodon_resolve_finds_nothing_and_sends_nothing(world: World) -> None:
     world.use("mastodon")
     job = world.job()
-    world.clock.current = job.variant.date.astimezone(UTC) + age
-    with pytest.raises(OutcomeUnknown, match="ledger resolve"):
-        world.publisher().resolve(job)
-    assert world.received() == []
+    world.clock.current = job.variant.date.astimezone(UTC) + timedelta(hours=2)
+    assert world.publisher().resolve(dataclasses.replace(job, intent_at=NOW)) is None
+    assert world.received() == ["GET /api/v1/accounts/verify_credentials",
+                                "GET /api/v1/accounts/109000000000000001/statuses"]
+
+
+def test_mastodon_resolve_does_not_count_an_older_status_with_the_same_text(
+        world: World) -> None:
+    world.use("mastodon")
+    job = world.job(media=False)
+    world.publisher().send(job)  # a day before the send that is to be resolved
+    world.clock.current += timedelta(days=1)
+    later = dataclasses.replace(job, intent_at=world.clock.current)
+    assert world.publisher().resolve(later) is None
+
+
+@pytest.mark.parametrize("within_grace", [True, False])
+def test_mastodon_resolve_of_a_half_posted_thread(world: World, within_grace: bool) -> None:
+    world.use("mastodon")
+    job = world.job(THREAD, media=False)
+    world.fake.fail("POST /api/v1/statuses", answer(422, {"error": "Validation failed"}),
+                    skip=2)
+    with pytest.raises(OutcomeUnknown, match="of 3 posted"):
+        world.publisher().send(job)
+    made = list(world.api.statuses)
+    again = dataclasses.replace(job, intent_at=NOW, can_send=within_grace)
+    if within_grace:  # the third part, replying to the second; the two others found
+        sent = world.publisher().resolve(again)
+        assert sent is not None and sent.part_ids[:2] == tuple(made)
+        assert world.api.statuses[sent.part_ids[2]]["in_reply_to_id"] == made[1]
+        assert len(world.api.statuses) == 3
+    else:
+        with pytest.raises(OutcomeUnknown, match=r"part\(s\) 1 \(\d+\), 2 \(\d+\) of the "
+                                                 r"3-part thread.*--parts 2"):
+            world.publisher().resolve(again)
+        assert len(world.api.statuses) == 2
 
 
 def test_mastodon_instance_comes_from_the_account_when_not_set(world: World) -> None:
@@ -119,9 +151,29 @@ def test_bluesky_resolve_finishes_a_half_posted_thread(world: World) -> None:
     with pytest.raises(Rejected, match="nope"):
         world.publisher().send(job)
     assert len(world.api.records) == 1
+    late = dataclasses.replace(job, can_send=False)  # past the grace window
+    with pytest.raises(OutcomeUnknown, match=r"part\(s\) 1 of the 3-part thread.*--parts 1"):
+        world.publisher().resolve(late)
+    assert len(world.api.records) == 1
     sent = world.publisher().resolve(job)
     assert sent is not None and len(sent.part_ids) == 3
     assert len(world.api.records) == 3 and world.api.violations == []
+
+
+def test_bluesky_a_record_key_holding_another_post_is_not_taken_for_this_one(
+        world: World) -> None:
+    """Two posts in the same second can draw the same record key: the record found under
+    it counts as this post only if it holds this post's text."""
+    world.use("bluesky")
+    job = world.job(media=False)
+    rkey = tid(job.idempotency_key, 0, job.variant.date)
+    other = {"uri": f"at://did:plc:acmetest/app.bsky.feed.post/{rkey}", "cid": "bafyother",
+             "value": {"$type": "app.bsky.feed.post", "text": "Another post entirely."}}
+    world.api.records[rkey] = other
+    assert world.publisher().resolve(job) is None  # not this post's record
+    with pytest.raises(Rejected, match=f"record key {rkey} already holds another post"):
+        world.publisher().send(job)
+    assert world.api.records == {rkey: other}
 
 
 # -- X -------------------------------------------------------------------------------
@@ -138,12 +190,35 @@ def test_x_uploads_media_and_alt_text_before_the_post(world: World) -> None:
     assert [m["alt"] for m in world.api.media.values()] == ["One cup", "Two cups"]
 
 
-def test_x_resolve_asks_a_person(world: World) -> None:
+def test_x_resolve_finds_a_thread_whose_links_x_shows_as_t_co(world: World) -> None:
     world.use("x")
-    job = world.job()
+    body = "See https://acme.example.com/beans and acme.example.com.\n\n---\n\nPart two.\n"
+    job = world.job(body, media=False)
+    first = world.publisher().send(job)
+    before = len(world.received())
+    assert world.publisher().resolve(dataclasses.replace(job, intent_at=NOW)) == first
+    assert world.received()[before:] == ["GET /2/users/me", "GET /2/users/2244994945/tweets"]
+
+
+def test_x_resolve_asks_a_person_when_the_posts_are_too_many_to_search(world: World) -> None:
+    world.use("x")
+    for n in range(101):
+        world.api.tweets[str(n)] = {"id": str(n), "text": f"other {n}", "reply_to": None,
+                                    "created": NOW, "media": []}
+    job = world.job(media=False)
     with pytest.raises(OutcomeUnknown, match="https://x.com/acme"):
-        world.publisher().resolve(job)
-    assert world.received() == []
+        world.publisher().resolve(dataclasses.replace(job, intent_at=NOW))
+    assert not any(r.startswith("POST") for r in world.received())
+
+
+def test_threads_resolve_finds_the_first_part_and_its_replies(world: World) -> None:
+    world.use("threads")
+    job = world.job(THREAD, media=False)
+    first = world.publisher().send(job)
+    published = len(world.api.published)
+    assert world.publisher().resolve(dataclasses.replace(job, intent_at=NOW)) == first
+    assert len(world.api.published) == published
+    assert f"GET {T}/3003/replies" in world.received()
 
 
 # -- LinkedIn ------------------------------------------------------------------------

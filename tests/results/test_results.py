@@ -142,7 +142,8 @@ def env() -> dict[str, str]:
 
 
 def _context(client: httpx.Client, env: dict[str, str], clock: Clock) -> Context:
-    return Context(env=env, client=client, root="", sleep=clock.sleep, now=clock.now)
+    return Context(env=env, client=client, root="", sleep=clock.sleep, now=clock.now,
+                   clock=clock.now)
 
 
 def _fetch(root: Path, env: dict[str, str], clock: Clock | None = None, **kw: Any) -> Any:

@@ -73,6 +73,17 @@ class MediaRules:
     max_aspect: float | None = None
     min_width: int | None = None
     max_width: int | None = None
+    animated: bool = True  # takes animated images (GIF, WebP, APNG of several frames)
+    # Videos, as ffprobe reads them (render/media.py): containers "mp4", "mov", "webm";
+    # ffprobe's codec names ("h264", "hevc", "vp9"); seconds; the size as shown.
+    video_containers: tuple[str, ...] = ()  # empty: unknown, not checked
+    video_codecs: tuple[str, ...] = ()
+    min_video_seconds: float | None = None
+    max_video_seconds: float | None = None
+    video_min_aspect: float | None = None  # width / height
+    video_max_aspect: float | None = None
+    max_video_width: int | None = None
+    max_video_height: int | None = None
 
 
 @dataclass(frozen=True)

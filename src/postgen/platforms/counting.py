@@ -91,8 +91,12 @@ def _twemoji() -> tuple[dict[str, bool], int, regex.Pattern[str]]:
             if not not_text:
                 points.append(last)
             seqs["".join(chr(int(p, 16)) for p in points)] = not_text
-    first = "".join(sorted({regex.escape(s[0]) for s in seqs}))
-    return seqs, max(map(len, seqs)), regex.compile(f"[{first}]")
+    firsts = sorted({ord(s[0]) for s in seqs})
+    ranges = []  # runs of consecutive code points: a short class compiles fast
+    for _, run in itertools.groupby(enumerate(firsts), lambda pair: pair[1] - pair[0]):
+        run_points = [cp for _, cp in run]
+        ranges.append(f"\\U{run_points[0]:08x}-\\U{run_points[-1]:08x}")
+    return seqs, max(map(len, seqs)), regex.compile(f"[{''.join(ranges)}]")
 
 
 def twemoji_sequences(text: str) -> list[Entity]:
@@ -320,16 +324,18 @@ def mastodon_length(text: str, content_warning: str = "",
 _RUBY_STRIP = "\x00\t\n\x0b\x0c\r "
 # Unicode 15.1's rule GB9c joins an Indic conjunct (consonant, virama, consonant) into
 # one cluster; Ruby 3.4 (Unicode 15.0) breaks before each such consonant.
-_CONJUNCT = regex.compile(
-    r"(?<=\p{InCB=Consonant}[\p{InCB=Extend}\p{InCB=Linker}]*\p{InCB=Linker}"
-    r"[\p{InCB=Extend}\p{InCB=Linker}]*)\p{InCB=Consonant}")
+@functools.cache
+def _conjunct() -> regex.Pattern[str]:
+    return regex.compile(
+        r"(?<=\p{InCB=Consonant}[\p{InCB=Extend}\p{InCB=Linker}]*\p{InCB=Linker}"
+        r"[\p{InCB=Extend}\p{InCB=Linker}]*)\p{InCB=Consonant}")
 
 
 def graphemes_ruby(text: str) -> int:
     """Grapheme clusters as Ruby 3.4 counts them: Unicode 15.0, without GB9c."""
     n = graphemes(text)
     if not text.isascii():
-        n += sum(1 for _ in _CONJUNCT.finditer(text))
+        n += sum(1 for _ in _conjunct().finditer(text))
     return n
 
 

@@ -14,6 +14,7 @@ Indices are code point offsets into the text given, end exclusive.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import operator
@@ -483,9 +484,15 @@ def extract_mentions(text: str) -> list[Entity]:
 def extract_hashtags(text: str) -> list[Entity]:
     """Hashtags (text without '#'): letters, marks, digits and '_', at least one letter,
     not inside a URL."""
-    urls = extract_urls(text)
+    urls = extract_urls(text)  # in order, none overlapping
+    starts = [u.start for u in urls]
+
+    def in_url(at: int) -> bool:
+        i = bisect.bisect_right(starts, at) - 1
+        return i >= 0 and at < urls[i].end
+
     return [Entity(m.group(1), m.start(), m.end()) for m in _HASHTAG.finditer(text)
-            if not any(u.start <= m.start() < u.end for u in urls)]
+            if not in_url(m.start())]
 
 
 def remove_overlapping(entities: list[Entity]) -> list[Entity]:

@@ -14,10 +14,12 @@ Errors are classified, because what happens next depends on the class:
 - `Rejected`: the platform refused the content (other 4xx): the platform's own
   message says why; final.
 - `OutcomeUnknown`: the request may have been posted (a timeout or reset
-  after the body was sent, a 5xx after a non-idempotent POST): never resent
-  blindly; `Publisher.resolve` or a person decides.
-- `ConfigProblem`: the channel's publisher settings are wrong; found by
-  `validate` before any network call.
+  after the body was sent, a 5xx after a non-idempotent POST, or any failure
+  after an attempt that may have posted): never resent blindly;
+  `Publisher.resolve` or a person decides.
+- `ConfigProblem`: the channel's publisher settings are wrong (found by
+  `validate` before any network call), or a request could not even be made
+  (a secret no header can carry): nothing left.
 
 Every error's message is safe to print: no secret ever goes into one.
 """
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
@@ -83,6 +85,12 @@ class Job:
     #: When the ledger recorded the intent to send (for `resolve`: the send that may
     #: have happened began after this); None when nothing was recorded yet.
     intent_at: datetime | None = None
+    #: Called with the platform ids of the parts posted so far, after each part of a
+    #: thread, so a run that stops mid-thread leaves a record of what exists.
+    progress: Callable[[tuple[str, ...]], None] | None = None
+    #: For `resolve`: whether it may send the missing parts of a thread it finds half
+    #: posted (False once the post's grace window has ended: nothing is sent late).
+    can_send: bool = True
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,10 @@ class Request:
     url: str
     headers: Mapping[str, str] = field(default_factory=dict)
     body: object = None
+
+
+def real_clock() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -143,7 +155,10 @@ class Context:
     client: httpx.Client  # all HTTP goes through it
     root: str  # the calendar root, for outbox folders and media files
     sleep: Callable[[float], None]  # for backoff; tests pass a fake
-    now: Callable[[], datetime]  # timezone-aware "now"
+    now: Callable[[], datetime]  # timezone-aware "now" of the run (`publish --now` moves it)
+    #: The real time, which the platforms' own times (rate-limit resets, Retry-After
+    #: dates, the statuses they list) are compared with; `--now` never moves it.
+    clock: Callable[[], datetime] = real_clock
 
 
 class Publisher(Protocol):

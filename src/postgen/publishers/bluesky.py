@@ -8,7 +8,9 @@ Each record gets a client-chosen `rkey`: a TID derived from the job's
 idempotency key, the part and the post's time, so the same part always gets
 the same key. Creating it twice fails instead of duplicating, which makes the
 whole send safe to repeat: when a create fails, `getRecord` tells whether an
-earlier attempt made it. `resolve` asks `getRecord` for every part.
+earlier attempt made it. `resolve` asks `getRecord` for every part. A record
+found under the key counts only if it holds the part's text: two posts made in
+the same second can draw the same key (about one pair in a million).
 
 `whoami` opens a session and asks `com.atproto.server.getSession`. App passwords do
 not expire; a revoked one fails `createSession` (401). A session opened with the
@@ -36,6 +38,7 @@ from postgen.publishers.base import (
     Context,
     Identity,
     Job,
+    OutcomeUnknown,
     PublishError,
     Rejected,
     Request,
@@ -43,7 +46,7 @@ from postgen.publishers.base import (
 )
 from postgen.publishers.http import secret
 from postgen.publishers.rest import RestPublisher, Values, json_of
-from postgen.publishers.steps import Step
+from postgen.publishers.steps import Step, steps_of
 from postgen.render.payloads import BLUESKY_PDS, SET_BY_PUBLISHER
 
 COLLECTION = "app.bsky.feed.post"
@@ -202,9 +205,14 @@ class BlueskyPublisher(RestPublisher):
         except PublishError:
             if step.part is None:
                 raise
-            found = self.get_record(self.rkey(job, step.part))  # an earlier try made it?
+            rkey = self.rkey(job, step.part)
+            found = self.get_record(rkey)  # an earlier try made it?
             if found is None:
                 raise
+            if not _holds(found, job, step.part):
+                raise Rejected(f"{self.channel.name}: record key {rkey} already holds another "
+                               f"post ({found.get('uri')}), one made in the same second; "
+                               "change this post's text or time to send it") from None
             values.update(_record_values(step.part, found))
 
     def get_record(self, rkey: str) -> Mapping[str, Any] | None:
@@ -236,18 +244,40 @@ class BlueskyPublisher(RestPublisher):
         return Sent(remote_id=uris[0], url=url, part_ids=uris)
 
     def resolve(self, job: Job) -> Sent | None:
-        """Every part found: Sent; none: None (not posted); some: finish the thread."""
+        """Every part found: Sent; none: None (not posted); some: finish the thread (within
+        the grace window)."""
         self.check()
         n = len(job.variant.parts)
-        found = [self.get_record(self.rkey(job, i)) for i in range(n)]
+        found = [f if f is not None and _holds(f, job, i) else None  # another post's key
+                 for i in range(n) for f in [self.get_record(self.rkey(job, i))]]
         if all(f is None for f in found):
             return None
         if any(f is None for f in found):
+            if not job.can_send:  # past the grace window: nothing is sent late
+                seen = ", ".join(str(i + 1) for i, f in enumerate(found) if f is not None)
+                raise OutcomeUnknown(
+                    f"{self.channel.name}: part(s) {seen} of the {n}-part thread are posted, "
+                    "the rest are not, and the post's grace window has ended: finish the "
+                    "thread by hand or record what is there with `postgen ledger resolve "
+                    f"--sent --parts {n - found.count(None)}`")
             return self.send(job)  # the parts that exist are recognised by their rkeys
         values: Values = {}
         for i, record in enumerate(found):
             values.update(_record_values(i, record or {}))
         return self.sent(job, values)
+
+
+def _holds(record: Mapping[str, Any], job: Job, part: int) -> bool:
+    """The record is this part's: its text is the part's (two posts made in the same
+    second can draw the same record key)."""
+    value = record.get("value")
+    text = value.get("text") if isinstance(value, Mapping) else None
+    for step in steps_of(job.variant):
+        body = step.body if step.part == part and isinstance(step.body, Mapping) else {}
+        mine = body.get("record")
+        if isinstance(mine, Mapping):
+            return text == mine.get("text")
+    return True  # no text to compare: the key decides
 
 
 def _record_values(part: int, data: Mapping[str, Any]) -> Values:

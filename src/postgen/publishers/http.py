@@ -20,7 +20,14 @@ response or raises the `PublishError` class that says what to do next:
   AT Protocol token errors: `AuthFailed`, naming the environment variable.
 - Any other 4xx: `Rejected`, with the platform's own message.
 
-Every sleep goes through `Context.sleep`, every "now" through `Context.now`.
+An error raised before the request leaves (a header no HTTP request can carry) is
+a `ConfigProblem`. A request that `publishes` and had an attempt that may have
+reached the platform (no answer, 408, 500, 502, 504) ends in `OutcomeUnknown`
+whatever later attempts met (429, 503...): "nothing was sent" would be a lie.
+
+Every sleep goes through `Context.sleep`. The platform's times (reset headers,
+`Retry-After` dates) are read against `Context.clock`, the real time; the
+`retry_at` they give is on the run's own clock, `Context.now`.
 Messages never carry a secret: credentials in headers are scrubbed out of them.
 """
 
@@ -38,6 +45,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from postgen import redaction
 from postgen.models import Channel
 from postgen.publishers.base import (
     AuthFailed,
@@ -63,7 +71,11 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x
                             "x-auth-token", "x-postgen-signature"})
 _AUTH_403 = re.compile(r"scope|permission|not permitted|token|unauthori[sz]ed|not authori[sz]ed|"
                        r"authenticat|access[_ ]denied|oauth", re.I)
-_MAX_MESSAGE = 400
+#: Answers after which the platform may have acted on the request (a 503 or 429 says
+#: it did not): retrying a request that publishes is then a possible duplicate.
+MAY_HAVE_ACTED = frozenset({408, 500, 502, 504})
+#: A remote error message is kept to this excerpt (it ends up in the ledger).
+_MAX_MESSAGE = 300
 
 
 @dataclass(frozen=True)
@@ -103,28 +115,38 @@ def call(ctx: Context, method: str, url: str, *, idempotent: bool,
          files: Mapping[str, tuple[str, bytes, str]] | None = None, content: bytes | None = None,
          params: Mapping[str, str] | None = None, policy: RetryPolicy = DEFAULT_POLICY,
          auth_env: str = "", classify: Classifier | None = None,
-         secrets: Sequence[str] = ()) -> httpx.Response:
+         secrets: Sequence[str] = (), publishes: bool = False) -> httpx.Response:
     """Send one request; return the 2xx response or raise a classified `PublishError`.
 
     `secrets`: values to keep out of messages besides the credential headers' (a
-    password in the body, a signing key).
+    password in the body, a signing key). `publishes`: the request makes something
+    people see (a post, a delivery): once an attempt may have reached the platform
+    (no answer, a 500, a 504), any later failure is `OutcomeUnknown`, never a
+    "nothing was sent" `RetryLater`.
     """
     where = f"{method} {_shown(url)}"
     scrub = _scrubber(headers, secrets)
     slept = 0.0
+    reached = ""  # what became of the first attempt that may have posted
     for attempt in range(1, policy.max_attempts + 1):
         cause: BaseException | None = None
+        try:  # an error here or a LocalProtocolError below: the request never left
+            request = ctx.client.build_request(method, url, headers=dict(headers), json=json,
+                                               data=data, files=files, content=content,
+                                               params=params)
+        except (ValueError, TypeError, httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise _unusable(where, exc, scrub, reached, publishes) from None
         try:
-            response = ctx.client.request(method, url, headers=dict(headers), json=json,
-                                          data=data, files=files, content=content, params=params)
-        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL) as exc:
-            raise ConfigProblem(f"{where}: the request cannot be made ({exc})") from exc
+            response = ctx.client.send(request)
+        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+            raise _unusable(where, exc, scrub, reached, publishes) from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             cause = exc
             verdict = _Verdict(RetryLater(f"{where}: could not connect ({_kind(exc)}); "
                                           "nothing was sent"), retry=True)
         except httpx.TransportError as exc:
             cause = exc
+            reached = reached or f"{_kind(exc)} on attempt {attempt}"
             unknown = OutcomeUnknown(f"{where}: {_kind(exc)} after the request was sent; "
                                      "it may have gone through")
             if not idempotent:
@@ -133,15 +155,36 @@ def call(ctx: Context, method: str, url: str, *, idempotent: bool,
         else:
             if response.is_success:
                 return response
-            verdict = _judge(response, where, idempotent, auth_env, ctx.now(), classify, scrub)
+            verdict = _judge(response, where, idempotent, auth_env, ctx.clock(), classify, scrub)
+            if response.status_code in MAY_HAVE_ACTED:
+                reached = reached or f"{response.status_code} on attempt {attempt}"
         if not verdict.retry:
-            raise verdict.error from cause
+            raise _unknown_after(verdict.error, reached, publishes) from cause
         delay = verdict.wait if verdict.wait is not None else policy.backoff(attempt)
         if attempt == policy.max_attempts or slept + delay > policy.max_wait:
-            raise _give_up(verdict.error, ctx.now(), delay) from cause
+            raise _unknown_after(_give_up(verdict.error, ctx.now(), delay), reached,
+                                 publishes) from cause
         ctx.sleep(delay)
         slept += delay
     raise AssertionError("unreachable: the loop always returns or raises")  # pragma: no cover
+
+
+def _unusable(where: str, exc: Exception, scrub: Callable[[str], str], reached: str,
+              publishes: bool) -> PublishError:
+    """A request that could not be made: a config problem (nothing left), scrubbed, since
+    the error may quote a header."""
+    return _unknown_after(ConfigProblem(scrub(f"{where}: the request cannot be made "
+                                              f"({_kind(exc)}: {exc}); nothing was sent")),
+                          reached, publishes)
+
+
+def _unknown_after(error: PublishError, reached: str, publishes: bool) -> PublishError:
+    """`error`, or OutcomeUnknown when an earlier attempt of a publishing request may
+    have posted: what the last attempt met says nothing about the first."""
+    if not (publishes and reached) or isinstance(error, OutcomeUnknown):
+        return error
+    return OutcomeUnknown(f"{error}; but an earlier attempt ({reached}) may have gone "
+                          "through")  # no status: the answer that matters never came
 
 
 def _give_up(error: PublishError, now: datetime, delay: float) -> PublishError:
@@ -238,6 +281,8 @@ def _graph_error(error: Mapping[str, Any]) -> ErrorInfo:
 
 
 def _clip(text: str) -> str:
+    """A bounded, single-line excerpt of a platform's words."""
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
     return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 1] + "…"
 
 
@@ -322,16 +367,21 @@ def env_name(channel: Channel, key: str) -> str:
 
 
 def secret(ctx: Context, channel: Channel, key: str) -> str:
-    """The value of the environment variable `options[key + "_env"]` names.
+    """The value of the environment variable `options[key + "_env"]` names, without
+    surrounding white space (a pasted token often ends in a line break).
 
-    ConfigProblem when the option or the variable is missing; the message names
-    the variable ("set MASTODON_TOKEN"), never a value.
+    ConfigProblem when the option or the variable is missing, or the value has a
+    character no credential has; the message names the variable ("set
+    MASTODON_TOKEN"), never a value.
     """
     name = env_name(channel, key)
-    value = ctx.env.get(name, "")
+    value = ctx.env.get(name, "").strip()
+    what = key.replace("_", " ")
     if not value:
-        raise ConfigProblem(f"{channel.name}: set {name} (the {key.replace('_', ' ')} for "
-                            f"this channel)")
+        raise ConfigProblem(f"{channel.name}: set {name} (the {what} for this channel)")
+    wrong = redaction.problem(value)
+    if wrong:
+        raise ConfigProblem(f"{channel.name}: {name} (the {what} for this channel) {wrong}")
     return value
 
 
@@ -358,15 +408,16 @@ def redact(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def _scrubber(headers: Mapping[str, str], secrets: Sequence[str]) -> Callable[[str], str]:
-    """Removes every credential sent in `headers`, and `secrets`, from a message."""
-    values = [v for name, value in headers.items() if name.lower() in SECRET_HEADERS
-              for v in (value, value.partition(" ")[2]) if len(v) >= 4]
-    values += [s for s in secrets if len(s) >= 4]
+    """Removes every credential sent in `headers`, and `secrets`, from a message (made on
+    first use: a request that succeeds has no message)."""
+    values = [value.partition(" ")[2] or value for name, value in headers.items()
+              if name.lower() in SECRET_HEADERS]  # the credential, without its scheme
+    made: list[redaction.Scrubber] = []
 
     def scrub(text: str) -> str:
-        for value in sorted(values, key=len, reverse=True):
-            text = text.replace(value, "***")
-        return text
+        if not made:
+            made.append(redaction.Scrubber([*values, *secrets]))
+        return made[0](text)
 
     return scrub
 

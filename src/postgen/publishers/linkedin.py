@@ -6,7 +6,10 @@ Options: `token_env` (an OAuth 2.0 token with `w_member_social` or
 `linkedin_version` (`YYYYMM`, sent as `LinkedIn-Version`; the payload's default).
 
 The new post's URN comes back in the `x-restli-id` header. LinkedIn has no
-idempotency key: posts are never repeated automatically.
+idempotency key: posts are never repeated automatically. When a post's answer
+is lost, and in `resolve`, the author's recent posts (`GET /rest/posts?q=author`;
+the token needs `r_organization_social` or `r_member_social`) are searched for
+the same commentary instead.
 
 `whoami` asks `GET /v2/userinfo` (needs the `openid` and `profile` scopes). With
 `client_id_env` and `client_secret_env` (the app's credentials) it also asks
@@ -26,13 +29,15 @@ import httpx
 
 from postgen.publishers.base import AuthFailed, Credential, Identity, Job, Rejected, Sent
 from postgen.publishers.http import missing_secrets, secret
-from postgen.publishers.rest import RestPublisher, Values, host_of, json_of, rebased
+from postgen.publishers.rest import Listed, RestPublisher, Values, host_of, json_of, rebased
 from postgen.publishers.steps import Step
-from postgen.render.payloads import LINKEDIN_API
+from postgen.render.payloads import LINKEDIN_API, LINKEDIN_VERSION
 
 FEED_URL = "https://www.linkedin.com/feed/update/"
 OAUTH_URL = "https://www.linkedin.com/oauth/v2"
 APP_KEYS = ("client_id", "client_secret")
+#: Posts listed in one request; a full page means more than can be searched.
+PAGE = 50
 
 
 class LinkedInPublisher(RestPublisher):
@@ -134,3 +139,27 @@ class LinkedInPublisher(RestPublisher):
     def sent(self, job: Job, values: Values) -> Sent:
         urn = str(values["part:0"])
         return Sent(remote_id=urn, url=FEED_URL + urn, part_ids=(urn,))
+
+    def part_text(self, job: Job, step: Step) -> str:
+        """The commentary as sent (in LinkedIn's escaped "little" format, as it is kept)."""
+        body = step.body if isinstance(step.body, dict) else {}
+        return str(body.get("commentary", ""))
+
+    def recent(self, since: datetime) -> list[Listed] | None:
+        author = self.channel.account
+        if not author.startswith("urn:li:"):
+            return None
+        url = f"{self.base}/posts"
+        headers = {**self.auth_headers(url, live=True), "X-RestLi-Method": "FINDER",
+                   "X-Restli-Protocol-Version": "2.0.0",
+                   "LinkedIn-Version": self.option("linkedin_version", LINKEDIN_VERSION)}
+        params = {"q": "author", "author": author, "count": str(PAGE), "sortBy": "CREATED"}
+        elements = json_of(self.http("GET", url, headers=headers, idempotent=True,
+                                     params=params)).get("elements")
+        if not isinstance(elements, list) or len(elements) >= PAGE:
+            return None
+        start = since.astimezone(UTC).timestamp() * 1000
+        return [Listed(str(e["id"]), str(e.get("commentary") or ""),
+                       url=FEED_URL + str(e["id"]))
+                for e in elements if isinstance(e, dict) and e.get("id")
+                and float(e.get("createdAt") or start) >= start]

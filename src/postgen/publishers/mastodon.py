@@ -2,40 +2,65 @@
 
 Options: `instance` (the server's URL; default: the domain of an
 `@user@domain` account), `token_env` (a token with `write:statuses` and
-`write:media`; add `profile` so `postgen accounts check` can name the account).
+`write:media`, `read:accounts` and `read:statuses` to look its statuses up; add
+`profile` so `postgen accounts check` can name the account).
 
 `whoami` asks `GET /api/v1/apps/verify_credentials` (any token; since Mastodon
 4.3 it lists the app's scopes, which bound the token's) and
 `GET /api/v1/accounts/verify_credentials` (needs `profile` or `read:accounts`).
 Mastodon's tokens do not expire; a revoked one answers 401.
 
-Every status carries `Idempotency-Key: <job key>-<part index>`: Mastodon keeps
-the key for an hour after the status was created and answers a repeat with the
-status it already made, so statuses are retried like any idempotent request,
-and `resolve` within that hour is simply sending again.
+Every status carries `Idempotency-Key: <job key>-<part index>`. Mastodon keeps
+the key for an hour after the status was created, but a server without the
+idempotency lock (Mastodon's PR #37879) makes a second status when a repeat
+arrives while the first create is still going on (a 504 from a proxy, an answer
+slower than the timeout). So a status is never repeated in a run: when its
+answer is lost, the account's recent statuses
+(`GET /api/v1/accounts/:id/statuses`) are searched for one with the same text
+replying to the part before, and `resolve` does the same on the next run (see
+`postgen.publishers.rest`).
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime
 from typing import ClassVar
 from urllib.parse import quote
 
 import httpx
 
-from postgen.publishers.base import AuthFailed, Identity, Job, OutcomeUnknown, Rejected, Sent
-from postgen.publishers.rest import RestPublisher, Values, json_of
+from postgen.models import Channel
+from postgen.publishers.base import (
+    AuthFailed,
+    Context,
+    Identity,
+    Job,
+    OutcomeUnknown,
+    Rejected,
+    Sent,
+)
+from postgen.publishers.rest import Listed, RestPublisher, Values, json_of
 from postgen.publishers.steps import Step
 
 #: The scopes a token needs to post (a broader `write` covers both).
 SCOPES = ("write:statuses", "write:media")
-#: How long Mastodon remembers an Idempotency-Key, less a margin for clock skew.
-IDEMPOTENCY_WINDOW = timedelta(hours=1) - timedelta(minutes=5)
+#: Pages of 40 statuses searched at most; an account busier than that since the send
+#: began is left to a person.
+PAGES = 10
+_TAG = re.compile(r"<[^>]*>")
+_BREAK = re.compile(r"<br\s*/?>|</p>", re.I)
+_REMOTE_MENTION = re.compile(r"(@\w+)@[\w.-]+\w")
 
 
 class MastodonPublisher(RestPublisher):
     name: ClassVar[str] = "mastodon"
+
+    def __init__(self, channel: Channel, context: Context) -> None:
+        super().__init__(channel, context)
+        self._account_id: str | None = None
 
     @property
     def instance(self) -> str:
@@ -77,7 +102,8 @@ class MastodonPublisher(RestPublisher):
         return Identity(f"@{me.get('acct')}", missing=missing)
 
     def idempotent(self, step: Step, posted: bool) -> bool:
-        return True  # uploads are harmless to repeat; statuses carry an Idempotency-Key
+        """Uploads and reads are harmless to repeat; a status is never repeated (see above)."""
+        return step.part is None
 
     def extra_headers(self, job: Job, step: Step) -> dict[str, str]:
         if step.part is None:
@@ -106,24 +132,58 @@ class MastodonPublisher(RestPublisher):
         return True if ready else None
 
     def sent(self, job: Job, values: Values) -> Sent:
-        ids = _parts(values, len(job.variant.parts))
+        ids = tuple(str(values[f"part:{i}"]) for i in range(len(job.variant.parts)))
         url = values.get("part:0.url")
         return Sent(remote_id=ids[0], url=str(url) if url else None, part_ids=ids)
 
-    def resolve(self, job: Job) -> Sent | None:
-        """Within Mastodon's hour, send again: the same keys return the same statuses.
+    # -- the account's statuses -----------------------------------------------------
 
-        The ledger's intent is when the send started (the post's scheduled time is
-        the earliest it could have, if the intent time is unknown).
-        """
-        age = self.ctx.now() - (job.intent_at or job.variant.date)
-        if timedelta(0) <= age < IDEMPOTENCY_WINDOW:
-            return self.send(job)
-        raise OutcomeUnknown(
-            f"{self.channel.name}: Mastodon only recognises a repeated Idempotency-Key for an "
-            f"hour; check {self.channel.account} by hand for {job.variant.post_id}, then "
-            "record what you find with `postgen ledger resolve`")
+    def account_id(self) -> str:
+        if self._account_id is None:
+            data = self.get_json(f"{self.instance}/api/v1/accounts/verify_credentials")
+            if not data.get("id"):
+                raise OutcomeUnknown(f"{self.channel.name}: verify_credentials answered "
+                                     "without an account id")
+            self._account_id = str(data["id"])
+        return self._account_id
+
+    def recent(self, since: datetime) -> list[Listed] | None:
+        url = f"{self.instance}/api/v1/accounts/{quote(self.account_id(), safe='')}/statuses"
+        params = {"limit": "40", "exclude_reblogs": "true"}
+        found: list[Listed] = []
+        for _ in range(PAGES):
+            response = self.http("GET", url, headers=self.auth_headers(url, live=True),
+                                 idempotent=True, params=params)
+            page = response.json()
+            if not isinstance(page, list):
+                return None
+            for status in page:
+                if not isinstance(status, dict) or not status.get("id"):
+                    continue
+                created = _moment(status.get("created_at"))
+                if created is not None and created < since:
+                    return found
+                parent = status.get("in_reply_to_id")
+                found.append(Listed(str(status["id"]), _from_html(str(status.get("content"))),
+                                    str(parent) if parent else "", status.get("url")))
+            if len(page) < 40:
+                return found
+            params = {**params, "max_id": str(page[-1].get("id"))}
+        return None
+
+    def shown(self, text: str) -> str:
+        return super().shown(_REMOTE_MENTION.sub(r"\1", text))  # shown as @user
 
 
-def _parts(values: Values, n: int) -> tuple[str, ...]:
-    return tuple(str(values[f"part:{i}"]) for i in range(n))
+def _from_html(content: str) -> str:
+    """A status's text from the HTML Mastodon renders it as (links, mentions and tags
+    keep their text; a remote mention shows only `@user`)."""
+    return html.unescape(_TAG.sub("", _BREAK.sub(" ", content)))
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

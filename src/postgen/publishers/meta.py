@@ -12,6 +12,9 @@ Instagram and Threads publish in two steps: a container, then `media_publish` /
 `threads_publish`; a container with an image is polled until it is FINISHED
 (bounded) before it is published. Creating containers is invisible, so those are
 retried like uploads; publishing and comments are never repeated automatically.
+When a publishing request's answer is lost, and in `resolve`, the account's
+recent posts are searched for the text instead (Facebook `published_posts`,
+Instagram `media`, Threads `threads` and `replies`).
 
 `whoami` asks `GET /me` and `GET /debug_token` (the token inspecting itself: is it
 valid, its scopes, when it and its data access expire). Facebook Page tokens made
@@ -45,7 +48,7 @@ from postgen.publishers.base import (
     Sent,
 )
 from postgen.publishers.http import secret
-from postgen.publishers.rest import RestPublisher, Values, host_of, json_of, rebased
+from postgen.publishers.rest import Listed, RestPublisher, Values, host_of, json_of, rebased
 from postgen.publishers.steps import Step, public_url
 from postgen.render.payloads import GRAPH_API, THREADS_API
 
@@ -59,6 +62,14 @@ class GraphPublisher(RestPublisher):
     #: The container's state field (FINISHED when ready) and the one saying why it failed.
     status_field: ClassVar[str] = "status_code"
     detail_field: ClassVar[str] = "status"
+    #: The option naming the account, the edges listing its posts, and the fields of a
+    #: listed post holding its text and its time (for `recent`).
+    user_option: ClassVar[str] = ""
+    edges: ClassVar[tuple[str, ...]] = ()
+    text_field: ClassVar[str] = "message"
+    time_field: ClassVar[str] = "created_time"
+    #: Posts listed per request; a full page means more than can be searched.
+    PAGE = 100
 
     @property
     def payload_root(self) -> str:
@@ -182,6 +193,34 @@ class GraphPublisher(RestPublisher):
         ids = tuple(str(values[f"part:{i}"]) for i in range(len(job.variant.parts)))
         return Sent(remote_id=ids[0], url=self.permalink(ids[0]), part_ids=ids)
 
+    def part_text(self, job: Job, step: Step) -> str:
+        return job.variant.text  # one part: the whole text (Threads: each part's)
+
+    def recent(self, since: datetime) -> list[Listed] | None:
+        """The account's posts since `since`, from each of its listing edges."""
+        user = self.option(self.user_option)
+        found: list[Listed] = []
+        for edge in self.edges:
+            url = f"{self.graph}/{quote(user, safe='')}/{edge}"
+            params = {"fields": f"id,{self.text_field},{self.time_field}",
+                      "since": str(int(since.timestamp())), "limit": str(self.PAGE)}
+            data = json_of(self.http("GET", url, headers=self.auth_headers(url, live=True),
+                                     idempotent=True, params=params)).get("data")
+            if not isinstance(data, list) or len(data) >= self.PAGE:
+                return None
+            found += [Listed(str(item["id"]), str(item.get(self.text_field) or ""))
+                      for item in data if isinstance(item, dict) and item.get("id")
+                      and _after(item.get(self.time_field), since)]
+        return found if self.edges else None
+
+
+def _after(value: object, since: datetime) -> bool:
+    """A Graph time (`2027-03-02T09:31:00+0000`) not before `since`; True if unreadable."""
+    try:
+        return datetime.fromisoformat(str(value)) >= since
+    except ValueError:
+        return True
+
 
 def _unversioned(root: str) -> str:
     """The API root without its version: the refresh endpoints have none."""
@@ -196,6 +235,8 @@ def _moment(value: object) -> datetime | None:
 class FacebookPublisher(GraphPublisher):
     name: ClassVar[str] = "facebook"
     required: ClassVar[tuple[str, ...]] = ("page_id",)
+    user_option: ClassVar[str] = "page_id"
+    edges: ClassVar[tuple[str, ...]] = ("published_posts",)
     scopes: ClassVar[tuple[str, ...]] = ("pages_manage_posts", "pages_read_engagement")
 
     def sent(self, job: Job, values: Values) -> Sent:
@@ -206,6 +247,10 @@ class FacebookPublisher(GraphPublisher):
 class InstagramPublisher(GraphPublisher):
     name: ClassVar[str] = "instagram"
     required: ClassVar[tuple[str, ...]] = ("ig_user_id",)
+    user_option: ClassVar[str] = "ig_user_id"
+    edges: ClassVar[tuple[str, ...]] = ("media",)
+    text_field: ClassVar[str] = "caption"
+    time_field: ClassVar[str] = "timestamp"
     me_fields: ClassVar[str] = "id,username"
 
     @property
@@ -254,6 +299,13 @@ class ThreadsPublisher(GraphPublisher):
     required: ClassVar[tuple[str, ...]] = ("threads_user_id",)
     status_field: ClassVar[str] = "status"
     detail_field: ClassVar[str] = "error_message"
+    user_option: ClassVar[str] = "threads_user_id"
+    edges: ClassVar[tuple[str, ...]] = ("threads", "replies")  # a thread's parts are replies
+    text_field: ClassVar[str] = "text"
+    time_field: ClassVar[str] = "timestamp"
+
+    def part_text(self, job: Job, step: Step) -> str:
+        return job.variant.parts[step.part or 0].text
     scopes: ClassVar[tuple[str, ...]] = ("threads_basic", "threads_content_publish")
     me_fields: ClassVar[str] = "id,username"
 

@@ -11,12 +11,21 @@ an upload's unknown outcome is only `RetryLater` (an orphaned upload is
 invisible). After a part of a thread (or the post a first comment goes on)
 was posted, any failure is `OutcomeUnknown` naming what exists, unless the
 whole send is safe to repeat (`repeatable`): sending again would duplicate.
+
+A post is never sent twice on the strength of "no answer". Where the platform
+can list the account's recent posts (`recent`), a part whose request may have
+reached it is looked up there (`look_up`: same text, replying to the part
+before) instead of being repeated, and `resolve` does the same on the next
+run: every part found is sent, none found is not sent, some found is finished
+while the post is within its grace window (`Job.can_send`). Where it cannot,
+the outcome stays unknown for a person to settle.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
@@ -49,6 +58,19 @@ T = TypeVar("T")
 Values = dict[str, object]
 #: Seconds between checks of something the platform is still processing.
 POLL_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0, 30.0, 30.0)
+#: Posts made this long before a send began are not looked at (the margin covers a
+#: skew between the ledger's clock and the platform's).
+LOOKBACK = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One of the account's posts, as the platform lists it."""
+
+    id: str
+    text: str  # as people see it (markup removed)
+    reply_to: str | None = None  # the post it replies to, when the platform says
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,21 +204,122 @@ class RestPublisher:
         return shown
 
     def send(self, job: Job) -> Sent:
+        return self.finish(job, {})
+
+    def finish(self, job: Job, found: Mapping[int, Values]) -> Sent:
+        """Send the variant's steps, skipping the parts in `found` (already on the platform,
+        with the values their answers gave) and every step before the last of them."""
         self.check()
         values = self.start(job, live=True)
         steps = steps_of(job.variant)
+        last = max(found, default=-1)
+        skip = next((i for i, s in enumerate(steps) if s.part == last), -1)
         posted: list[str] = []
-        for step in steps:
+        for index, step in enumerate(steps):
+            if step.part is not None and step.part in found:
+                values.update(found[step.part])
+                posted.append(str(values.get(f"part:{step.part}")))
+                continue
+            if index <= skip:
+                continue
             try:
                 self.perform(job, step, values, posted=bool(posted))
+            except OutcomeUnknown as exc:
+                lost = exc.status is None or exc.status >= 500  # no answer, or a 5xx
+                made = self.look_up(job, step, values) if lost else None
+                if made is None:
+                    raise self.interrupted(job, exc, step, posted) from exc
+                values.update(made)
             except PublishError as exc:
                 raise self.interrupted(job, exc, step, posted) from exc
             if step.part is not None:
                 posted.append(str(values.get(f"part:{step.part}")))
+                if job.progress is not None and len(job.variant.parts) > 1:
+                    job.progress(tuple(posted))  # a thread: record each part
         return self.sent(job, values)
 
+    # -- finding what was posted ---------------------------------------------------
+
+    def recent(self, since: datetime) -> Sequence[Listed] | None:
+        """The account's posts made since `since` (the platform's, real time), newest
+        first; None when the platform cannot list them all."""
+        return None
+
+    def part_text(self, job: Job, step: Step) -> str:
+        """The text of the part `step` publishes, as sent."""
+        return job.variant.parts[step.part or 0].text
+
+    def shown(self, text: str) -> str:
+        """A text as it is compared with what the platform lists."""
+        return " ".join(text.split())
+
+    def found(self, part: int, post: Listed) -> Values:
+        """The values the part's answer would have given."""
+        return {f"part:{part}": post.id, f"part:{part}.url": post.url}
+
+    def match(self, posts: Sequence[Listed], job: Job, step: Step,
+              parent: str | None) -> Listed | None:
+        """The oldest listed post showing the part's text (replying to `parent`, when the
+        platform says what a post replies to)."""
+        wanted = self.shown(self.part_text(job, step))
+        for post in reversed(posts):
+            if parent is not None and post.reply_to is not None and post.reply_to != parent:
+                continue
+            if self.shown(post.text) == wanted:
+                return post
+        return None
+
+    def look_up(self, job: Job, step: Step, values: Values) -> Values | None:
+        """After a part's request may have reached the platform: find what it made.
+
+        The values the part's answer would have given when the platform shows it
+        exists; None when it does not, or cannot tell (the request is then never
+        repeated in this run: a create may still be going on).
+        """
+        if step.part is None:
+            return None
+        parent = values.get(f"part:{step.part - 1}") if step.part else None
+        try:
+            posts = self.recent(self.ctx.clock() - LOOKBACK)
+        except PublishError:
+            return None
+        post = self.match(posts or (), job, step, None if parent is None else str(parent))
+        return None if post is None else self.found(step.part, post)
+
     def resolve(self, job: Job) -> Sent | None:
-        raise OutcomeUnknown(
+        """What the account's posts show: every part (sent), none (not sent), or some
+        (the rest sent now, within the grace window; else a person decides)."""
+        self.check()
+        began = job.intent_at or job.variant.date  # on the run's clock: made real here
+        posts = self.recent(began + (self.ctx.clock() - self.ctx.now()) - LOOKBACK)
+        if posts is None:
+            raise self.cannot_tell(job)
+        found: dict[int, Values] = {}
+        parent: str | None = None
+        for step in steps_of(job.variant):
+            if step.part is None:
+                continue
+            post = self.match(posts, job, step, parent)
+            if post is None:
+                break
+            found[step.part] = self.found(step.part, post)
+            parent = post.id
+        n = len(job.variant.parts)
+        if not found:
+            return None
+        if len(found) == n:  # follow-ups (a first comment) are not repeated
+            return self.sent(job, {k: v for part in found.values() for k, v in part.items()})
+        if not job.can_send:
+            seen = ", ".join(f"{i + 1} ({found[i][f'part:{i}']})" for i in sorted(found))
+            raise OutcomeUnknown(
+                f"{self.channel.name}: part(s) {seen} of the {n}-part thread are on "
+                f"{self.channel.account}, the rest are not, and the post's grace window has "
+                "ended: finish the thread by hand or record what is there with `postgen "
+                f"ledger resolve --sent --parts {len(found)}`")
+        return self.finish(job, found)
+
+    def cannot_tell(self, job: Job) -> OutcomeUnknown:
+        return OutcomeUnknown(
             f"{self.channel.name}: {self.name} cannot tell whether {job.variant.post_id} was "
             f"posted: look at {self.channel.account} by hand, then record what you find with "
             "`postgen ledger resolve`")
@@ -229,7 +352,8 @@ class RestPublisher:
             kwargs["content"] = read_media(job.variant, file)
         elif p.body is not None:
             kwargs["json"] = p.body
-        return self.http(p.method, p.url, headers=p.headers, idempotent=idempotent, **kwargs)
+        return self.http(p.method, p.url, headers=p.headers, idempotent=idempotent,
+                         publishes=p.step.part is not None, **kwargs)
 
     def http(self, method: str, url: str, *, headers: Mapping[str, str], idempotent: bool,
              **kwargs: Any) -> httpx.Response:

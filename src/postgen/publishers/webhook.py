@@ -99,7 +99,8 @@ class WebhookPublisher:
         key = secret(self.ctx, self.channel, "secret")
         response = call(self.ctx, "POST", self.url, idempotent=True,
                         headers=self.headers(job, body, key), content=body, policy=self.policy,
-                        auth_env=env_name(self.channel, "secret"), secrets=(key,))
+                        auth_env=env_name(self.channel, "secret"), secrets=(key,),
+                        publishes=True)
         data = json_of(response)
         remote = data.get("id")
         url = data.get("url")

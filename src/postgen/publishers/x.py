@@ -17,14 +17,19 @@ header says whether the token may write.
 X has no idempotency key: a post is never repeated automatically. A 403 "duplicate
 content" during a send means an identical post already exists, most likely from
 an earlier attempt whose answer was lost: that is `OutcomeUnknown`, not success and
-not a rejection. `resolve` cannot find out either: a person checks.
+not a rejection. When a post's answer is lost, and in `resolve`, the user's recent
+posts (`GET /2/users/me`, `GET /2/users/:id/tweets`; the token needs `tweet.read`
+and `users.read`) are searched for the text, links compared as links (X shows
+them as t.co): found is sent, not found after a send that may have happened is
+unknown until the next run looks again.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
@@ -40,12 +45,16 @@ from postgen.publishers.base import (
     Sent,
 )
 from postgen.publishers.http import missing_secrets, secret
-from postgen.publishers.rest import RestPublisher, Values, host_of, json_of, rebased
+from postgen.publishers.rest import Listed, RestPublisher, Values, host_of, json_of, rebased
 from postgen.publishers.steps import Step
 from postgen.render.payloads import X_API
 
 _DUPLICATE = re.compile(r"duplicate", re.I)
 _HANDLE = re.compile(r"@?([A-Za-z0-9_]{1,15})")
+#: A link, with or without its scheme, as X would link it (and show it as t.co).
+_LINK = re.compile(r"https?://\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?", re.I)
+#: Posts listed in one request; a full page means more than can be searched.
+PAGE = 100
 #: The secrets OAuth 1.0a signs with, besides `token_env`.
 OAUTH1_KEYS = ("consumer_key", "consumer_secret", "token_secret")
 #: How long an OAuth 2.0 user access token lasts (X's documentation: two hours).
@@ -141,9 +150,33 @@ class XPublisher(RestPublisher):
         who = handle.group(1) if handle else "i/web"
         return Sent(remote_id=ids[0], url=f"https://x.com/{who}/status/{ids[0]}", part_ids=ids)
 
-    def resolve(self, job: Job) -> Sent | None:
-        raise OutcomeUnknown(
-            f"{self.channel.name}: X has no idempotency key, so postgen cannot tell whether "
-            f"{job.variant.post_id} was posted; look at https://x.com/"
-            f"{self.channel.account.lstrip('@')} and record what you find with "
-            "`postgen ledger resolve`")
+    def recent(self, since: datetime) -> list[Listed] | None:
+        me = self.get_json(f"{self.api_root}/users/me").get("data")
+        user = me.get("id") if isinstance(me, dict) else None
+        if not user:
+            return None
+        params = {"max_results": str(PAGE), "tweet.fields": "created_at,referenced_tweets",
+                  "start_time": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+        data = self.get_json(f"{self.api_root}/users/{user}/tweets", params)
+        meta = data.get("meta")
+        if isinstance(meta, dict) and meta.get("next_token"):
+            return None
+        return [Listed(str(t["id"]), html.unescape(str(t.get("text", ""))), _replied_to(t))
+                for t in data.get("data") or () if isinstance(t, dict) and t.get("id")]
+
+    def shown(self, text: str) -> str:
+        return super().shown(_LINK.sub("<link>", text))
+
+    def cannot_tell(self, job: Job) -> OutcomeUnknown:
+        return OutcomeUnknown(
+            f"{self.channel.name}: postgen cannot tell from X whether {job.variant.post_id} "
+            f"was posted; look at https://x.com/{self.channel.account.lstrip('@')} and record "
+            "what you find with `postgen ledger resolve`")
+
+
+def _replied_to(tweet: dict[str, object]) -> str:
+    refs = tweet.get("referenced_tweets")
+    for ref in refs if isinstance(refs, list) else ():
+        if isinstance(ref, dict) and ref.get("type") == "replied_to":
+            return str(ref.get("id"))
+    return ""

@@ -36,6 +36,15 @@ class VariantRef(Protocol):
 
 
 @dataclass(frozen=True)
+class Video:
+    """A video's facts as ffprobe reads them (its shown size is the MediaFile's)."""
+
+    container: str  # "mp4", "mov", "webm", else ffprobe's first format name
+    codec: str  # of the first video stream: "h264", "hevc", "vp9"...
+    seconds: float
+
+
+@dataclass(frozen=True)
 class MediaFile:
     src: str  # as the writer wrote it
     path: Path  # absolute, inside the calendar
@@ -49,6 +58,12 @@ class MediaFile:
     #: An image (or a header claiming one) over Pillow's MAX_IMAGE_PIXELS: a
     #: decompression bomb, never opened.
     too_many_pixels: bool = False
+    #: Why the file cannot be sent at all (not an image Pillow fully decodes nor a
+    #: video ffprobe reads: truncated, corrupt, SVG, HTML...), else None.
+    unreadable: str | None = None
+    mode: str | None = None  # Pillow's image mode: "RGB", "CMYK", "I;16"...
+    animated: bool = False  # an image of more than one frame
+    video: Video | None = None
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from PIL import Image
 
 from postgen import diagnostics as diag
 from postgen.models import Post
-from postgen.platforms import PlatformRules
+from postgen.platforms import MediaRules, PlatformRules
 from postgen.platforms.counting import count, sms_info
-from postgen.render.model import Variant
+from postgen.render.model import MediaFile, Variant, Video
 from postgen.yamlsource import Loc
 
 _MENTION = regex.compile(r"(?<![\w@])@[\w.]+(?:@[\w.-]+)?")
@@ -103,27 +103,82 @@ def _media(v: Variant, rules: PlatformRules, w: _Where) -> Iterator[diag.Diagnos
         elif rules.alt_text_limit is not None and len(m.alt) > rules.alt_text_limit:
             yield w.error(at, "alt-too-long", f"alt text of '{m.src}' is {len(m.alt)} "
                           f"characters; {v.platform} allows {rules.alt_text_limit}")
-        if m.too_many_pixels:
-            yield w.error(at, "media-size", f"'{m.src}' is (or claims to be) an image of over "
-                          f"{Image.MAX_IMAGE_PIXELS or 0:,} pixels: too large to open safely")
-        if media_rules.formats and m.format and m.format not in media_rules.formats:
-            yield w.error(at, "media-format", f"'{m.src}' is {m.format}; {v.platform} takes "
-                          f"{', '.join(media_rules.formats)}")
-        if media_rules.max_bytes is not None and m.size > media_rules.max_bytes:
-            yield w.error(at, "media-size", f"'{m.src}' is {m.size:,} bytes; {v.platform} "
-                          f"takes at most {media_rules.max_bytes:,}")
-        if m.width and media_rules.min_width is not None and m.width < media_rules.min_width:
-            # (wider than the maximum is fine: the platform scales it down)
-            yield w.error(at, "media-size", f"'{m.src}' is {m.width} px wide; {v.platform} "
-                          f"needs at least {media_rules.min_width}")
-        if m.width and m.height:
-            ratio = m.width / m.height
-            low, high = media_rules.min_aspect, media_rules.max_aspect
-            if (low is not None and ratio < low - 1e-3) or (high is not None
-                                                            and ratio > high + 1e-3):
-                yield w.error(at, "media-aspect",
-                              f"'{m.src}' is {m.width}x{m.height} (aspect {ratio:.2f}); "
-                              f"{v.platform} takes {low or 0:.2f} to {high or 0:.2f}")
+        yield from _media_file(m, v.platform, media_rules, w, at)
+
+
+def _media_file(m: MediaFile, platform: str, rules: MediaRules, w: _Where,
+                at: Loc) -> Iterator[diag.Diagnostic]:
+    """What one file breaks: it must decode, then be of a kind, size and shape the
+    platform takes."""
+    if m.too_many_pixels:
+        yield w.error(at, "media-size", f"'{m.src}' is (or claims to be) an image of over "
+                      f"{Image.MAX_IMAGE_PIXELS or 0:,} pixels: too large to open safely")
+        return
+    if m.unreadable:
+        yield w.error(at, "media-unreadable", f"'{m.src}' cannot be sent: {m.unreadable}")
+        return
+    if m.video is not None:
+        yield from _video(m, m.video, platform, rules, w, at)
+        return
+    if rules.formats and m.format and m.format not in rules.formats:
+        yield w.error(at, "media-format", f"'{m.src}' is {m.format}; {platform} takes "
+                      f"{', '.join(rules.formats)}")
+    if m.animated and not rules.animated:
+        yield w.error(at, "media-format", f"'{m.src}' is an animated {m.format}; {platform} "
+                      "takes still images only")
+    if m.mode == "CMYK":
+        yield w.error(at, "media-color", f"'{m.src}' is a CMYK image: browsers and apps show "
+                      "it with wrong colours (save it as RGB)", diag.Severity.WARNING)
+    elif m.mode and m.mode.endswith(";16") or m.mode in ("I;16", "I;16B", "I"):
+        yield w.error(at, "media-color", f"'{m.src}' has 16 bits per channel: platforms "
+                      "reduce it to 8 and some refuse it (save it with 8)",
+                      diag.Severity.WARNING)
+    limit = rules.max_gif_bytes if m.format == "GIF" and rules.max_gif_bytes else \
+        rules.max_bytes
+    if limit is not None and m.size > limit:
+        yield w.error(at, "media-size", f"'{m.src}' is {m.size:,} bytes; {platform} "
+                      f"takes at most {limit:,}")
+    if m.width and rules.min_width is not None and m.width < rules.min_width:
+        # (wider than the maximum is fine: the platform scales it down)
+        yield w.error(at, "media-size", f"'{m.src}' is {m.width} px wide; {platform} "
+                      f"needs at least {rules.min_width}")
+    yield from _aspect(m, platform, rules.min_aspect, rules.max_aspect, w, at)
+
+
+def _video(m: MediaFile, video: Video, platform: str, rules: MediaRules, w: _Where,
+           at: Loc) -> Iterator[diag.Diagnostic]:
+    if rules.video_containers and video.container not in rules.video_containers:
+        yield w.error(at, "media-video", f"'{m.src}' is a {video.container} video; {platform} "
+                      f"takes {', '.join(rules.video_containers)}")
+    if rules.video_codecs and video.codec not in rules.video_codecs:
+        yield w.error(at, "media-video", f"'{m.src}' is encoded as {video.codec}; {platform} "
+                      f"takes {', '.join(rules.video_codecs)}")
+    low, high = rules.min_video_seconds, rules.max_video_seconds
+    if (low is not None and video.seconds < low) or (high is not None and video.seconds > high):
+        yield w.error(at, "media-video", f"'{m.src}' lasts {video.seconds:.1f} s; {platform} "
+                      f"takes {low or 0:g} to {high or 0:g} s" if high else
+                      f"'{m.src}' lasts {video.seconds:.1f} s; {platform} needs at least "
+                      f"{low or 0:g} s")
+    for size, most, what in ((m.width, rules.max_video_width, "wide"),
+                             (m.height, rules.max_video_height, "high")):
+        if size and most is not None and size > most:
+            yield w.error(at, "media-video", f"'{m.src}' is {size} px {what}; {platform} takes "
+                          f"at most {most}")
+    if rules.max_video_bytes is not None and m.size > rules.max_video_bytes:
+        yield w.error(at, "media-size", f"'{m.src}' is {m.size:,} bytes; {platform} "
+                      f"takes videos of at most {rules.max_video_bytes:,}")
+    yield from _aspect(m, platform, rules.video_min_aspect, rules.video_max_aspect, w, at)
+
+
+def _aspect(m: MediaFile, platform: str, low: float | None, high: float | None, w: _Where,
+            at: Loc) -> Iterator[diag.Diagnostic]:
+    if m.width and m.height:
+        ratio = m.width / m.height
+        if (low is not None and ratio < low - 1e-3) or (high is not None
+                                                        and ratio > high + 1e-3):
+            yield w.error(at, "media-aspect",
+                          f"'{m.src}' is {m.width}x{m.height} (aspect {ratio:.2f}); "
+                          f"{platform} takes {low or 0:.2f} to {high or 0:.2f}")
 
 
 def _sms(v: Variant, w: _Where) -> Iterator[diag.Diagnostic]:

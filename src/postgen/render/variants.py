@@ -28,7 +28,7 @@ from postgen import diagnostics as diag
 from postgen.models import Calendar, CalendarConfig, Channel, Post, UtmPolicy
 from postgen.platforms import PlatformRules, get_platform, with_overrides
 from postgen.platforms.counting import count
-from postgen.render import markup, problems
+from postgen.render import entities, markup, problems
 from postgen.render.links import track
 from postgen.render.media import MediaCache
 from postgen.render.model import Link, LinkCard, MediaFile, Part, Variant
@@ -88,6 +88,7 @@ class Renderer:
                 continue
             variants.append(variant)
             found.extend(problems.check(post, variant, self.rules(channel)))
+        found.extend(entities.check(post, variants, self.config.root, self.config.brand.domains))
         return variants, found
 
     def _template_problem(self, exc: jinja2.TemplateError, post: Post,

@@ -18,11 +18,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 from postgen import diagnostics as diag
 from postgen.approvals import State
 from postgen.models import Calendar, CalendarConfig, Funnel, Post
+from postgen.render.media import inspect, served_suffix
 from postgen.render.model import Variant
 
 STAGES = tuple(Funnel)
@@ -55,9 +57,17 @@ class PostInfo:
 class ServedMedia:
     """A media file as the site serves it (under its content hash)."""
 
-    src: str  # as the writer wrote it (its suffix names the served file)
+    src: str  # as the writer wrote it
     path: str  # the file to copy
     sha256: str
+    suffix: str = ""  # by its content (render.media.served_suffix); "" = never served
+
+
+def served_media(src: str, path: Path) -> ServedMedia:
+    """A file the site serves that no post names (an avatar, a link card's image): typed
+    by its content like a post's media, and not served when it is no image."""
+    facts = inspect(path)
+    return ServedMedia(src, str(path), facts.sha256, served_suffix(facts) or "")
 
 
 _SHARED: dict[Any, Any] = {}
@@ -83,7 +93,8 @@ class VariantInfo:
 
     @classmethod
     def of(cls, v: Variant) -> VariantInfo:
-        media = _shared(tuple(_shared(ServedMedia(m.src, str(m.path), m.sha256))
+        media = _shared(tuple(_shared(ServedMedia(m.src, str(m.path), m.sha256,
+                                                          served_suffix(m) or ""))
                               for m in v.media))
         return cls(v.post_id, v.channel, v.platform, v.date, v.hash,
                    tuple(p.text for p in v.parts), media)

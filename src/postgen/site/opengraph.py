@@ -23,7 +23,7 @@ import httpx
 
 from postgen import cachedir
 from postgen.files import write_atomically
-from postgen.site.model import ServedMedia
+from postgen.site.model import ServedMedia, served_media
 
 FOLDER = Path(".postgen-cache") / "link-previews"
 TIMEOUT = 4.0  # seconds per request
@@ -116,7 +116,7 @@ class LinkPreviews:
         if known.get("image_file"):
             path = self.folder / str(known["image_file"])
             if path.is_file():
-                image = ServedMedia(str(known["image_file"]), str(path), str(known["image_sha"]))
+                image = served_media(str(known["image_file"]), path)
         return Preview(url, str(known["title"]), str(known.get("description") or ""), image)
 
     def _stale(self, known: dict[str, object]) -> bool:

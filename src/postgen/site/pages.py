@@ -58,12 +58,13 @@ from postgen.platforms.previews import (
     preview_rules,
 )
 from postgen.render.links import find_urls
+from postgen.render.media import served_suffix
 from postgen.render.model import MediaFile, Part, Variant, VariantRef
 from postgen.render.templating import BUILTIN, bytecode_cache
 from postgen.results.charts import chart
 from postgen.results.report import Summary
 from postgen.site import words
-from postgen.site.model import STAGES, Entry, ServedMedia, SiteData, Status
+from postgen.site.model import STAGES, Entry, ServedMedia, SiteData, Status, served_media
 from postgen.site.opengraph import LinkPreviews, Preview
 
 PLATFORM_NAMES = {
@@ -225,9 +226,7 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     now_month = current.astimezone(tz).strftime("%Y-%m")
     iso = current.astimezone(tz).isocalendar()
     now_week = f"{iso.year}-W{iso.week:02d}"
-    avatars = {name: ServedMedia(ch.avatar, str(config.root / ch.avatar),
-                                 hashlib.sha256((config.root / ch.avatar).read_bytes())
-                                 .hexdigest())
+    avatars = {name: served_media(ch.avatar, config.root / ch.avatar)
                for name, ch in config.channels.items() if ch.avatar}
     today = site.now.astimezone(tz).date()
     # Link cards the platforms build from a link's page (Open Graph), when asked for.
@@ -437,6 +436,8 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     served = {(m.sha256, m.src): m for e in site.entries for v in e.variants for m in v.media}
     served.update({(m.sha256, m.src): m for m in avatars.values()})
     served.update({(p.image.sha256, p.image.src): p.image for p in previews.values() if p.image})
+    # only validated images and videos, typed by their content: nothing active
+    served = {key: m for key, m in served.items() if m.suffix}
     media = {media_url(m): m for m in served.values()}
     for url, m in sorted(media.items()):
         if fresh is not None and fresh(url, m.sha256):
@@ -576,7 +577,9 @@ def word_diff(old: str, new: str) -> tuple[Markup, Markup]:
 
 
 def media_url(m: MediaFile | ServedMedia) -> str:
-    return f"media/{m.sha256[:16]}{os.path.splitext(m.src)[1].lower()}"
+    """Where the site serves a media file: named by its hash, typed by its content."""
+    suffix = m.suffix if isinstance(m, ServedMedia) else served_suffix(m) or ""
+    return f"media/{m.sha256[:16]}{suffix}"
 
 
 def layout(platform: str, media: Iterable[MediaFile]) -> MediaLayout:
