@@ -111,15 +111,11 @@ def test_a_whole_month_from_one_batch_of_lines(make_calendar: MakeCalendar, run:
     files = {f"content/{i}.md": post(date=f"2027-03-{i:02d} 09:30", post_id=f"p{i}")
              for i in range(1, 11)}
     root = make_calendar({"mkdocs.yml": REVIEWED, **files})
-    from postgen.site.model import build_site_data
-    from postgen.site.pages import action_url
+    from postgen.site.pages import approval_text
 
-    calendar, rendered, problems = check(load_calendar(root))
-    site = build_site_data(calendar, rendered.variants, problems, NOW)
-    url = action_url(site, list(rendered.variants), approvals.APPROVE, "dana", "March")
-    from urllib.parse import unquote
-
-    body = unquote(url.split(",", 1)[1])
+    rendered = check(load_calendar(root))[1]
+    body = approval_text(list(rendered.variants), approvals.APPROVE, "dana")
+    assert body.count(approvals.LINE_MARK) == 10  # one block per post
     result = run(root, "approve", "--from", "-", input=body)
     assert result.exit_code == 0, result.output
     assert all(s.cleared for s in states(root).values())
@@ -166,3 +162,66 @@ def test_status_shows_the_difference(make_calendar: MakeCalendar, run: Run) -> N
     data = json.loads(run(root, "status", "--format", "json", "--now",
                           "2027-03-01 09:00").output)
     assert {r["channel"] for r in data["changed"]} == {"x", "linkedin"}
+
+
+def block(decision: str, root: Path, by: str = "dana", note: str | None = None) -> str:
+    from postgen.site.pages import approval_text
+
+    text = approval_text(variants(root), decision, by)
+    return text if note is None else text.replace(approvals.PLACEHOLDER_NOTE, note)
+
+
+def test_a_note_with_quotes_and_apostrophes_is_read_as_written(make_calendar: MakeCalendar,
+                                                               run: Run) -> None:
+    root = make_calendar({"mkdocs.yml": REVIEWED, "content/a.md": post()})
+    note = 'Don\'t say "hello" – say "welcome" 😀'
+    result = run(root, "approve", "--from", "-", input=block(approvals.CHANGES, root,
+                                                             note=note))
+    assert result.exit_code == 0, result.output
+    assert {s.detail for s in states(root).values()} == {f"dana: {note}"}
+    one_line = (approval_line(approvals.CHANGES, root, "sam").split(" note=")[0]
+                + f" note={note}")  # typed by hand, unquoted
+    assert run(root, "approve", "--from", "-", input=one_line).exit_code == 0
+    assert approvals.load(load_calendar(root).config).decisions[-1].note == note
+
+
+def approval_line(decision: str, root: Path, by: str) -> str:
+    x = next(v for v in variants(root) if v.channel == "x")
+    return approvals.approval_line(decision, x, by, "placeholder")
+
+
+def test_lines_a_mail_program_wrapped_are_read(make_calendar: MakeCalendar,
+                                               run: Run) -> None:
+    root = make_calendar({"mkdocs.yml": REVIEWED, "content/a.md": post()})
+    note = ("The second sentence is far too long for a post that people read on a phone "
+            "while walking, so please cut it in half and keep the link")
+    text = block(approvals.CHANGES, root, note=note)
+    import textwrap
+
+    wrapped = "\n".join(line for para in text.split("\n")
+                         for line in (textwrap.wrap(para, 60) or [""]))
+    assert wrapped.count("\n") > text.count("\n")  # the note was wrapped
+    quoted = "\n".join("> " + line for line in block(approvals.APPROVE, root).splitlines())
+    reply = (f"{wrapped}\n\n-- \nDana Whitfield\nClient Inc.\n\n"
+             f"On Monday Sam wrote:\n{quoted}\n")  # a quoted approval is not Dana's
+    result = run(root, "approve", "--from", "-", input=reply)
+    assert result.exit_code == 0, result.output
+    assert {s.detail for s in states(root).values()} == {f"dana: {note}"}
+
+
+def test_placeholders_are_refused_and_nothing_is_recorded(make_calendar: MakeCalendar,
+                                                          run: Run) -> None:
+    config = REVIEWED.replace("        reviewers: [dana, sam]\n", "")
+    root = make_calendar({"mkdocs.yml": config, "content/a.md": post()})
+    from postgen.site.pages import approval_text
+
+    unsigned = approval_text(variants(root), approvals.APPROVE, approvals.PLACEHOLDER_BY)
+    result = run(root, "approve", "--from", "-", input=unsigned)
+    assert result.exit_code == 1 and "in place of YOUR-NAME" in result.output
+    unchanged = block(approvals.CHANGES, root)  # the note still says WRITE WHAT SHOULD CHANGE
+    result = run(root, "approve", "--from", "-", input=unchanged)
+    assert result.exit_code == 1 and "write what should change" in result.output
+    assert not (root / "approvals.jsonl").exists()
+    signed = unsigned.replace(approvals.PLACEHOLDER_BY, "dana@client.example")
+    assert run(root, "approve", "--from", "-", input=signed).exit_code == 0
+    assert all(s.cleared for s in states(root).values())

@@ -8,15 +8,17 @@ Screenshots go to test-artifacts/ at the repo root.
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import playwright.sync_api as playwright_api  # the [test] extra: never missing quietly
 import pytest
@@ -68,9 +70,13 @@ def serve(directory: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    site = build_site(REPO, tmp_path_factory.mktemp("browser") / "site")
-    with serve(site) as url:
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_site(REPO, tmp_path_factory.mktemp("browser") / "site")
+
+
+@pytest.fixture(scope="module")
+def base_url(built_site: Path) -> Iterator[str]:
+    with serve(built_site) as url:
         yield url
 
 
@@ -308,7 +314,10 @@ def test_script_in_a_post_never_runs(browser: Browser, tmp_path: Path) -> None:
         with serve(site) as url:
             page.goto(url + "posts/xss/", wait_until="load")
             assert page.evaluate("() => document.querySelector('h1').textContent") == title
-            assert page.locator("script").count() == 1  # the site's own, only
+            # The site's own scripts, only:
+            assert page.evaluate("() => Array.from(document.scripts, s => s.getAttribute("
+                                 "'src'))") == ["../../assets/review.js",
+                                                "../../assets/postgen.js"]
             assert page.locator("main img").count() == 0
             assert "<img src=x onerror=alert(2)>" in page.locator(".mockup-text").first.inner_text()
             page.wait_for_timeout(200)
@@ -339,12 +348,15 @@ def test_approval_states_show_and_links_carry_the_hash(
     assert changed.locator(".state-label").text_content() == "Changed since approval"
     assert changed.locator(".diff-old del").first.text_content() == "noon"
     assert "10 am" in (changed.locator(".diff-new").text_content() or "")
-    approve = changed.locator("a.btn-approve").first
+    # One message per post, carrying every channel that waits (not one per channel):
+    assert page.locator("article a.btn-approve").count() == 0
+    approve = page.locator(".review-actions a.btn-approve").first
     href = approve.get_attribute("href") or ""
     current = by_key[("2027-01-14-newsletter-brew-school-january", "newsletter")]
     assert href.startswith("mailto:social@fernwoodroasters.com?subject=")
-    assert f"hash%3D{current.hash}" in href
-    assert approve.get_attribute("data-hash") == current.hash
+    body = unquote(href.split("body=", 1)[1])
+    assert f"\nnewsletter: {current.hash[:16]}\n" in body
+    assert all(len(line) <= 72 for line in body.splitlines())  # no mail program wraps them
 
     page.goto(f"{base_url}/posts/2026-12-08-huila-producer-story/")
     requested = page.locator("article#ch-linkedin .state")
@@ -352,10 +364,78 @@ def test_approval_states_show_and_links_carry_the_hash(
     assert "Pitalito" in (requested.locator(".state-detail").text_content() or "")
 
 
-def test_month_page_approves_a_whole_batch(page: Page, base_url: str) -> None:
+def test_the_reviewer_is_picked_once_and_asks_for_changes_in_their_own_name(
+        page: Page, base_url: str) -> None:
+    reviewers = ["dana.whitfield@fernwoodroasters.com", "sam.ortega@fernwoodroasters.com"]
+    page.goto(f"{base_url}/posts/2026-12-07-winter-harvest-launch/")
+    page.select_option(".reviewer-pick select", reviewers[1])
+    page.goto(f"{base_url}/posts/2026-12-08-huila-producer-story/")  # another page
+    assert page.locator(".reviewer-pick select").input_value() == reviewers[1]
+    links = page.locator(".review-actions a.btn:visible")
+    hrefs = [unquote(h or "") for h in links.evaluate_all("els => els.map(e => e.href)")]
+    assert len(hrefs) == 2 and all("\nby: " + reviewers[1] + "\n" in h for h in hrefs)
+    assert "\nnote: WRITE WHAT SHOULD CHANGE" in hrefs[1]
+    page.locator(".by-reviewer:visible details.copy summary").click()
+    page.locator(".by-reviewer:visible .copy-text").first.click()
+    page.wait_for_function(  # the clipboard answers asynchronously
+        "() => Array.from(document.querySelectorAll('.copy-text'))"
+        ".some(b => b.textContent === 'Copied')")
+
+
+def test_month_page_offers_every_waiting_version_in_one_text(page: Page, base_url: str) -> None:
     page.goto(f"{base_url}month/2026-12/")
     page.click("a.carry-filters")
     page.wait_for_url(f"{base_url}month/2026-12/approve/")
-    link = page.locator(".batch a.btn-approve").first
-    href = link.get_attribute("href") or ""
-    assert href.count("postgen-approval%3A%20approve") > 50
+    text = page.locator(".review-view .by-reviewer").first.locator(
+        ".approval-text").text_content() or ""
+    assert text.count("postgen-approval: approve") > 10  # a block per post waiting
+
+
+def test_every_mail_link_on_the_example_site_fits_a_mail_program(built_site: Path) -> None:
+    """Many mail programs cut a mailto: link at about 2,000 characters."""
+    longest = 0
+    for page_file in built_site.rglob("*.html"):
+        for href in re.findall(r'href="(mailto:[^"]*)"', page_file.read_text("utf-8")):
+            longest = max(longest, len(html.unescape(href)))
+    assert 0 < longest < 2000
+
+
+def test_a_new_calendar_s_buttons_open_a_message_chromium_allows(
+        browser: Browser, tmp_path: Path) -> None:
+    """`postgen init`'s default: a mailto: link per post (Chromium refuses data: URLs),
+    signed with the name the reviewer types once; its text records the approval."""
+    from datetime import date
+
+    from click.testing import CliRunner
+
+    from postgen.cli import cli
+    from postgen.scaffold import new_calendar
+
+    root = tmp_path / "acme"
+    new_calendar(root, "Acme", "UTC", date(2030, 1, 1))
+    site = build_site(root, tmp_path / "site")
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    with serve(site) as url:
+        page.goto(url)
+        post_url = page.evaluate("() => document.querySelector('a.chip').href")
+        page.goto(post_url)
+        page.fill(".reviewer-name", "Dana O'Neil")
+        links = page.locator(".review-actions a.btn").evaluate_all(
+            "els => els.map(e => e.href)")
+        assert [h.split("?")[0] for h in links] == ["mailto:", "mailto:"]
+        assert all("by: Dana O'Neil\n" in unquote(h) for h in links)
+        page.goto(post_url)  # the name is typed once: kept for the next page
+        assert page.locator(".reviewer-name").input_value() == "Dana O'Neil"
+        page.locator("details.copy summary").click()
+        text = page.locator(".approval-text").first.inner_text()
+    context.close()
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        result = CliRunner().invoke(cli, ["approve", "--from", "-"], input=text,
+                                    catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("approved: ") == 3  # its three channels

@@ -9,13 +9,18 @@ A variant's state follows from the book, the approval policy and the publish
 ledger: draft, in review, changes requested, approved / scheduled, changed
 since approval (its hash moved), published, failed.
 
-An approval *line* is how a client without an account approves: the site's
-Approve link opens a message carrying lines like
+Without the review server (`postgen.review`), a client approves by message:
+the site's links open an email carrying one block per post,
 
-    postgen-approval: approve post=2026-12-01-teaser channel=x hash=1f2e... by=dana
+    postgen-approval: approve
+    post: 2026-12-01-teaser
+    by: dana@client.com
+    x: 1f2e3d4c5b6a7980
+    linkedin: 9a8b7c6d5e4f3021
 
-which `postgen approve --from FILE` records after checking each hash is
-still the current one.
+(or, in an approval issue, a line per variant: `postgen-approval: approve
+post=... channel=x hash=... by=dana`), which `postgen approve --from FILE`
+records after checking each hash is still the current one.
 """
 
 from __future__ import annotations
@@ -59,6 +64,8 @@ class Decision:
     #: Where an approval line came from, e.g. "github issue 7 comment 9 line 3": each
     #: is recorded once, however often the message is read again.
     source: str | None = None
+    id: str | None = None  # set by the review server: one action recorded once, however
+    #                        often it is retried
 
     def line(self) -> str:
         return json.dumps({k: v for k, v in asdict(self).items() if v is not None},
@@ -117,7 +124,8 @@ def load(config: CalendarConfig) -> Book:
             decision = Decision(**{k: data[k] for k in ("post", "channel", "hash", "decision",
                                                         "by", "at")},
                                 note=data.get("note"), text=data.get("text"),
-                                date=data.get("date"), source=data.get("source"))
+                                date=data.get("date"), source=data.get("source"),
+                                id=data.get("id"))
             if decision.decision not in (APPROVE, CHANGES):
                 raise ValueError(f"decision must be {APPROVE} or {CHANGES}")
             decisions.append(decision)
@@ -221,49 +229,156 @@ def _latest_by_reviewer(decisions: list[Decision]) -> dict[str, Decision]:
 
 # -- approval lines ------------------------------------------------------------
 
+#: What the site's messages hold until the reviewer replaces it: refused as it is.
+PLACEHOLDER_BY = "YOUR-NAME"
+PLACEHOLDER_NOTE = "WRITE WHAT SHOULD CHANGE"
+#: How much of a hash a message carries: enough to tell versions apart, short enough
+#: for a mail link and a line that no mail program wraps.
+SHORT_HASH = 16
+_FIELD = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*:\s*(.*)$")
+_PAIR = re.compile(r"([a-z]+)=(\"[^\"]*\"|'[^']*'|\S+)")
+
 
 @dataclass(frozen=True)
 class Line:
     decision: str
     post: str
     channel: str
-    hash: str
+    hash: str  # the whole hash, or the first SHORT_HASH characters of it
     by: str
     note: str | None
     number: int  # where it stood in the message
 
 
 def approval_line(decision: str, variant: VariantRef, by: str, note: str | None = None) -> str:
+    """One variant on one line (the approval issue's format)."""
     verb = "approve" if decision == APPROVE else "request-changes"
     line = (f"{LINE_MARK} {verb} post={variant.post_id} channel={variant.channel} "
             f"hash={variant.hash} by={shlex.quote(by)}")
     return line + (f" note={shlex.quote(note)}" if note else "")
 
 
+def approval_block(decision: str, variants: list[VariantRef], by: str) -> str:
+    """One post, every channel given, on short lines that survive a mail program's
+    wrapping and quoting; a request for changes ends with the note to replace."""
+    verb = "approve" if decision == APPROVE else "request-changes"
+    lines = [f"{LINE_MARK} {verb}", f"post: {variants[0].post_id}", f"by: {by}"]
+    lines += [f"{v.channel}: {v.hash[:SHORT_HASH]}" for v in variants]
+    if decision == CHANGES:
+        lines.append(f"note: {PLACEHOLDER_NOTE}")
+    return "\n".join(lines) + "\n"
+
+
 def parse_lines(text: str) -> tuple[list[Line], list[str]]:
-    """The approval lines in a message (an email, an issue), and what was wrong with others."""
+    """The approval lines and blocks in a message (an email, an issue), and what was wrong
+    with the others. A quoted line ("> postgen-approval: ...", a reply quoting an
+    earlier message) does not count; a line a mail program wrapped is joined back; a
+    note runs to the end of its block (a blank line, the next block, a signature) and
+    may hold any quotation marks and apostrophes."""
     lines: list[Line] = []
     errors: list[str] = []
-    for number, raw in enumerate(text.splitlines(), 1):
-        m = _LINE.search(raw)
+    raw_lines = [raw.rstrip() for raw in text.splitlines()]
+    i = 0
+    while i < len(raw_lines):
+        m = _LINE.search(raw_lines[i])
         if not m:
+            i += 1
             continue
-        try:
-            words = shlex.split(m["rest"])
-        except ValueError as exc:
-            errors.append(f"line {number}: {exc}")
-            continue
-        fields = dict(w.split("=", 1) for w in words[1:] if "=" in w)
-        verb = words[0] if words else ""
-        missing = [k for k in ("post", "channel", "hash", "by") if not fields.get(k)]
-        if verb not in ("approve", "request-changes") or missing:
-            errors.append(f"line {number}: expected 'approve' or 'request-changes' with "
-                          f"post=, channel=, hash=, by= (missing: {', '.join(missing) or '-'})")
-            continue
-        lines.append(Line(APPROVE if verb == "approve" else CHANGES, fields["post"],
-                          fields["channel"], fields["hash"], fields["by"], fields.get("note"),
-                          number))
+        number, rest = i + 1, m["rest"].strip()
+        i += 1
+        if "=" in rest:  # the one-line form: verb key=value...
+            parsed, problem = _one_line(rest, number)
+        else:  # a block: verb, then key: value lines
+            block: list[str] = []
+            while i < len(raw_lines) and not _LINE.search(raw_lines[i]) and (
+                    raw_lines[i].strip() or _in_note(block)) and raw_lines[i] != "--":
+                block.append(raw_lines[i])
+                i += 1
+            parsed, problem = _block(rest, block, number)
+        lines.extend(parsed)
+        if problem:
+            errors.append(problem)
     return lines, errors
+
+
+def _in_note(block: list[str]) -> bool:
+    return any((m := _FIELD.match(b)) is not None and m[1].lower() == "note" for b in block)
+
+
+def _verb(word: str) -> str | None:
+    return {"approve": APPROVE, "request-changes": CHANGES}.get(word.strip().lower())
+
+
+def _one_line(rest: str, number: int) -> tuple[list[Line], str | None]:
+    verb, _, pairs = rest.partition(" ")
+    fields: dict[str, str] = {}
+    note_at = re.search(r"(?:^|\s)note=", pairs)
+    if note_at:  # a note runs to the end of the line, quoted or not, apostrophes and all
+        fields["note"] = _unquote(pairs[note_at.end():].strip())
+        pairs = pairs[:note_at.start()]
+    for key, value in _PAIR.findall(pairs):
+        fields[key] = _unquote(value)
+    return _checked(_verb(verb), fields, [(fields.get("channel", ""), fields.get("hash", ""))],
+                    number, "post=, channel=, hash=, by=")
+
+
+def _block(rest: str, block: list[str], number: int) -> tuple[list[Line], str | None]:
+    fields: dict[str, str] = {}
+    channels: list[tuple[str, str]] = []
+    note: list[str] = []
+    last = ""
+    for raw in block:
+        m = _FIELD.match(raw)
+        if last == "note":  # the note runs on; a blank line is a new paragraph
+            note.append(raw.strip())
+        elif m is None:  # a line a mail program wrapped
+            if last and raw.strip():
+                fields[last] = f"{fields.get(last, '')} {raw.strip()}".strip()
+        elif (key := m[1].lower()) in ("post", "by", "note"):
+            fields[key] = m[2].strip()
+            note = [m[2].strip()] if key == "note" else note
+            last = key
+        else:
+            channels.append((key, m[2].strip()))
+            last = ""
+    if note:
+        paragraphs = " ".join(line or "\n" for line in note).split("\n")
+        fields["note"] = "\n\n".join(p.strip() for p in paragraphs if p.strip())
+    return _checked(_verb(rest), fields, channels, number, "post:, by: and a channel: hash line")
+
+
+def _checked(decision: str | None, fields: dict[str, str], channels: list[tuple[str, str]],
+             number: int, expected: str) -> tuple[list[Line], str | None]:
+    where = f"line {number}"
+    missing = [k for k in ("post", "by") if not fields.get(k)]
+    channels = [(c, h) for c, h in channels if c or h]
+    if decision is None or missing or not channels or not all(c and h for c, h in channels):
+        return [], (f"{where}: expected 'approve' or 'request-changes' with {expected} "
+                    f"(missing: {', '.join(missing) or ('channel' if not channels else '-')})")
+    by, note = fields["by"], fields.get("note") or None
+    if by.upper() == PLACEHOLDER_BY:
+        return [], f"{where}: write your name or address in place of {PLACEHOLDER_BY}"
+    if note is not None and PLACEHOLDER_NOTE in note:
+        return [], f"{where}: write what should change in place of '{PLACEHOLDER_NOTE}'"
+    if decision == CHANGES and not note:
+        return [], f"{where}: a request for changes needs a note saying what should change"
+    return [Line(decision, fields["post"], c, h, by, note, number) for c, h in channels], None
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        inner = value[1:-1]
+        if value[0] == "'":
+            inner = inner.replace("'\"'\"'", "'")  # how shlex.quote writes an apostrophe
+        return inner
+    return value
+
+
+def matches(line: Line, variant: VariantRef) -> bool:
+    """Whether the line names this version of the variant."""
+    if len(line.hash) == len(variant.hash):
+        return line.hash == variant.hash
+    return len(line.hash) >= 12 and variant.hash.startswith(line.hash)
 
 
 def decide(variant: Variant, decision: str, by: str, now: datetime,
@@ -328,7 +443,7 @@ def read_lines(config: CalendarConfig, book: Book, variants: Iterable[Variant],
         elif line.post in drafted:
             refused.append(f"{where}: {line.post} is a draft: set 'draft: false' before "
                            "review")
-        elif line.hash != variant.hash:
+        elif not matches(line, variant):
             refused.append(f"{where}: stale: the post changed after this version was "
                            f"reviewed ({line.hash[:12]} is now {variant.hash[:12]}); open the "
                            "site again and review the current version")

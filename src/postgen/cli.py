@@ -38,6 +38,7 @@ LAZY_COMMANDS = {
     "accounts": "postgen.cli_accounts:accounts",
     "diff": "postgen.cli_diff:diff",
     "schema": "postgen.cli_schema:schema",
+    "review": "postgen.cli_review:review",
 }
 
 
@@ -878,15 +879,17 @@ def status(ctx: click.Context, fmt: str, now_text: str | None, soon: int) -> Non
     Example:
       postgen status --now 2026-12-01T08:00
     """
-    from postgen import pipeline, review
+    from postgen import pipeline
+    from postgen import status as review_status
     from postgen.ledger import Ledger
 
     calendar, rendered, problems = pipeline.check(_calendar(ctx))
     now = _parse_now(now_text, calendar)
     book = Ledger.load(calendar.config.root)
-    report = review.report(calendar, list(rendered.variants), now, timedelta(hours=soon),
-                           book.published, problems)
-    click.echo(review.as_json(report) if fmt == "json" else review.as_text(report))
+    report = review_status.report(calendar, list(rendered.variants), now,
+                                  timedelta(hours=soon), book.published, problems)
+    click.echo(review_status.as_json(report) if fmt == "json"
+               else review_status.as_text(report))
     if report.errors:
         ctx.exit(1)
 

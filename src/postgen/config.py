@@ -28,6 +28,13 @@ plugins:
       results:                           # postgen results fetch: see docs/results.md
         analytics: {provider: plausible, site_id: shop.example.com,
                     token_env: PLAUSIBLE_API_KEY, goals: [Purchase]}
+      review:                            # postgen review serve (docs/review.md)
+        url: https://review.agency.com
+        secret_env: POSTGEN_REVIEW_SECRET
+        link_days: 30
+        revoked: [3f9c2a7b1d04e6aa]      # link ids (or reviewers) no longer let in
+        mail_channel: newsletter         # an smtp channel: invitations and reminders
+        rate_limit: 60                   # actions per reviewer per minute
 ```
 
 Secrets never live here: publisher options name environment variables
@@ -59,6 +66,7 @@ from postgen.models import (
     CalendarConfig,
     Channel,
     PublishPolicy,
+    ReviewSettings,
     SchedulePolicy,
     Slot,
     SpellingPolicy,
@@ -67,7 +75,8 @@ from postgen.models import (
 from postgen.yamlsource import parse
 
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
-              "results", "schedule", "link_previews", "spelling")
+              "results", "schedule", "link_previews", "spelling",
+              "review")
 CHANNEL_FIELDS = (
     "platform", "account", "publisher", "options", "limits", "approval_required", "hashtags",
     "thread_numbering", "utm", "slots", "display_name", "avatar",
@@ -78,10 +87,12 @@ APPROVAL_FIELDS = ("required", "reviewers", "min_approvals", "action_url")
 PUBLISH_FIELDS = ("grace",)
 SCHEDULE_FIELDS = ("min_gap", "lookahead")
 SPELLING_FIELDS = ("lang", "words")
+REVIEW_FIELDS = ("url", "secret_env", "link_days", "revoked", "mail_channel", "rate_limit")
 #: Every group of settings and its keys (docs/configuration.md documents each).
 SECTIONS = {"brand": BRAND_FIELDS, "channels.<name>": CHANNEL_FIELDS, "utm": UTM_FIELDS,
             "approval": APPROVAL_FIELDS, "publish": PUBLISH_FIELDS,
-            "schedule": SCHEDULE_FIELDS, "spelling": SPELLING_FIELDS}
+            "schedule": SCHEDULE_FIELDS, "spelling": SPELLING_FIELDS,
+            "review": REVIEW_FIELDS}
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|credential|private", re.I)
@@ -188,6 +199,7 @@ def _read(f: Fields, root: Path, config_path: Path, site_name: str) -> CalendarC
         analytics=_analytics(f),
         link_previews=f.flag("link_previews") or False,
         spelling=_spelling(f, root.resolve()),
+        review=_review(f, channels),
     )
 
 
@@ -458,3 +470,26 @@ def _analytics(f: Fields) -> AnalyticsSettings | None:
     return AnalyticsSettings(site_id=site_id.strip(), token_env=token_env, provider=provider,
                              url=url or "https://plausible.io",
                              goals=a.text_list("goals") or (), days=days)
+
+
+def _review(f: Fields, channels: Mapping[str, Channel]) -> ReviewSettings | None:
+    r = f.mapping("review")
+    if r is None:
+        return None
+    default = ReviewSettings()
+    r.unknown(REVIEW_FIELDS, "review setting")
+    url = r.url("url") or default.url
+    secret_env = r.text("secret_env") or default.secret_env
+    if not _ENV_NAME.fullmatch(secret_env):
+        r.report("field-value", f"'secret_env' must name an environment variable, not "
+                 f"{secret_env!r}", "secret_env")
+    mail = r.text("mail_channel")
+    if mail is not None and (mail not in channels or channels[mail].publisher != "smtp"):
+        smtp = ", ".join(n for n, c in channels.items() if c.publisher == "smtp") or "none"
+        r.report("field-value", f"'mail_channel' must name a channel with the smtp publisher "
+                 f"(smtp channels: {smtp})", "mail_channel")
+        mail = None
+    return ReviewSettings(url=url.rstrip("/"), secret_env=secret_env,
+                          link_days=r.integer("link_days", minimum=1) or default.link_days,
+                          revoked=r.text_list("revoked") or (), mail_channel=mail,
+                          rate_limit=r.integer("rate_limit", minimum=1) or default.rate_limit)

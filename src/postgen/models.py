@@ -109,6 +109,27 @@ class ApprovalPolicy:
 
 
 @dataclass(frozen=True)
+class ReviewSettings:
+    """`postgen review serve`: the receiver that records reviewers' decisions in git.
+
+    Set, the site's buttons post to it (serve the site with it); unset, they open
+    messages (`ApprovalPolicy.action_url`)."""
+
+    #: Where reviewers reach the server (the invitation links start with it).
+    url: str = "http://127.0.0.1:8000"
+    #: The environment variable holding the key that signs links and sessions.
+    secret_env: str = "POSTGEN_REVIEW_SECRET"
+    #: How long an invitation link (and the session it opens) lasts.
+    link_days: int = 30
+    #: Invitation link ids, or reviewers, whose links no longer open anything.
+    revoked: tuple[str, ...] = ()
+    #: An email channel with the smtp publisher: invitations and reminders go through it.
+    mail_channel: str | None = None
+    #: Actions one reviewer may take per minute.
+    rate_limit: int = 60
+
+
+@dataclass(frozen=True)
 class PublishPolicy:
     #: A post missed by more than this is reported, not sent late.
     grace: timedelta = timedelta(hours=2)
@@ -163,6 +184,7 @@ class CalendarConfig:
     #: The approval site's public address (MkDocs' `site_url`), ending in "/"; empty
     #: when mkdocs.yml sets none.
     site_url: str = ""
+    review: ReviewSettings | None = None
 
     def post_url(self, post_id: str) -> str:
         """A post's page: absolute with `site_url`, else relative to the site's root."""

@@ -53,6 +53,7 @@ class PostgenConfig(base.Config):
     utm = c.Optional(c.Type(object))
     approval = c.Optional(c.Type(object))
     publish = c.Optional(c.Type(object))
+    review = c.Optional(c.Type(object))
 
 
 class PostgenPlugin(BasePlugin[PostgenConfig]):

@@ -129,6 +129,7 @@ CALENDAR_FILES = {
     ".github/workflows/accounts.yml": "workflows/accounts.yml",
     ".github/workflows/results.yml": "workflows/results.yml",
     ".github/commit-and-push.sh": "commit-and-push.sh",
+    ".github/workflows/review-reminders.yml": "workflows/review-reminders.yml",
 }
 FIRST_POST = "Hello from our new content calendar"
 

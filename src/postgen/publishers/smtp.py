@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import smtplib
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
@@ -183,6 +184,27 @@ class SmtpPublisher:
         return [Request("SMTP", f"smtp://{self.host}:{self.port}", headers, body)]
 
     # -- sending -------------------------------------------------------------------
+
+    @contextmanager
+    def connection(self) -> Iterator[smtplib.SMTP]:
+        """A connection as `send` makes one (hello, STARTTLS, login), for other mail
+        through the channel's server: the review server's invitations and reminders."""
+        problems = self.validate()
+        if problems:
+            raise ConfigProblem("; ".join(problems))
+        where = f"{self.channel.name}: smtp://{self.host}:{self.port}"
+        try:
+            smtp = self._connect()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise _classified(exc, where, sending=False, auth="") from exc
+        try:
+            try:
+                self._hello(smtp)
+            except (OSError, smtplib.SMTPException) as exc:
+                raise _classified(exc, where, sending=False, auth=self._auth_names()) from exc
+            yield smtp
+        finally:
+            _close(smtp)
 
     def send(self, job: Job) -> Sent:
         problems = self.validate()

@@ -25,7 +25,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from importlib.resources import files as resource_files
@@ -38,7 +38,13 @@ import jinja2
 from markupsafe import Markup
 
 from postgen import __version__, spreadsheet
-from postgen.approvals import APPROVE, CHANGES, approval_line
+from postgen.approvals import (
+    APPROVE,
+    CHANGES,
+    PLACEHOLDER_BY,
+    PLACEHOLDER_NOTE,
+    approval_block,
+)
 from postgen.diagnostics import Diagnostic
 from postgen.files import write_atomically
 from postgen.models import CalendarConfig, Post
@@ -71,7 +77,7 @@ STATUS_CHOICES = (
     ("approved", "Approved"), ("changed", "Changed since approval"), ("scheduled", "Scheduled"),
     ("published", "Published"), ("failed", "Failed"),
 )
-ASSETS = ("postgen.css", "postgen.js")
+ASSETS = ("postgen.css", "postgen.js", "review.css", "review.js")
 
 
 #: Stands for a card's link prefix (`root`) in a cached card: pages sit at several depths.
@@ -189,6 +195,7 @@ def environment(root: Path) -> jinja2.Environment:
         fold_label=fold_label, campaign_title=campaign_title,
         utm=utm_pairs, host=host,
         channel_problems=channel_problems, word_diff=word_diff, action_url=action_url,
+        approval_text=approval_text, waiting_of=waiting_of, mail_template=mail_template,
         reviewers=reviewers, waiting=WAITING, APPROVE=APPROVE, CHANGES=CHANGES,
     )
     return env
@@ -370,17 +377,20 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                    intro="Read each post first: approving here approves every version listed, "
                    "exactly as its page shows it.", entries=waiting, links=None,
                    empty="Nothing waits for review this month.", batch=batch,
-                   batch_title=month.title)
+                   batch_title=month.title, batch_back=f"/month/{month.key}/")
     for i, week in enumerate(site.weeks):
         prev_week = site.weeks[i - 1] if i else None
         next_week = site.weeks[i + 1] if i + 1 < len(site.weeks) else None
         path = f"week/{week.key}/index.html"
+        batch = [v for _day, entries in week.days for e in entries for v in e.variants
+                 if e.statuses[v.channel].key in WAITING]
         yield page(path, "site/week.html.j2",
                    key(path, (e for _day, entries in week.days for e in entries),
                        prev_week and prev_week.key, next_week and next_week.key,
-                       today if any(d == today for d, _ in week.days) else None),
+                       today if any(d == today for d, _ in week.days) else None,
+                       [(v.post_id, v.channel, v.hash) for v in batch]),
                    kind="week", title=f"Week {week.number}", week=week, prev=prev_week,
-                   next=next_week)
+                   next=next_week, batch=batch)
     links = [(campaign_title(c), f"campaigns/{c}/", len(es)) for c, es in site.campaigns.items()]
     yield page("campaigns/index.html", "site/list.html.j2", key("campaigns/", (), links),
                kind="campaign", title="Campaigns", intro="", entries=None, empty="",
@@ -485,41 +495,48 @@ def _nearest(keys: list[str], wanted: str) -> str:
 WAITING = ("in-review", "changed", "changes-requested")
 
 
+def waiting_of(entry: Entry, variants: Sequence[VariantRef]) -> list[VariantRef]:
+    """The variants of a post that wait for a decision."""
+    return [v for v in variants if entry.statuses[v.channel].key in WAITING]
+
+
 def reviewers(site: SiteData) -> tuple[str, ...]:
-    return site.config.approval.reviewers or ("YOUR-NAME",)
+    return site.config.approval.reviewers or (PLACEHOLDER_BY,)
 
 
-def action_url(site: SiteData, variants: list[VariantRef], decision: str, reviewer: str,
-               subject: str) -> str:
-    """The link that opens a message carrying one approval line per variant."""
+#: Many mail programs cut a mailto: link longer than about 2,000 characters.
+MAILTO_LIMIT = 1900
+
+
+def approval_text(variants: Sequence[VariantRef], decision: str, reviewer: str) -> str:
+    """The message that approves (or asks for changes to) `variants`: one block per post."""
     verb = "approve" if decision == APPROVE else "ask for changes to"
     head = (f"I {verb} the following, exactly as shown on the calendar site.\n"
-            + ("Replace WRITE WHAT SHOULD CHANGE with your comment.\n"
+            + (f"Replace {PLACEHOLDER_NOTE} with what should change.\n"
                if decision == CHANGES else "") + "\n")
-    # Quoting is per character, so the body's quoted lines can be quoted once each
-    # (a month's "approve all" repeats every line its posts' pages carry).
-    body = _quote(head) + "".join(
-        _quoted_line(decision, v, reviewer) for v in variants)
-    template = site.config.approval.action_url
-    if template is None:
-        return "data:text/plain;charset=utf-8," + body
-    return template.replace("{subject}", quote(subject)).replace("{body}", body)
+    posts: dict[str, list[VariantRef]] = {}
+    for v in variants:
+        posts.setdefault(v.post_id, []).append(v)
+    return head + "\n".join(approval_block(decision, group, reviewer)
+                             for group in posts.values())
 
 
-_QUOTED: dict[tuple[str, str, str, str, str], str] = {}
+def mail_template(site: SiteData, subject: str) -> str:
+    """`approval.action_url` with its subject filled in and `{body}` left for the page's
+    script (which narrows a batch to what the filters show)."""
+    return (site.config.approval.action_url or "").replace("{subject}", quote(subject))
 
 
-def _quoted_line(decision: str, variant: VariantRef, reviewer: str) -> str:
-    """One approval line and its newline, URL-quoted (remembered: pages repeat them)."""
-    key = (decision, variant.post_id, variant.channel, variant.hash, reviewer)
-    found = _QUOTED.get(key)
-    if found is None:
-        if len(_QUOTED) > 200_000:  # `postgen serve` rebuilds for hours
-            _QUOTED.clear()
-        line = approval_line(decision, variant, reviewer,
-                             "WRITE WHAT SHOULD CHANGE" if decision == CHANGES else None)
-        _QUOTED[key] = found = _quote(line + "\n")
-    return found
+def action_url(site: SiteData, variants: Sequence[VariantRef], decision: str, reviewer: str,
+               subject: str) -> str | None:
+    """The link that opens a message carrying `approval_text`; None without
+    `approval.action_url`, or when the link would be too long for mail programs (the
+    page offers the text to copy instead)."""
+    if site.config.approval.action_url is None:
+        return None
+    body = _quote(approval_text(variants, decision, reviewer))
+    url = mail_template(site, subject).replace("{body}", body)
+    return url if len(url) <= MAILTO_LIMIT else None
 
 
 #: What `urllib.parse.quote` makes of each ASCII character it does not keep (it keeps
