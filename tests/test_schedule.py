@@ -412,3 +412,12 @@ def test_publish_sends_each_occurrence_once_across_kills(tmp_path: Path) -> None
     assert sent == {(f"mug@2027-03-0{d}", c) for d in (2, 3, 4) for c in ("m", "box")}
     assert kills >= 1  # at least one run was really cut short
     platforms.close()
+
+
+def test_a_rule_never_plans_past_ten_years_from_today(tmp_path: Path) -> None:
+    cal = calendar(tmp_path, {"content/a.md": post_file(
+        "yearly", "2027-01-03 17:00", extra="repeat: FREQ=YEARLY;COUNT=400\n")})
+    years = [p.date.year for p in cal.posts]
+    assert years[0] == 2027 and max(years) <= NOW.year + 10 and len(years) == 10
+    assert [d.rule for d in cal.diagnostics] == ["repeat-open"]
+    assert "10 years from today" in cal.diagnostics[0].message

@@ -76,6 +76,31 @@ def test_publish_sends_every_valid_post_beside_unreadable_ones(
     assert "2 sent" in result.output
 
 
+def test_publish_never_sends_media_that_cannot_be_opened(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A decompression bomb, or a text file named .png, is an error in `check`; publish
+    holds the variant back rather than send what the platform cannot show."""
+    import struct
+
+    bomb = (b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR"
+            + struct.pack(">IIBBBBB", 65535, 65535, 8, 2, 0, 0, 0) + b"\0" * 4)
+    channels = {"free": {"platform": "x", "account": "@acme", "approval_required": False}}
+    posts = [post("good-one", ["free"]),
+             post("bomb", ["free"], extra="image: assets/bomb.png\nalt: A bomb\n"),
+             post("fake", ["free"], extra="image: assets/fake.png\nalt: Text\n")]
+    root = write_calendar(tmp_path, channels, posts)
+    (root / "assets").mkdir()
+    (root / "assets/bomb.png").write_bytes(bomb)
+    (root / "assets/fake.png").write_text("not an image\n")
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(cli, ["publish", "--now", "2027-03-02T09:31:00Z"],
+                                catch_exceptions=False)
+    sent = sorted(p.name for p in root.glob("outbox/**/*.json"))
+    assert sent == ["good-one.json"], result.output
+    assert "media cannot be sent" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_a_post_with_an_error_in_its_file_is_still_checked_in_full(
         make_calendar: MakeCalendar, run: Run) -> None:
     """Errors in two rounds (17.12): a bad `paid` hid the body's length on LinkedIn."""

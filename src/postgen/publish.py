@@ -178,6 +178,11 @@ def timing(config: CalendarConfig, book: approvals.Book, post: Post, v: Variant,
                                f"{span(grace)}: not sent late{never}")
     if not state.cleared:
         return Verdict(BLOCKED, f"due {when}, but {state.label.lower()}: {state.detail}")
+    unsendable = [f"{m.src}: {m.unreadable or 'too many pixels to open safely'}"
+                  for m in v.media if m.unreadable or m.too_many_pixels]
+    if unsendable:
+        return Verdict(BLOCKED, f"due {when}, but its media cannot be sent: "
+                                f"{'; '.join(unsendable)} (postgen check)")
     broken = [p for c in v.counts if not c.ok for p in c.problems]
     if broken:
         return Verdict(BLOCKED, f"due {when}, but breaks the platform's limits: "

@@ -41,6 +41,7 @@ from dateutil.rrule import rrulestr
 
 from postgen.diagnostics import Diagnostic, Severity, brief
 from postgen.models import CalendarConfig, Post, Slot
+from postgen.schema import DATE_WINDOW
 
 #: How far an open-ended rule runs from its first date.
 HORIZON = timedelta(days=366)
@@ -95,8 +96,10 @@ def occurrence_id(post_id: str, day: date) -> str:
 # -- recurring posts -------------------------------------------------------------------
 
 
-def occurrences(post: Post, tz: tzinfo, found: list[Diagnostic]) -> list[Post]:
-    """The recurring post's occurrences, each a post of its own."""
+def occurrences(post: Post, tz: tzinfo, found: list[Diagnostic],
+                latest: datetime | None = None) -> list[Post]:
+    """The recurring post's occurrences, each a post of its own; none after `latest`
+    (a calendar plans at most 10 years ahead, as dates in files are held to)."""
     assert post.repeat is not None
     rule = post.repeat.rule.strip()
     rule = rule[6:] if rule.upper().startswith("RRULE:") else rule
@@ -126,8 +129,14 @@ def occurrences(post: Post, tz: tzinfo, found: list[Diagnostic]) -> list[Post]:
     skip = set(post.repeat.skip)
     days: dict[date, Post] = {}
     used: set[date] = set()
+    limit = latest.astimezone(tz).replace(tzinfo=None) if latest else None
     for n, naive in enumerate(parsed.xafter(start, inc=True)):
-        if naive > end or n >= MAX_OCCURRENCES:
+        if limit is not None and naive > limit:
+            _report(found, post, "repeat", "repeat-open",
+                    f"the rule runs past {limit:%d %b %Y}, 10 years from today: later posts "
+                    "are not planned", Severity.WARNING)
+            break
+        if (not bounded and naive > end) or n >= MAX_OCCURRENCES:
             if bounded and n >= MAX_OCCURRENCES:
                 _report(found, post, "repeat", "repeat-open",
                         f"the rule makes more than {MAX_OCCURRENCES} posts; only the first "
@@ -206,7 +215,7 @@ def resolve(config: CalendarConfig, posts: Iterable[Post], now: datetime, *,
     evergreen: list[Post] = []
     for post in posts:
         if post.repeat is not None:
-            fixed.extend(occurrences(post, tz, found))
+            fixed.extend(occurrences(post, tz, found, now + DATE_WINDOW))
         elif post.auto:
             auto.append(post)
         else:
