@@ -101,6 +101,24 @@ def test_publish_never_sends_media_that_cannot_be_opened(
     assert "Traceback" not in result.output
 
 
+def test_an_edit_after_a_send_is_never_sent_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New text (or new channel settings) makes a new content hash, so a new ledger key:
+    within the grace window that version would go out a second time."""
+    channels = {"free": {"platform": "x", "account": "@acme", "approval_required": False}}
+    root = write_calendar(tmp_path, channels, [post("p1", ["free"], body="First words.\n")])
+    monkeypatch.chdir(root)
+    first = CliRunner().invoke(cli, ["publish", "--now", "2027-03-02T09:31:00Z"],
+                               catch_exceptions=False)
+    assert "1 sent" in first.output
+    write_calendar(tmp_path, channels, [post("p1", ["free"], body="Second words.\n")])
+    again = CliRunner().invoke(cli, ["publish", "--now", "2027-03-02T09:45:00Z"],
+                               catch_exceptions=False)
+    assert "0 sent" in again.output, again.output
+    assert "an earlier version of this post went out" in again.output
+    assert len(list(root.glob("outbox/**/*.json"))) == 1
+
+
 def test_a_post_with_an_error_in_its_file_is_still_checked_in_full(
         make_calendar: MakeCalendar, run: Run) -> None:
     """Errors in two rounds (17.12): a bad `paid` hid the body's length on LinkedIn."""

@@ -149,6 +149,7 @@ def plan(calendar: Calendar, variants: Sequence[Variant], book: approvals.Book, 
     """Every variant classified at `now` (timezone-aware)."""
     config = calendar.config
     posts = {p.id: p for p in calendar.posts}
+    gone = _gone_out(ledger)
     items: list[Item] = []
     for v in sorted(variants, key=lambda v: (v.date, v.post_id, v.channel)):
         post = posts.get(v.post_id)
@@ -157,9 +158,27 @@ def plan(calendar: Calendar, variants: Sequence[Variant], book: approvals.Book, 
         key = key_for(v)
         status = ledger.status(key)
         unsent = timing(config, book, post, v, now)
-        items.append(Item(v, key, _after(unsent, status, now), unsent,
-                          status.intent_at if status else None))
+        verdict = _after(unsent, status, now)
+        earlier = gone.get((v.post_id, v.channel))
+        if status is None and earlier is not None and verdict.state == DUE:
+            # Another version of this post went out on this channel (its text or the
+            # channel's settings changed since): sending this one would post it twice.
+            shown = earlier.url or earlier.remote_id or earlier.state
+            verdict = Verdict(BLOCKED, f"an earlier version of this post went out on this "
+                                       f"channel ({shown}); a post is never sent twice: to "
+                                       "send the new version, give it a post of its own")
+        items.append(Item(v, key, verdict, unsent, status.intent_at if status else None))
     return Plan(config, now, tuple(items))
+
+
+def _gone_out(ledger: Ledger) -> dict[tuple[str, str], Status]:
+    """(post, channel) -> a send that went out, or may have: sent or unknown."""
+    found: dict[tuple[str, str], Status] = {}
+    for key in ledger.recorded():
+        status = ledger.status(key)
+        if status is not None and status.state in ("sent", UNKNOWN):
+            found.setdefault((status.post, status.channel), status)
+    return found
 
 
 def timing(config: CalendarConfig, book: approvals.Book, post: Post, v: Variant,
