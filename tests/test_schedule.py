@@ -379,11 +379,14 @@ def test_publish_sends_each_occurrence_once_across_kills(tmp_path: Path) -> None
 
     from tests.test_publish import ENV, RUNNER, Platforms, write_calendar
 
-    platforms = Platforms(["mastodon"], latency=0.02)
+    # Bluesky: its record keys come from each occurrence's own ledger key. (A text lookup,
+    # as Mastodon's resolve does, would find the day before's identical status here, where
+    # the three "days" are seconds apart on the fake's real clock.)
+    platforms = Platforms(["bluesky"], latency=0.02)
     rng = random.Random(20270103)
     root = tmp_path / "cal"
     body = "Weekly mug check: what's in yours?\n"
-    write_calendar(root, {"m": platforms.channel("mastodon"),
+    write_calendar(root, {"m": platforms.channel("bluesky"),
                           "box": {"platform": "x", "account": "@acme", "publisher": "outbox"}},
                    [("content/mug.md", "---\nid: mug\ntitle: Mug\ndate: 2027-03-02 09:30\n"
                      "repeat: FREQ=DAILY;COUNT=3\nchannels: [m, box]\nfunnel: retention\n"
@@ -404,8 +407,8 @@ def test_publish_sends_each_occurrence_once_across_kills(tmp_path: Path) -> None
                               cwd=root, env={**env, "PYTHONPATH": str(Path.cwd())},
                               capture_output=True, text=True, timeout=120)
         assert done.returncode in (0, 1), done.stdout + done.stderr
-    statuses = platforms.api("mastodon").statuses
-    assert len(statuses) == 3  # one status per occurrence, none twice
+    records = platforms.api("bluesky").records
+    assert len(records) == 3  # one post per occurrence, none twice
     ledger = Ledger.load(root)
     sent = {(s.post, s.channel) for k in ledger.recorded()
             if (s := ledger.status(k)) is not None and s.state == "sent"}
