@@ -119,7 +119,11 @@ def test_a_reviewer_approves_a_post_on_every_channel_in_one_click_and_asks_for_c
     page.wait_for_url("**/posts/p2/?done=changes")
     comment = page.locator(".thread .comment").last
     assert comment.locator(".comment-text").inner_text() == note
-    assert DANA in comment.locator(".comment-head").inner_text()
+    head = comment.locator(".comment-head").inner_text()
+    assert DANA in head
+    # The channels as the site names them to clients, never mkdocs.yml's names.
+    asked_on = head.split(" asked for changes on ", 1)[1].split(" 20", 1)[0]
+    assert sorted(asked_on.split(", ")) == ["LinkedIn", "X"], head
     report = states(status_in_fresh_clone(server, tmp_path), "p2")
     assert {row["state"] for row in report.values()} == {"changes-requested"}
     assert all(row["detail"] == f"{DANA}: {note}" for row in report.values())

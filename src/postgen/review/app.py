@@ -38,6 +38,7 @@ from postgen.review.comments import Comment
 from postgen.review.journal import Entry
 from postgen.review.links import COOKIE, LINK_PATH, Grant, Keys, LinkRefused
 from postgen.review.receiver import PUSHED, Receiver
+from postgen.site.words import channel_labels
 
 log = logging.getLogger("postgen.review")
 
@@ -46,6 +47,7 @@ ACTION_MARK = "postgen-review-action"
 THREAD = re.compile(r"<!--postgen-review-thread:([A-Za-z0-9._-]+)-->")
 MAIN = re.compile(r"<main\b[^>]*>")
 MAX_BODY = 256 * 1024
+REMOVED = "a channel since removed"  # named in a comment, no longer in the calendar
 WAIT = 20.0  # seconds a request waits for its round before saying "saved"
 DONE = {
     "approved": "Approved. Thank you: it is recorded.",
@@ -277,8 +279,10 @@ def _dress(page: str, grant: Grant, keys: Keys, receiver: Receiver, flash: str |
     csrf = keys.csrf(grant)
     page = page.replace(CSRF_MARK, csrf)
     page = re.sub(ACTION_MARK, lambda _m: secrets.token_urlsafe(12), page)
+    built = receiver.built
+    labels = channel_labels(built.config.channels) if built else {}
     page = THREAD.sub(lambda m: _thread(m.group(1), receiver.comments.get(m.group(1), []),
-                                        csrf), page)  # after: comments hold any words
+                                        csrf, labels), page)  # after: comments hold any words
     note = (f'<p class="review-flash{" review-warn" if warn else ""}" role="status">'
             f"{html.escape(flash)}</p>") if flash else ""
     bar = (f'<div class="review-bar"><p>Reviewing as <strong>{html.escape(grant.reviewer)}'
@@ -286,15 +290,17 @@ def _dress(page: str, grant: Grant, keys: Keys, receiver: Receiver, flash: str |
     return MAIN.sub(lambda m: m.group(0) + bar, page, count=1)
 
 
-def _thread(post: str, comments: list[Comment], csrf: str) -> str:
-    """The post's comments, oldest first (the newest last), each with a reply form."""
+def _thread(post: str, comments: list[Comment], csrf: str, labels: dict[str, str]) -> str:
+    """The post's comments, oldest first (the newest last), each with a reply form; the
+    channels a request for changes named as the site names them (`labels`)."""
     if not comments:
         return '<p class="thread-empty">No comments yet.</p>'
     out = ['<ol class="thread">']
     for c in comments:  # oldest first: the newest is last
         what = "asked for changes" if c.kind == "changes" else (
             "replied" if c.reply_to else "wrote")
-        where = f" on {', '.join(c.channels)}" if c.channels else ""
+        where = f" on {', '.join(labels.get(ch, REMOVED) for ch in c.channels)}" if (
+            c.channels) else ""
         out.append(f'<li class="comment comment-{c.kind}" id="comment-{html.escape(c.id)}">'
                    f'<p class="comment-head"><strong>{html.escape(c.by)}</strong> {what}'
                    f'{html.escape(where)} <time datetime="{html.escape(c.at)}">'

@@ -236,9 +236,7 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
             url for e in site.entries for v in e.variants
             if not v.media and link_card_aspect(v.platform)
             for url in [first_link(v.parts[0] if v.parts else "")] if url)
-    platform_count = Counter(ch.platform for ch in config.channels.values())
-    labels = {name: words.channel_label(ch, platform_count[ch.platform] > 1)
-              for name, ch in config.channels.items()}
+    labels = words.channel_labels(config.channels)
     common = {
         "site": site, "brand": config.brand, "tz": str(tz), "now": site.now.astimezone(tz),
         "channels": config.channels, "local": lambda d: d.astimezone(tz),

@@ -7,6 +7,8 @@ front of the client.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 
 from postgen.models import Channel
@@ -70,6 +72,14 @@ def channel_label(channel: Channel, shared: bool) -> str:
     if not shared:
         return platform
     return f"{platform} ({handle(channel) or channel.display_name or channel.name})"
+
+
+def channel_labels(channels: Mapping[str, Channel]) -> dict[str, str]:
+    """Every channel's label (`channel_label`), by channel name: what the site and the
+    review server show instead of the names in mkdocs.yml."""
+    per_platform = Counter(ch.platform for ch in channels.values())
+    return {name: channel_label(ch, per_platform[ch.platform] > 1)
+            for name, ch in channels.items()}
 
 
 def due(moment: datetime) -> str:
