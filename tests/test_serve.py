@@ -12,7 +12,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import POST, MakeCalendar
+import pytest
+
+from tests.conftest import CONFIG, POST, MakeCalendar
 
 
 def _free_port() -> int:
@@ -63,6 +65,49 @@ def test_serve_reloads_an_edited_post(make_calendar: MakeCalendar, tmp_path: Pat
             time.sleep(0.2)
         said = log.read_text(encoding="utf-8")
         assert "Detected file changes" in said and said.count("Documentation built in") == 2
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wait_for_log(log: Path, *wanted: str, timeout: float = 30) -> str:
+    deadline = time.monotonic() + timeout
+    while not all(w in (said := log.read_text(encoding="utf-8")) for w in wanted):
+        assert time.monotonic() < deadline, said
+        time.sleep(0.2)
+    return said
+
+
+def test_serve_checks_an_edited_mkdocs_yml_for_code_before_reloading_it(
+        make_calendar: MakeCalendar, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """An edit that adds a code tag or `hooks:` while serving is refused as at the start:
+    nothing runs, the last site stays served; the fixed file is built again."""
+    hook = "from pathlib import Path\nPath(__file__).with_name('pwned').write_text('ran')\n"
+    root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n",
+                          "hooks/site.py": hook})
+    port = _free_port()
+    log = tmp_path_factory.mktemp("log") / "serve.log"  # not in the calendar: it is watched
+    env = {k: v for k, v in os.environ.items() if k != "POSTGEN_ALLOW_HOOKS"}
+    with log.open("wb") as err:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+            stdout=subprocess.DEVNULL, stderr=err, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}/posts/a/"
+        assert "Body text." in _get(url, time.monotonic() + 30, "Body text.")
+        _wait_for_log(log, "Serving on")
+        tag = f"extra: !!python/object/apply:os.system ['touch {root / 'pwned-tag'}']\n"
+        (root / "mkdocs.yml").write_text(CONFIG + "hooks:\n  - hooks/site.py\n" + tag)
+        said = _wait_for_log(log, "error[config-hooks]", "error[config-code-tag]")
+        assert "mkdocs.yml:16:1: error[config-hooks]" in said
+        assert "mkdocs.yml:18:8: error[config-code-tag]" in said
+        time.sleep(1)  # the rebuild it refused would have run them by now
+        assert not (root / "hooks" / "pwned").exists() and not (root / "pwned-tag").exists()
+        assert "Traceback" not in log.read_text(encoding="utf-8")
+        assert "Body text." in _get(url, time.monotonic() + 5, "Body text.")  # still served
+        (root / "mkdocs.yml").write_text(CONFIG)
+        _wait_for_log(log, "Documentation built in", "Detected file changes\nINFO    -  "
+                      "Building documentation")  # the fixed file: built again
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -317,6 +317,51 @@ def test_build_refuses_code_tags_before_mkdocs_reads_the_config(
         assert not (root / "pwned").exists()
 
 
+#: A hook MkDocs would import: it leaves a file named `pwned` next to itself.
+HOOK = "from pathlib import Path\nPath(__file__).with_name('pwned').write_text('ran')\n"
+
+
+@pytest.mark.parametrize("inherit", [False, True])
+def test_build_and_serve_refuse_mkdocs_hooks_unless_the_environment_allows_them(
+        make_calendar: MakeCalendar, run: Run, inherit: bool,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("POSTGEN_ALLOW_HOOKS", raising=False)
+    hooks = "hooks:\n  - hooks/site.py\n"
+    files = ({"base.yml": hooks, "mkdocs.yml": "INHERIT: base.yml\n" + CONFIG} if inherit
+             else {"mkdocs.yml": CONFIG + hooks})
+    root = make_calendar({**files, "hooks/site.py": HOOK, "content/a.md": front(BASE),
+                          "docs/welcome.md": "# Home\n"})
+    where = f"{root / 'base.yml'}:1:1" if inherit else "mkdocs.yml:16:1"
+    for command in ("build", "serve"):
+        result = run(root, command)
+        assert result.exit_code != 0
+        assert f"{where}: error[config-hooks]" in result.output
+        assert "POSTGEN_ALLOW_HOOKS=1" in result.output
+        assert not (root / "hooks" / "pwned").exists()
+    if not inherit:  # check says it too, at the same place (CI runs it first)
+        code, found = check(run, root)
+        assert code == 1 and [(d["path"], d["line"], d["rule"]) for d in found] == [
+            ("mkdocs.yml", 16, "config-hooks")]
+    monkeypatch.setenv("POSTGEN_ALLOW_HOOKS", "1")  # the machine's say, not the repository's
+    result = run(root, "build")
+    assert result.exit_code == 0, result.output
+    assert (root / "hooks" / "pwned").read_text() == "ran"
+
+
+def test_the_review_server_builds_no_config_that_runs_code(
+        make_calendar: MakeCalendar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from postgen.errors import PostgenError
+    from postgen.review import rebuild
+
+    monkeypatch.delenv("POSTGEN_ALLOW_HOOKS", raising=False)
+    root = make_calendar({"mkdocs.yml": CONFIG + "hooks:\n  - hooks/site.py\n",
+                          "hooks/site.py": HOOK, "content/a.md": front(BASE),
+                          "docs/welcome.md": "# Home\n"})
+    with pytest.raises(PostgenError, match=r"mkdocs\.yml:16:1: error\[config-hooks\]"):
+        rebuild.build(root / "mkdocs.yml", tmp_path / "site")
+    assert not (root / "hooks" / "pwned").exists()
+
+
 def test_variant_templates_render_in_the_sandbox(make_calendar: MakeCalendar, run: Run,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACME_TOKEN", "s3cr3t-value")

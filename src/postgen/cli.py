@@ -374,18 +374,18 @@ def _checked_config(ctx: click.Context) -> Path:
     from postgen.configfile import find_config
 
     path = find_config(Path.cwd(), ctx.find_root().obj)
-    _refuse_code_tags(path)
+    _refuse_code(path)
     config, problems = load_config(path)
     if config is None:
         raise ConfigInvalid(diag.sort(problems))
     return path
 
 
-def _refuse_code_tags(path: Path) -> None:
-    """Stop before MkDocs reads a mkdocs.yml whose tags would run code."""
-    from postgen.config import code_tags
+def _refuse_code(path: Path) -> None:
+    """Stop before MkDocs reads a mkdocs.yml whose tags or hooks would run code."""
+    from postgen.config import hooks_allowed, runs_code
 
-    found = code_tags(path)
+    found = runs_code(path, hooks_allowed())
     if found:
         raise ConfigInvalid(found)
 

@@ -47,6 +47,7 @@ complete: a new key in `TOP_FIELDS` or `SECTIONS` needs its entry there).
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -72,7 +73,7 @@ from postgen.models import (
     SpellingPolicy,
     UtmPolicy,
 )
-from postgen.yamlsource import parse
+from postgen.yamlsource import Parsed, parse
 
 TOP_FIELDS = ("timezone", "content_dir", "brand", "channels", "utm", "approval", "publish",
               "results", "schedule", "link_previews", "spelling",
@@ -96,11 +97,17 @@ SECTIONS = {"brand": BRAND_FIELDS, "channels.<name>": CHANNEL_FIELDS, "utm": UTM
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SECRETISH = re.compile(r"token|secret|password|passwd|api_?key|credential|private", re.I)
+#: Set to "1" where the repository is trusted to let mkdocs.yml's `hooks:` run
+#: (docs/configuration.md); never read from the repository itself.
+ALLOW_HOOKS_ENV = "POSTGEN_ALLOW_HOOKS"
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
-def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnostic]]:
-    """Read and check the config; None when it has errors that stop everything."""
+def load_config(config_path: Path, allow_hooks: bool | None = None
+                ) -> tuple[CalendarConfig | None, list[Diagnostic]]:
+    """Read and check the config; None when it has errors that stop everything.
+
+    `allow_hooks` (default: `hooks_allowed()`) lets MkDocs' `hooks:` through."""
     root = config_path.parent
     shown = config_path.name
     try:
@@ -114,6 +121,8 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
     if not isinstance(parsed.data, dict):
         diagnostics.append(error(shown, 1, 1, "config-missing", "mkdocs.yml must be a mapping"))
         return None, diagnostics
+    if not (hooks_allowed() if allow_hooks is None else allow_hooks):
+        diagnostics += _hooks(parsed, shown)
     top = Fields(parsed.data, parsed.source, shown, diagnostics)
     entry = _plugin_entry(parsed.data)
     if entry is None:
@@ -137,10 +146,16 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
     return (None if errors else config), diagnostics
 
 
-def code_tags(config_path: Path) -> list[Diagnostic]:
-    """The YAML tags in mkdocs.yml, or in a file it INHERITs, that would run code when
-    MkDocs reads it (its loader runs `!!python/object/apply:os.system [...]`): call it
-    before handing the file to MkDocs."""
+def hooks_allowed(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the environment (never the repository) lets `hooks:` run."""
+    return environ.get(ALLOW_HOOKS_ENV, "") == "1"
+
+
+def runs_code(config_path: Path, allow_hooks: bool) -> list[Diagnostic]:
+    """What in mkdocs.yml, or in a file it INHERITs, would run code from the repository
+    when MkDocs reads it: YAML tags (its loader runs `!!python/object/apply:os.system
+    [...]`) and, unless `allow_hooks`, `hooks:` (Python files MkDocs imports). Call it
+    before handing the file to MkDocs, each time."""
     found: list[Diagnostic] = []
     seen: set[Path] = set()
     path: Path | None = config_path.resolve()
@@ -150,12 +165,25 @@ def code_tags(config_path: Path) -> list[Diagnostic]:
             text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
         except (OSError, UnicodeDecodeError):
             break  # MkDocs will say what is wrong with it
-        parsed = parse(text, path.name if path == config_path.resolve() else str(path),
-                       any_tags=True)
+        shown = path.name if path == config_path.resolve() else str(path)
+        parsed = parse(text, shown, any_tags=True)
         found += [d for d in parsed.diagnostics if d.rule == "config-code-tag"]
+        if not allow_hooks:
+            found += _hooks(parsed, shown)
         parent = parsed.data.get("INHERIT") if isinstance(parsed.data, dict) else None
         path = (path.parent / parent).resolve() if isinstance(parent, str) else None
     return found
+
+
+def _hooks(parsed: Parsed, shown: str) -> list[Diagnostic]:
+    """`hooks:` with anything in it: MkDocs would import and run those Python files."""
+    if not isinstance(parsed.data, dict) or not parsed.data.get("hooks"):
+        return []
+    loc = parsed.source.key("hooks")
+    return [error(shown, loc.line, loc.col, "config-hooks",
+                  "'hooks:' makes MkDocs run Python files from the repository; postgen "
+                  f"refuses it, as a pull request could change them (set {ALLOW_HOOKS_ENV}=1 "
+                  "where the repository is trusted to allow it)")]
 
 
 def _plugin_entry(data: dict[object, object]) -> tuple[object, tuple[str | int, ...]] | None:

@@ -111,6 +111,8 @@ RULES: dict[str, str] = {
     "config-timezone": "the calendar timezone is not a known IANA name",
     "config-platform": "a channel's platform is not one postgen knows",
     "config-code-tag": "a YAML tag in mkdocs.yml that would run code when the file is read",
+    "config-hooks": "MkDocs 'hooks:' in mkdocs.yml (Python files it would run), without "
+                    "POSTGEN_ALLOW_HOOKS=1",
     "config-secret": "a secret written into the config instead of named by an environment variable",
     "config-publisher": "a channel's publisher is not installed, or its settings are incomplete",
     "config-trust": "a channel's secret would go to a host, or is shared with a channel, that "

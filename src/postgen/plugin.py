@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,7 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
         # approvals.jsonl and the ledger, even before they exist: the calendar's root
         # alone (what the build writes is in folders under it, unwatched).
         server.watch(str(calendar.root), recursive=False)
+        server.builder = _checked_first(server.builder, Path(config.config_file_path))
         return server
 
     def on_files(self, files: Files, config: Any) -> Files:
@@ -147,3 +149,19 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
         shell = stamp.Shell.of(self.build.docs_dir, self.extra, self.build.folder.root,
                                self.shell_files)
         self.build.record(config_file, option, shell)
+
+
+def _checked_first(builder: Callable[[], None], config_file: Path) -> Callable[[], None]:
+    """`mkdocs serve` reads mkdocs.yml again for every rebuild: refuse code in it then too,
+    as `postgen serve` and `build` do before the first (`postgen.config.runs_code`)."""
+    from postgen.config import hooks_allowed, runs_code
+
+    def rebuild() -> None:
+        found = runs_code(config_file, hooks_allowed())
+        if found:
+            log.error("postgen: not rebuilt, the last site is still served:\n"
+                      + diag.format_text(diag.sort(found)))
+            return
+        builder()
+
+    return rebuild

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from postgen import diagnostics as diag
 from postgen.errors import PostgenError
 from postgen.models import CalendarConfig
 from postgen.site import stamp
@@ -63,6 +64,12 @@ def _mkdocs_build(config_file: Path, option: str) -> SiteBuild:
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
+    from postgen.config import hooks_allowed, runs_code
+
+    found = runs_code(config_file, hooks_allowed())
+    if found:  # before MkDocs reads the file
+        raise PostgenError("not built: the config would run code from the repository\n"
+                           + diag.format_text(diag.sort(found)))
     dirty = logging.getLogger("mkdocs.commands.build")
     quiet = _NoDirtyWarning()
     dirty.addFilter(quiet)
