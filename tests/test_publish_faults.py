@@ -13,7 +13,6 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
 
 from postgen import approvals, pipeline
 from postgen import publish as publishing
@@ -26,7 +25,6 @@ from tests.publishers.fakes import FakeMastodon, Recorded, Reply, answer
 from tests.test_publish import (
     BASE,
     ENV,
-    GROUP,
     NOW,
     Died,
     Platforms,
@@ -34,22 +32,10 @@ from tests.test_publish import (
     _hash,
     ledger_states,
     post,
+    publish_run,  # noqa: F401 (the `run` fixture: the commands, inside the calendar)
     thread,
     write_calendar,
 )
-
-
-@pytest.fixture
-def run(monkeypatch: pytest.MonkeyPatch) -> Run:
-    """As in test_publish: the commands, inside the calendar, secrets set."""
-    for name, value in ENV.items():
-        monkeypatch.setenv(name, value)
-
-    def invoke(root: Path, *args: str) -> Result:
-        monkeypatch.chdir(root)
-        return CliRunner().invoke(GROUP, list(args), catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import hashlib
 import smtplib
 import ssl
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
@@ -128,20 +128,8 @@ class SmtpPublisher:
 
     def whoami(self) -> Identity:
         """Connect, say hello (with STARTTLS as configured), log in, and quit."""
-        problems = self.validate()
-        if problems:
-            raise ConfigProblem("; ".join(problems))
-        where = f"{self.channel.name}: smtp://{self.host}:{self.port}"
-        try:
-            smtp = self._connect()
-        except (OSError, smtplib.SMTPException) as exc:
-            raise _classified(exc, where, sending=False, auth="") from exc
-        try:
-            self._hello(smtp)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise _classified(exc, where, sending=False, auth=self._auth_names()) from exc
-        finally:
-            _close(smtp)
+        with self._session(self._checked()):
+            pass
         return Identity(f"smtp://{self.host}:{self.port}",  # the user name is kept secret too
                         note=f"logged in as {self.option('username_env')}"
                         if self.logs_in else "no login configured")
@@ -185,14 +173,33 @@ class SmtpPublisher:
 
     # -- sending -------------------------------------------------------------------
 
-    @contextmanager
-    def connection(self) -> Iterator[smtplib.SMTP]:
+    def connection(self) -> AbstractContextManager[smtplib.SMTP]:
         """A connection as `send` makes one (hello, STARTTLS, login), for other mail
         through the channel's server: the review server's invitations and reminders."""
+        return self._session(self._checked())
+
+    def send(self, job: Job) -> Sent:
+        where = self._checked()
+        msg = self.message(job)
+        with self._session(where) as smtp:
+            try:
+                smtp.send_message(msg, from_addr=self.envelope_sender,
+                                  to_addrs=self.recipients)
+            except (OSError, smtplib.SMTPException) as exc:
+                raise _classified(exc, where, sending=True, auth="") from exc
+        return Sent(remote_id=str(msg["Message-ID"]))
+
+    def _checked(self) -> str:
+        """Refuse incomplete settings before any network call; say where mail goes (for
+        messages)."""
         problems = self.validate()
         if problems:
             raise ConfigProblem("; ".join(problems))
-        where = f"{self.channel.name}: smtp://{self.host}:{self.port}"
+        return f"{self.channel.name}: smtp://{self.host}:{self.port}"
+
+    @contextmanager
+    def _session(self, where: str) -> Iterator[smtplib.SMTP]:
+        """Connected, hello said (STARTTLS, login as configured); closed after."""
         try:
             smtp = self._connect()
         except (OSError, smtplib.SMTPException) as exc:
@@ -205,30 +212,6 @@ class SmtpPublisher:
             yield smtp
         finally:
             _close(smtp)
-
-    def send(self, job: Job) -> Sent:
-        problems = self.validate()
-        if problems:
-            raise ConfigProblem("; ".join(problems))
-        msg = self.message(job)
-        where = f"{self.channel.name}: smtp://{self.host}:{self.port}"
-        try:
-            smtp = self._connect()
-        except (OSError, smtplib.SMTPException) as exc:
-            raise _classified(exc, where, sending=False, auth="") from exc
-        try:
-            try:
-                self._hello(smtp)
-            except (OSError, smtplib.SMTPException) as exc:
-                raise _classified(exc, where, sending=False, auth=self._auth_names()) from exc
-            try:
-                smtp.send_message(msg, from_addr=self.envelope_sender,
-                                  to_addrs=self.recipients)
-            except (OSError, smtplib.SMTPException) as exc:
-                raise _classified(exc, where, sending=True, auth="") from exc
-        finally:
-            _close(smtp)
-        return Sent(remote_id=str(msg["Message-ID"]))
 
     def _connect(self) -> smtplib.SMTP:
         timeout = float(self.option("timeout", "30"))

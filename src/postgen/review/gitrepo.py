@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from postgen.errors import PostgenError
-from postgen.review.journal import Entry
+from postgen.review.journal import Entry, append
 
 log = logging.getLogger("postgen.review")
 UNION_FILES = ("approvals.jsonl", "comments.jsonl")
@@ -109,7 +109,7 @@ class Repo:
             have = self.ids(name)
             new = [e for e in group if e.id not in have]
             if new:
-                _append(self.path / name, [e.line for e in new])
+                append(self.path / name, "".join(e.line + "\n" for e in new))
                 self.git("add", "--", name)
                 added += len(new)
         if added:
@@ -130,17 +130,3 @@ class Repo:
             self.pull()
         raise GitFailed(f"push failed {tries} times; will try again")
 
-
-def _append(path: Path, lines: list[str]) -> None:
-    import os
-
-    text = "".join(line + "\n" for line in lines)
-    with open(path, "a+", encoding="utf-8") as f:
-        f.seek(0, os.SEEK_END)
-        if f.tell() > 0:
-            f.seek(f.tell() - 1)
-            if f.read(1) != "\n":
-                text = "\n" + text
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())

@@ -74,15 +74,20 @@ class Journal:
                     os.fsync(f.fileno())
 
     def _write(self, text: str) -> None:
-        if not text:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a+", encoding="utf-8") as f:
-            f.seek(0, os.SEEK_END)
-            if f.tell() > 0:
-                f.seek(f.tell() - 1)
-                if f.read(1) != "\n":
-                    text = "\n" + text
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
+        if text:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            append(self.path, text)
+
+
+def append(path: Path, text: str) -> None:
+    """Add `text` at the end of the file (after a line break if a crash left its last line
+    without one) and fsync it: durable once this returns."""
+    with open(path, "a+", encoding="utf-8") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() > 0:
+            f.seek(f.tell() - 1)
+            if f.read(1) != "\n":
+                text = "\n" + text
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
