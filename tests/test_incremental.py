@@ -477,3 +477,60 @@ def test_a_long_lived_process_reuses_its_cache_only_while_it_is_current(
     build(root)  # another process's build writes the cache
     again = BuildCache.load(config, known)
     assert again is not known and again.records["content/3.md"] != known.records["content/3.md"]
+
+
+def test_time_alone_moving_an_evergreen_re_send_into_view_rebuilds(
+        make_calendar: MakeCalendar, build: Callable[..., Path], run: Run,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slots on Fridays at 09:00, re-sends looked for 10 days ahead: on Tuesday 2 March
+    at 09:00 the slot of Friday 12 March comes into view. No post falls due that day."""
+    config = CONFIG.replace('x: {platform: x, account: "@acme"}',
+                            'x: {platform: x, account: "@acme", slots: ["Fri 09:00"]}')
+    config = config.replace("      channels:",
+                            "      schedule: {min_gap: 1d, lookahead: 10d}\n      channels:")
+    root = make_calendar({"mkdocs.yml": config, "docs/welcome.md": "# Welcome\n",
+                          "content/e1.md": "---\nid: e1\ntitle: Evergreen\ndate: 2027-02-01 "
+                          "09:00\nchannels: [x]\nfunnel: awareness\nevergreen: true\n---\n"
+                          "Body.\n"})
+
+    def resends(at: str) -> tuple[bool, list[str]]:
+        monkeypatch.setenv("POSTGEN_NOW", f"2027-03-02T{at}")
+        result = run(root, "build")
+        assert result.exit_code == 0, result.output
+        posts = json.loads((root / "site" / "posts.json").read_text())
+        return ("the site is up to date" in result.output,
+                sorted(p["id"] for p in posts if "@" in p["id"]))
+
+    assert resends("08:00") == (False, ["e1@2027-03-05"])
+    assert resends("08:59") == (True, ["e1@2027-03-05"])
+    assert resends("09:01") == (False, ["e1@2027-03-05", "e1@2027-03-12"])
+    assert resends("18:00") == (True, ["e1@2027-03-05", "e1@2027-03-12"])
+
+
+def test_time_alone_bringing_a_free_slot_within_reach_places_a_date_auto_post(
+        make_calendar: MakeCalendar, run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Friday slot of the coming year is taken: the `date: auto` post has none
+    (slot-full) until, on Wednesday 3 March at 09:00, Friday 3 March 2028 comes within
+    the year it looks ahead."""
+    from datetime import date, timedelta
+
+    config = CONFIG.replace('x: {platform: x, account: "@acme"}',
+                            'x: {platform: x, account: "@acme", slots: ["Fri 09:00"]}')
+    fridays = [date(2027, 3, 5) + timedelta(weeks=n) for n in range(52)]
+    files = {f"content/f{n}.md": f"---\nid: f{n}\ntitle: Friday {n}\ndate: {day} 09:00\n"
+             "channels: [x]\nfunnel: awareness\n---\nBody.\n"
+             for n, day in enumerate(fridays)}
+    root = make_calendar({"mkdocs.yml": config, "docs/welcome.md": "# Welcome\n", **files,
+                          "content/auto.md": "---\nid: auto\ntitle: Whenever\ndate: auto\n"
+                          "channels: [x]\nfunnel: awareness\n---\nBody.\n"})
+
+    def build_at(at: str) -> tuple[bool, int, str | None]:
+        monkeypatch.setenv("POSTGEN_NOW", f"2027-03-03T{at}")
+        result = run(root, "build")
+        posts = json.loads((root / "site" / "posts.json").read_text())
+        placed = next((p["date"] for p in posts if p["id"] == "auto"), None)
+        return "the site is up to date" in result.output, result.exit_code, placed
+
+    assert build_at("08:00") == (False, 1, None)  # error[slot-full]
+    assert build_at("08:59") == (True, 1, None)
+    assert build_at("09:30") == (False, 0, "2028-03-03T09:00:00+01:00")

@@ -411,8 +411,9 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
 
     When nothing the site is made from changed since the last build (posts,
     images, pages, theme, config, approvals, ledger, the site folder itself)
-    and no post became due or entered the overview's next 7 days meanwhile,
-    it says so and stops without loading anything. When only the calendar
+    and no post became due or entered the overview's next 7 days meanwhile
+    (nor a posting slot came within reach of the evergreen queue or of
+    `date: auto` posts), it says so and stops without loading anything. When only the calendar
     changed (posts, images, approvals, ledger, time) and not mkdocs.yml, the
     hand-written pages or the theme, it rebuilds the calendar's pages without
     starting MkDocs, whose pages stay as they are.

@@ -238,6 +238,31 @@ def resolve(config: CalendarConfig, posts: Iterable[Post], now: datetime, *,
                      tuple(found))
 
 
+def moves_at(config: CalendarConfig, posts: Iterable[Post], now: datetime) -> list[datetime]:
+    """When time alone next changes what `resolve` places, after `now`: per channel of
+    the evergreen and `date: auto` posts, the moment its next slot comes into the window
+    `resolve` fills (`schedule.lookahead` ahead, `SLOT_SEARCH` ahead). A slot leaving the
+    window's near end changes nothing unless a post is in it, and that post's own date
+    says when."""
+    spans: dict[str, set[timedelta]] = defaultdict(set)
+    for post in posts:
+        for channel in post.channels:
+            if post.evergreen:
+                spans[channel].add(config.schedule.lookahead)
+            if post.auto:
+                spans[channel].add(SLOT_SEARCH)
+    moments = []
+    for channel, found in spans.items():
+        slots = config.channels[channel].slots
+        for span in found:
+            far = now + span  # as `resolve` reckons it
+            coming = next(slot_times(slots, config.timezone, far, far + timedelta(days=8)),
+                          None)
+            if coming is not None:
+                moments.append(coming.astimezone(now.tzinfo) - span)
+    return moments
+
+
 def is_scheduled(post: Post) -> bool:
     """Its dates come from here (a rule, a slot, the evergreen queue), not its file alone."""
     return post.repeat is not None or post.auto or post.evergreen

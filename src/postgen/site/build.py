@@ -164,9 +164,11 @@ class SiteBuild:
 
     def _moments(self) -> list[datetime]:
         """When a page could change: the next post falls due or enters the overview's
-        next 7 days, or a channel's own time (one not the post's) comes."""
+        next 7 days, a channel's own time (one not the post's) comes, or a slot comes
+        into the window evergreen re-sends and `date: auto` posts are placed in."""
         entries = self.site.entries
         moments = [v.date for e in entries for v in e.variants if v.date != e.post.date]
+        moments += self.collected.moves
         dates = sorted(e.post.date for e in entries)  # calendar order already: cheap
         for ahead in (timedelta(0), timedelta(days=7)):
             i = bisect.bisect_right(dates, self.site.now + ahead)

@@ -49,7 +49,7 @@ from postgen.models import CalendarConfig, Post
 from postgen.parallel import fork_map
 from postgen.render.model import Variant
 from postgen.render.variants import Renderer
-from postgen.schedule import is_scheduled
+from postgen.schedule import is_scheduled, moves_at
 from postgen.schema import MediaLookup
 from postgen.site.model import Entry, PostInfo, Status, VariantInfo, make_entry
 from postgen.site.pages import Earlier, Spans, no_earlier
@@ -243,6 +243,8 @@ class Collected:
     paths: dict[str, str]  # post id -> file, relative to the calendar's root
     now: datetime  # the build's
     rendered: int = 0  # how many posts were loaded and rendered
+    moves: list[datetime] = field(default_factory=list)  # when time alone moves a
+    # scheduled post's placement (`schedule.moves_at`)
 
     def details(self, post_id: str) -> tuple[Post, tuple[Variant, ...]]:
         """A post and its variants in full (for its page): loaded again if it was not."""
@@ -338,7 +340,8 @@ def collect(config: CalendarConfig, cache: BuildCache, now: datetime,
         config, [(r.info, r.variants) for r in valid], problems,
         {k: v for k, v in loaded.items() if k not in duplicated},
         {r.info.id: r.info.path for r in valid}, now,
-        rendered=len(loaded) + len(failed))
+        rendered=len(loaded) + len(failed),
+        moves=moves_at(config, [f.post for f, _ in series if f.post is not None], now))
 
 
 _NO_PAYLOAD: Mapping[str, object] = MappingProxyType({})

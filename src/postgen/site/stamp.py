@@ -10,8 +10,9 @@ rules (and its version), and every file the build wrote to the site folder
 (the plugin's manifest and the files MkDocs wrote); the
 problems the build reported; and the window of "now" in which no page could
 change: from the build's now to the first moment after it at which a post
-becomes due, enters or leaves the overview's next seven days, or the date
-changes.
+becomes due, enters or leaves the overview's next seven days, a posting slot
+comes into the window evergreen re-sends and `date: auto` posts are placed in
+(`schedule.moves_at`), or the date changes.
 
 The next build compares before importing MkDocs or loading any post. When
 everything matches it reports the same problems and stops; otherwise the
