@@ -412,11 +412,11 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
     When nothing the site is made from changed since the last build (posts,
     images, pages, theme, config, approvals, ledger, the site folder itself)
     and no post became due or entered the overview's next 7 days meanwhile
-    (nor a posting slot came within reach of the evergreen queue or of
-    `date: auto` posts), it says so and stops without loading anything. When only the calendar
-    changed (posts, images, approvals, ledger, time) and not mkdocs.yml, the
-    hand-written pages or the theme, it rebuilds the calendar's pages without
-    starting MkDocs, whose pages stay as they are.
+    (nor did a posting slot come within reach of the evergreen queue or of
+    `date: auto` posts), it says so and stops without loading anything.
+    When only the calendar changed (posts, images, approvals, ledger, time)
+    and not mkdocs.yml, the hand-written pages or the theme, it rebuilds the
+    calendar's pages without starting MkDocs, whose pages stay as they are.
 
     Problems in the posts do not stop the build: the site shows them (a post
     that cannot be read is left out, and named on the overview). Errors

@@ -103,11 +103,8 @@ ALLOW_HOOKS_ENV = "POSTGEN_ALLOW_HOOKS"
 _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 
-def load_config(config_path: Path, allow_hooks: bool | None = None
-                ) -> tuple[CalendarConfig | None, list[Diagnostic]]:
-    """Read and check the config; None when it has errors that stop everything.
-
-    `allow_hooks` (default: `hooks_allowed()`) lets MkDocs' `hooks:` through."""
+def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnostic]]:
+    """Read and check the config; None when it has errors that stop everything."""
     root = config_path.parent
     shown = config_path.name
     try:
@@ -121,7 +118,7 @@ def load_config(config_path: Path, allow_hooks: bool | None = None
     if not isinstance(parsed.data, dict):
         diagnostics.append(error(shown, 1, 1, "config-missing", "mkdocs.yml must be a mapping"))
         return None, diagnostics
-    if not (hooks_allowed() if allow_hooks is None else allow_hooks):
+    if not hooks_allowed():
         diagnostics += _hooks(parsed, shown)
     top = Fields(parsed.data, parsed.source, shown, diagnostics)
     entry = _plugin_entry(parsed.data)
@@ -146,9 +143,9 @@ def load_config(config_path: Path, allow_hooks: bool | None = None
     return (None if errors else config), diagnostics
 
 
-def hooks_allowed(environ: Mapping[str, str] = os.environ) -> bool:
+def hooks_allowed() -> bool:
     """Whether the environment (never the repository) lets `hooks:` run."""
-    return environ.get(ALLOW_HOOKS_ENV, "") == "1"
+    return os.environ.get(ALLOW_HOOKS_ENV, "") == "1"
 
 
 def runs_code(config_path: Path, allow_hooks: bool) -> list[Diagnostic]:

@@ -129,4 +129,3 @@ class Repo:
             log.info(f"postgen review: push refused (try {attempt + 1}): pulling first")
             self.pull()
         raise GitFailed(f"push failed {tries} times; will try again")
-
