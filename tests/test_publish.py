@@ -154,10 +154,9 @@ def ledger_states(root: Path, allow_torn: bool = False) -> dict[tuple[str, str],
 Run = Callable[..., Result]
 
 
-@pytest.fixture(name="run")
-def publish_run(monkeypatch: pytest.MonkeyPatch) -> Run:
-    """run(root, "publish", "--now", NOW): the commands, inside the calendar, secrets set.
-    (Other test modules import `publish_run` to have this `run`.)"""
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch) -> Run:
+    """run(root, "publish", "--now", NOW): the commands, inside the calendar, secrets set."""
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
 

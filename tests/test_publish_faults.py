@@ -32,10 +32,12 @@ from tests.test_publish import (
     _hash,
     ledger_states,
     post,
-    publish_run,  # noqa: F401 (the `run` fixture: the commands, inside the calendar)
+    run,
     thread,
     write_calendar,
 )
+
+__all__ = ["run"]  # the fixture: the commands, inside the calendar, secrets set
 
 
 @pytest.fixture
