@@ -414,10 +414,12 @@ def sms_info(text: str, rules: SmsRules | None = None) -> SmsInfo:
         encoding, single, part = "GSM-7", sms.gsm7_single, sms.gsm7_part
         # no GSM-7 character joins another in a cluster (CR LF is split): one per cluster
         costs = [2 if ch in _GSM7_EXTENSION else 1 for ch in text]
+        units = sum(costs)
     else:
         encoding, single, part = "UCS-2", sms.ucs2_single, sms.ucs2_part
-        costs = [utf16_length(cluster) for cluster in sms_graphemes.split(text)]
-    units = sum(costs)
+        units = utf16_length(text)
+        costs = [] if units <= single else [
+            utf16_length(cluster) for cluster in sms_graphemes.split(text)]
     if units <= single:
         return SmsInfo(encoding, len(text), units, 1 if text else 0, single)
     return SmsInfo(encoding, len(text), units, _sms_parts(costs, single, part), part)

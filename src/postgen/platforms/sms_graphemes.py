@@ -42,8 +42,9 @@ _CONTROLS = (CONTROL, CR, LF)
 _BASES = (E_BASE, E_BASE_GAZ)
 _HANGUL_NEXT = {L: (L, V, LV, LVT), LV: (V, T), V: (V, T), LVT: (T,), T: (T,)}
 
-# The regional indicators right after a cluster's first character, as the cluster grows
-_NO_RUN, _RUN, _RUN_THEN_OTHER = range(3)
+# What follows a cluster's first character: not a regional indicator, only regional
+# indicators so far, or regional indicators then other characters only
+_RI_NONE, _RI_RUN, _RI_THEN_OTHER = range(3)
 
 
 @functools.cache
@@ -73,6 +74,38 @@ def split(text: str) -> list[str]:
     grapheme-splitter 1.0.4 finds them, with CR LF as two."""
     if text.isascii():  # in ASCII only CR LF joins, and the calculator splits it
         return list(text)
+    joining, prepend = _joining()
+    cps = list(map(ord, text))
+    if joining.isdisjoint(cps):
+        return list(text)
+    # grapheme-splitter always breaks before Other, Control, CR and LF unless Prepend
+    # comes before (or CR before LF, which the calculator splits again): only the
+    # runs between such breaks need its rules
+    out: list[str] = []
+    begin = 0
+    for i in range(1, len(cps) + 1):
+        if i == len(cps) or (cps[i] not in joining and cps[i - 1] not in prepend):
+            if i - begin == 1:
+                out.append(text[begin])
+            else:
+                out.extend(_clusters(text[begin:i]))
+            begin = i
+    return out
+
+
+@functools.cache
+def _joining() -> tuple[frozenset[int], frozenset[int]]:
+    """The code points of every value but Other, Control, CR and LF; of Prepend."""
+    firsts, lasts, values = _table()
+    ranges = list(zip(firsts, lasts, values, strict=True))
+    return (frozenset(cp for a, b, value in ranges if value not in _CONTROLS
+                      for cp in range(a, b + 1)),
+            frozenset(cp for a, b, value in ranges if value == PREPEND
+                      for cp in range(a, b + 1)))
+
+
+def _clusters(text: str) -> list[str]:
+    """The clusters of ``text``, by grapheme-splitter's rules."""
     out: list[str] = []
     begin = 0
     first = prev = before = grapheme_break(ord(text[0]))
@@ -80,33 +113,32 @@ def split(text: str) -> list[str]:
     all_extend = True  # every character after the first is Extend
     has_extend = first == EXTEND
     has_ri = False  # a regional indicator after the first character
-    run = _NO_RUN
+    ri_state = _RI_NONE
     for i in range(1, len(text)):
         nxt = grapheme_break(ord(text[i]))
         if _breaks(first, prev, before, nxt, size=size, all_extend=all_extend,
-                   has_extend=has_extend, has_ri=has_ri, run=run):
+                   has_extend=has_extend, has_ri=has_ri, ri_state=ri_state):
             out.append(text[begin:i])
             begin, first, prev, size = i, nxt, nxt, 1
-            all_extend, has_extend, has_ri, run = True, nxt == EXTEND, False, _NO_RUN
+            all_extend, has_extend, has_ri, ri_state = True, nxt == EXTEND, False, _RI_NONE
             continue
         if size == 1:
-            run = _RUN if nxt == RI else _NO_RUN
-        elif run == _RUN and nxt != RI:
-            run = _RUN_THEN_OTHER
-        elif run == _RUN_THEN_OTHER and nxt == RI:
-            run = _NO_RUN
+            ri_state = _RI_RUN if nxt == RI else _RI_NONE
+        elif ri_state == _RI_RUN and nxt != RI:
+            ri_state = _RI_THEN_OTHER
+        elif ri_state == _RI_THEN_OTHER and nxt == RI:
+            ri_state = _RI_NONE
         size += 1
         before, prev = prev, nxt
         all_extend = all_extend and nxt == EXTEND
         has_extend = has_extend or nxt == EXTEND
         has_ri = has_ri or nxt == RI
     out.append(text[begin:])
-    return [piece for cluster in out
-            for piece in (("\r", "\n") if cluster == "\r\n" else (cluster,))]
+    return out
 
 
 def _breaks(first: int, prev: int, before: int, nxt: int, *, size: int, all_extend: bool,
-            has_extend: bool, has_ri: bool, run: int) -> bool:
+            has_extend: bool, has_ri: bool, ri_state: int) -> bool:
     """Whether a cluster ends before ``nxt``: ``first`` and ``prev`` are its first and
     last characters' values, ``before`` the one before ``prev`` (if ``size`` > 1)."""
     # grapheme-splitter's look-aheads, checked before everything else
@@ -114,10 +146,9 @@ def _breaks(first: int, prev: int, before: int, nxt: int, *, size: int, all_exte
         return True
     if nxt == RI and size == 1 and first not in (PREPEND, RI):
         return True
-    if nxt != RI and run == _RUN_THEN_OTHER and prev != PREPEND:
+    if nxt != RI and ri_state == _RI_THEN_OTHER and prev != PREPEND:
         return True
-    if prev == CR and nxt == LF:  # GB3
-        return False
+    # GB3 (CR LF) is left out: the calculator splits CR LF again
     if prev in _CONTROLS or nxt in _CONTROLS:  # GB4, GB5
         return True
     if nxt in _HANGUL_NEXT.get(prev, ()):  # GB6, GB7, GB8
