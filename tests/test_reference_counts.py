@@ -105,6 +105,7 @@ SMS_HARD = [
     "\U0001faf1\U0001f3fc\u200d\U0001faf2\U0001f3ff",
     "\U0001f469\u200d\u2764\ufe0f\u200d\U0001f48b\u200d\U0001f468",
     "\U0001f441\ufe0f\u200d\U0001f5e8\ufe0f", "\U0001f469\ufe0f\u200d\U0001f466\U0001f3fb",
+    "a\u200d\u2764\ufe0f",  # ZWJ then Glue_After_Zwj: one cluster in Unicode 10 only
     # Indic conjuncts (Devanagari, Bengali, Malayalam, Tamil, Gujarati; one with ZWJ)
     "क्षि", "स्त्री", "ন্দ্র", "ക്ഷ", "ஸ்ரீ", "ક્ષ", "\u0915\u094d\u200d\u0937",
     # emoji modifiers: on an E_Base, on emoji newer than Unicode 10, after marks, alone
