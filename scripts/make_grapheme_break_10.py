@@ -29,9 +29,8 @@ OUT = Path(__file__).resolve().parent.parent / "src" / "postgen" / "platforms" /
     "grapheme_break_10.txt"
 
 
-def read_ranges(path: Path) -> tuple[str, list[tuple[int, int, str]]]:
-    """A UCD property file's first line and its ``(first, last, value)`` lines."""
-    text = path.read_text(encoding="utf-8")
+def read_ranges(text: str) -> list[tuple[int, int, str]]:
+    """A UCD property file's ``(first, last, value)`` lines."""
     ranges = []
     for line in text.splitlines():
         data = line.partition("#")[0].strip()
@@ -39,7 +38,7 @@ def read_ranges(path: Path) -> tuple[str, list[tuple[int, int, str]]]:
             points, value = (part.strip() for part in data.split(";"))
             first, _, last = points.partition("..")
             ranges.append((int(first, 16), int(last or first, 16), value))
-    return text.splitlines()[0], ranges
+    return ranges
 
 
 def code_points(ranges: list[tuple[int, int, str]], *values: str) -> set[int]:
@@ -48,13 +47,14 @@ def code_points(ranges: list[tuple[int, int, str]], *values: str) -> set[int]:
 
 
 def main(gbp_path: Path, emoji_path: Path) -> None:
-    title, gbp = read_ranges(gbp_path)
-    if title != "# GraphemeBreakProperty-10.0.0.txt":
-        sys.exit(f"{gbp_path}: not GraphemeBreakProperty-10.0.0.txt ({title!r})")
-    emoji_lines = emoji_path.read_text(encoding="utf-8").splitlines()
-    if "# Version: 5.0" not in emoji_lines[:30]:
+    gbp_text = gbp_path.read_text(encoding="utf-8")
+    head = gbp_text.splitlines()[:3]
+    if head[0] != "# GraphemeBreakProperty-10.0.0.txt":
+        sys.exit(f"{gbp_path}: not GraphemeBreakProperty-10.0.0.txt ({head[0]!r})")
+    emoji_text = emoji_path.read_text(encoding="utf-8")
+    if "# Version: 5.0" not in emoji_text.splitlines()[:30]:
         sys.exit(f"{emoji_path}: not emoji-data.txt version 5.0")
-    _, emoji = read_ranges(emoji_path)
+    gbp, emoji = read_ranges(gbp_text), read_ranges(emoji_text)
     if code_points(gbp, "E_Base", "E_Base_GAZ") != code_points(emoji, "Emoji_Modifier_Base") \
             or code_points(gbp, "E_Modifier") != code_points(emoji, "Emoji_Modifier"):
         sys.exit("the emoji values of GraphemeBreakProperty.txt disagree with emoji-data.txt")
@@ -64,13 +64,11 @@ def main(gbp_path: Path, emoji_path: Path) -> None:
             merged[-1][1] = last
         else:
             merged.append([first, last, value])
-    date = next(line for line in gbp_path.read_text(encoding="utf-8").splitlines()
-                if line.startswith("# Date:"))[2:]
     digest = hashlib.sha256(gbp_path.read_bytes()).hexdigest()
     header = [
         "# Grapheme_Cluster_Break of Unicode 10.0.0, as ranges: first last value",
         "# (hexadecimal code points); a code point not listed is Other.",
-        f"# Source: GraphemeBreakProperty-10.0.0.txt ({date}, sha256 {digest}),",
+        f"# Source: GraphemeBreakProperty-10.0.0.txt ({head[1][2:]}, sha256 {digest}),",
         "# https://www.unicode.org/Public/10.0.0/ucd/auxiliary/GraphemeBreakProperty.txt;",
         "# E_Base, E_Base_GAZ and E_Modifier checked against emoji-data.txt 5.0.",
         "# Written by scripts/make_grapheme_break_10.py; used by sms_graphemes.py.",
