@@ -246,7 +246,7 @@ def moves_at(config: CalendarConfig, posts: Iterable[Post], now: datetime) -> li
     says when."""
     spans: dict[str, set[timedelta]] = defaultdict(set)
     for post in posts:
-        for channel in post.channels:
+        for channel in (c for c in post.channels if c in config.channels):
             if post.evergreen:
                 spans[channel].add(config.schedule.lookahead)
             if post.auto:
