@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import subprocess
 import sys
 import zlib
@@ -374,6 +375,53 @@ def test_variant_templates_render_in_the_sandbox(make_calendar: MakeCalendar, ru
     code, found = check(run, root)
     assert [d["rule"] for d in found] == ["template-error"]
     assert "unsafe" in str(found[0]["message"])
+
+
+#: A template expression that reaches `os` outside Jinja's sandbox.
+ESCAPE = "{{ cycler.__init__.__globals__.os.system('touch pwned') }}\n"
+
+
+@pytest.mark.parametrize("where", ["theme/site/home.html.j2", "overrides/main.html"])
+def test_site_templates_from_the_repository_render_in_the_sandbox(
+        make_calendar: MakeCalendar, run: Run, where: str) -> None:
+    """The calendar's override of a site template, and a MkDocs theme custom_dir, are
+    the repository's code as much as a hook: `check.yml` builds pull requests' sites."""
+    theme = "theme:\n  name: postgen\n  custom_dir: overrides\n" * where.startswith("o")
+    root = make_calendar({"mkdocs.yml": CONFIG + theme, where: ESCAPE,
+                          "content/a.md": front(BASE), "docs/welcome.md": "# Home\n"})
+    result = run(root, "build")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"postgen: {where}:1:1: error[template-error]: access to "
+                                    "attribute '__init__'"), result.output
+    assert "Traceback" not in result.output
+    assert not (root / "pwned").exists()
+
+
+def test_an_override_of_the_sites_templates_still_builds_the_whole_site(
+        tmp_path: Path, run: Run) -> None:
+    """In the sandbox every built-in template still renders (any override turns it on)."""
+    repo = Path(__file__).parent.parent
+    for name in ("mkdocs.yml", "approvals.jsonl", "publish-ledger.jsonl", "results.jsonl"):
+        shutil.copy(repo / name, tmp_path / name)
+    for folder in ("content", "assets", "calendar"):
+        shutil.copytree(repo / folder, tmp_path / folder)
+    banner = '<p class="agency-banner">Planned with you by Acme Agency</p>'
+    write = tmp_path / "theme" / "site" / "home.html.j2"
+    write.parent.mkdir(parents=True)
+    write.write_text('{% extends "default:site/home.html.j2" %}\n'
+                     f"{{% block main %}}{banner}{{{{ super() }}}}{{% endblock %}}\n")
+    result = run(tmp_path, "build", "--clean")
+    assert result.exit_code == 0, result.output
+    site = tmp_path / "site"
+    assert banner in (site / "index.html").read_text()
+    plain = tmp_path / "plain"
+    shutil.rmtree(tmp_path / "theme")
+    assert run(tmp_path, "build", "--clean", "-d", str(plain)).exit_code == 0
+    pages = sorted(p.relative_to(plain) for p in plain.rglob("*.html"))
+    assert pages == sorted(p.relative_to(site) for p in site.rglob("*.html"))
+    for page in pages:  # the same site, apart from the banner
+        if page != Path("index.html"):
+            assert (site / page).read_text() == (plain / page).read_text(), page
 
 
 def test_a_cache_tracked_by_git_is_ignored(make_calendar: MakeCalendar, run: Run) -> None:

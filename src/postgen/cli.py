@@ -25,6 +25,8 @@ from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 
 if TYPE_CHECKING:  # the library loads when a command runs: `postgen build` often needs none
+    import jinja2
+
     from postgen.models import Calendar, Post
     from postgen.render.model import Variant
 
@@ -425,6 +427,8 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
     Set POSTGEN_NOW (ISO 8601) to fix the build's "now" (the overview's next
     7 days, what is scheduled and what is past).
     """
+    import jinja2
+
     from postgen.configfile import find_config
     from postgen.site import stamp
 
@@ -453,6 +457,8 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
                 write_site(site, shell.site_dir, shell.extra)
             except OSError as exc:
                 raise PostgenError(_os_error("cannot write the site:", exc)) from None
+            except jinja2.TemplateError as exc:
+                raise _template_failed(exc, config_file.parent) from None
             site.record(config_file, option, shell)
             click.echo(f"built {shell.site_dir}", err=True)
             _EXIT_NOW = True
@@ -479,6 +485,8 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
         raise PostgenError(str(exc)) from None
     except OSError as exc:
         raise PostgenError(_os_error("cannot write the site:", exc)) from None
+    except jinja2.TemplateError as exc:
+        raise _template_failed(exc, config_file.parent) from None
     plugin = config.plugins.get("postgen")
     if plugin is not None:
         plugin.record_build(config_file, option)
@@ -489,6 +497,20 @@ def build(ctx: click.Context, site_dir: Path | None, strict: bool, clean: bool) 
 
 
 SITE_SHOWS = "; the site shows them"
+
+
+def _template_failed(exc: jinja2.TemplateError, root: Path) -> PostgenError:
+    """A site template (the calendar's theme, or MkDocs' custom_dir) that failed, or that
+    the sandbox stopped, at its file:line."""
+    from postgen.render.templating import template_place
+
+    filename, line = template_place(exc)
+    shown = "a template"
+    if filename:
+        path = Path(filename)
+        shown = str(path.relative_to(root)) if path.is_relative_to(root) else filename
+    return PostgenError(diag.error(shown, line or 1, 1, "template-error",
+                                   f"{exc.message or exc}; the site was not built").text())
 
 
 def _fail_on_errors(ctx: click.Context, problems: Sequence[str], shown: str = "") -> None:

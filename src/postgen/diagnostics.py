@@ -74,7 +74,8 @@ RULES: dict[str, str] = {
     "sms-encoding": "a character outside GSM-7 turns the whole SMS into UCS-2 (warning)",
     "sms-segments": "an SMS longer than one segment is billed as several (warning)",
     "email-format": "an email line or subject over what mail standards allow or advise",
-    "template-error": "a variant template failed to render",
+    "template-error": "a template (a variant's, or a site template from the repository) "
+                      "failed to render",
     "spelling": "a word in neither the post language's dictionary nor the calendar's words "
                 "(warning; only with `spelling:` in the config)",
     "entity-link": "the platform turns into a link what was not written as one (ASP.NET) "

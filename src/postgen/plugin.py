@@ -34,6 +34,7 @@ from mkdocs.structure.files import File, Files
 
 from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid
+from postgen.render.templating import sandboxed
 from postgen.site import stamp
 from postgen.site.build import ExtraPage, SiteBuild
 from postgen.site.cache import seed
@@ -109,6 +110,11 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
         server.watch(str(calendar.root), recursive=False)
         server.builder = _checked_first(server.builder, Path(config.config_file_path))
         return server
+
+    def on_env(self, env: Any, config: Any, files: Files) -> Any:
+        """MkDocs' own templates (the theme's, a `custom_dir` from the repository) render
+        in Jinja's sandbox, as postgen's do."""
+        return sandboxed(env)
 
     def on_files(self, files: Files, config: Any) -> Files:
         assert self.build is not None

@@ -37,9 +37,11 @@ class BytecodeCache(jinja2.FileSystemBytecodeCache):
             pass
 
 
-def bytecode_cache(root: Path) -> BytecodeCache | None:
-    """None when git tracks the cache (see `postgen.cachedir`): templates compile afresh."""
-    return BytecodeCache(str(root / BYTECODE)) if usable(root) else None
+def bytecode_cache(root: Path, sandboxed: bool) -> BytecodeCache | None:
+    """None when git tracks the cache (see `postgen.cachedir`): templates compile afresh.
+    A sandboxed environment compiles a template to other code: it keeps its own files."""
+    pattern = "sandboxed-%s.cache" if sandboxed else "%s.cache"
+    return BytecodeCache(str(root / BYTECODE), pattern) if usable(root) else None
 
 
 def environment(root: Path, keep_compiled: bool = True) -> jinja2.Environment:
@@ -55,10 +57,52 @@ def environment(root: Path, keep_compiled: bool = True) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
                                             default_for_string=False),
         keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
-        bytecode_cache=bytecode_cache(root) if keep_compiled else None,
+        bytecode_cache=bytecode_cache(root, sandboxed=True) if keep_compiled else None,
         auto_reload=False,  # a renderer lives for one run: no need to stat templates per use
     )
     return env
+
+
+def template_place(exc: jinja2.TemplateError, filename: str | None = None
+                   ) -> tuple[str | None, int | None]:
+    """Where a template failed: the file and line Jinja names (a syntax error), else the
+    last line of `filename` (default: of the innermost template) in the traceback."""
+    if getattr(exc, "filename", None):
+        return getattr(exc, "filename", None), getattr(exc, "lineno", None)
+    found, line = filename, None
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name == filename if filename else not name.endswith(".py"):
+            found, line = name, tb.tb_lineno
+        tb = tb.tb_next
+    return found, line
+
+
+def sandboxed(env: jinja2.Environment) -> SandboxedEnvironment:
+    """`env` with its templates rendered in Jinja's sandbox: the same loader, filters,
+    tests, globals and extensions (a template from the repository must not reach code)."""
+    if isinstance(env, SandboxedEnvironment):
+        return env
+    safe = SandboxedEnvironment(
+        loader=env.loader, undefined=env.undefined, autoescape=env.autoescape,
+        auto_reload=env.auto_reload, trim_blocks=env.trim_blocks,
+        lstrip_blocks=env.lstrip_blocks, keep_trailing_newline=env.keep_trailing_newline,
+        extensions=[type(e) for e in env.extensions.values()])
+    safe.filters.update(env.filters)
+    safe.tests.update(env.tests)
+    safe.policies.update(env.policies)
+    safe.globals.update({k: v for k, v in env.globals.items() if k != "range"})  # safe_range
+    return safe
+
+
+def overrides(root: Path) -> bool:
+    """Whether the calendar's `theme/` replaces one of postgen's built-in templates."""
+    theme = root / "theme"
+    if not theme.is_dir():
+        return False
+    names = set(BUILTIN.list_templates())
+    return any(p.relative_to(theme).as_posix() in names for p in theme.rglob("*") if p.is_file())
 
 
 def variant_template(env: jinja2.Environment, channel: str, platform: str,

@@ -34,7 +34,7 @@ from postgen.render.media import MediaCache
 from postgen.render.model import Link, LinkCard, MediaFile, Part, Variant
 from postgen.render.payloads import build_payload
 from postgen.render.richtext import bluesky_facets
-from postgen.render.templating import environment, variant_template
+from postgen.render.templating import environment, template_place, variant_template
 from postgen.render.threads import split_thread
 from postgen.schema import split_parts
 
@@ -93,19 +93,12 @@ class Renderer:
 
     def _template_problem(self, exc: jinja2.TemplateError, post: Post,
                           channel: Channel) -> diag.Diagnostic:
-        filename: str | None = getattr(exc, "filename", None)
-        line: int | None = getattr(exc, "lineno", None)
-        if filename is None:  # a render-time error: Jinja's traceback knows the place
-            try:
-                template = variant_template(self.env, channel.name, channel.platform)
-                filename = template.filename
-            except jinja2.TemplateError:
-                pass
-            tb = exc.__traceback__
-            while tb is not None:
-                if tb.tb_frame.f_code.co_filename == filename:
-                    line = tb.tb_lineno
-                tb = tb.tb_next
+        try:
+            template: str | None = variant_template(self.env, channel.name,
+                                                    channel.platform).filename
+        except jinja2.TemplateError:
+            template = None
+        filename, line = template_place(exc, template)
         shown = self.config.rel(Path(filename)) if filename else f"variants/{channel.platform}"
         return diag.error(shown, line or 1, 1, "template-error",
                           f"{exc.message or exc} (rendering {post.id} for {channel.name})")

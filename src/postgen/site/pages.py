@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from postgen import __version__, spreadsheet
@@ -60,7 +61,7 @@ from postgen.platforms.previews import (
 from postgen.render.links import find_urls
 from postgen.render.media import served_suffix
 from postgen.render.model import MediaFile, Part, Variant, VariantRef
-from postgen.render.templating import BUILTIN, bytecode_cache
+from postgen.render.templating import BUILTIN, bytecode_cache, overrides
 from postgen.results.charts import chart
 from postgen.results.report import Summary
 from postgen.site import words
@@ -184,10 +185,14 @@ def environment(root: Path) -> jinja2.Environment:
         jinja2.PrefixLoader({"default": BUILTIN}, delimiter=":"),
         BUILTIN,
     ])
-    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, autoescape=True,
-                             trim_blocks=True, lstrip_blocks=True,
-                             bytecode_cache=bytecode_cache(root),
-                             auto_reload=False)  # one build: no need to stat templates per page
+    # The calendar's own templates (theme/site/ overriding postgen's) render in Jinja's
+    # sandbox: a pull request's template must not run code in the CI that builds it.
+    sandbox = overrides(root)
+    kind = SandboxedEnvironment if sandbox else jinja2.Environment
+    env = kind(loader=loader, undefined=jinja2.StrictUndefined, autoescape=True,
+               trim_blocks=True, lstrip_blocks=True,
+               bytecode_cache=bytecode_cache(root, sandboxed=sandbox),
+               auto_reload=False)  # one build: no need to stat templates per page
     env.globals.update(
         stages=STAGES, statuses=STATUS_CHOICES, platform_names=PLATFORM_NAMES,
         rich=rich_text, layout=layout, card_aspect=link_card_aspect, media_url=media_url,
