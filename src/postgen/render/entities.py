@@ -17,6 +17,7 @@ difference is a warning at the token's place in the post's file:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,13 +63,14 @@ class Entity:
     target: str = ""  # a link's URL
 
 
-def part_entities(part: Part, platform: str) -> list[Entity]:
+@functools.lru_cache(maxsize=1024)  # a site page asks for its parts' several times
+def part_entities(part: Part, platform: str) -> tuple[Entity, ...]:
     """The entities `platform` creates in `part.text` (those `rules.yaml` lists for its
     feed), in order and none overlapping: code point offsets of `part.text` (Bluesky's
     facets are in UTF-8 bytes: mapped back)."""
     kinds = preview_rules(platform).entities
     if not kinds:
-        return []
+        return ()
     text = part.text
     found: list[Entity]
     if platform == "bluesky":
@@ -93,7 +95,7 @@ def part_entities(part: Part, platform: str) -> list[Entity]:
     for e in sorted(found, key=lambda e: (e.start, e.kind != "link")):
         if e.kind in kinds and e.end > e.start and (not kept or kept[-1].end <= e.start):
             kept.append(e)
-    return kept
+    return tuple(kept)
 
 
 def entities(v: Variant) -> list[Entity]:
