@@ -379,17 +379,17 @@ def test_publish_sends_each_occurrence_once_across_kills(tmp_path: Path) -> None
 
     from tests.test_publish import ENV, RUNNER, Platforms, write_calendar
 
-    # Bluesky: its record keys come from each occurrence's own ledger key. (A text lookup,
-    # as Mastodon's resolve does, would find the day before's identical status here, where
-    # the three "days" are seconds apart on the fake's real clock.)
-    platforms = Platforms(["bluesky"], latency=0.02)
+    # Bluesky's record keys come from each occurrence's own ledger key; Mastodon looks
+    # a lost status up by its text, and the three "days" are seconds apart on the fake's
+    # real clock: the day before's identical status must never pass for today's.
+    platforms = Platforms(["bluesky", "mastodon"], latency=0.02)
     rng = random.Random(20270103)
     root = tmp_path / "cal"
     body = "Weekly mug check: what's in yours?\n"
-    write_calendar(root, {"m": platforms.channel("bluesky"),
+    write_calendar(root, {"m": platforms.channel("bluesky"), "t": platforms.channel("mastodon"),
                           "box": {"platform": "x", "account": "@acme", "publisher": "outbox"}},
                    [("content/mug.md", "---\nid: mug\ntitle: Mug\ndate: 2027-03-02 09:30\n"
-                     "repeat: FREQ=DAILY;COUNT=3\nchannels: [m, box]\nfunnel: retention\n"
+                     "repeat: FREQ=DAILY;COUNT=3\nchannels: [m, t, box]\nfunnel: retention\n"
                      f"---\n{body}")])
     env = {**ENV, "PATH": "/usr/bin:/bin"}
     kills = 0
@@ -409,10 +409,11 @@ def test_publish_sends_each_occurrence_once_across_kills(tmp_path: Path) -> None
         assert done.returncode in (0, 1), done.stdout + done.stderr
     records = platforms.api("bluesky").records
     assert len(records) == 3  # one post per occurrence, none twice
+    assert len(platforms.api("mastodon").statuses) == 3
     ledger = Ledger.load(root)
     sent = {(s.post, s.channel) for k in ledger.recorded()
             if (s := ledger.status(k)) is not None and s.state == "sent"}
-    assert sent == {(f"mug@2027-03-0{d}", c) for d in (2, 3, 4) for c in ("m", "box")}
+    assert sent == {(f"mug@2027-03-0{d}", c) for d in (2, 3, 4) for c in ("m", "t", "box")}
     assert kills >= 1  # at least one run was really cut short
     platforms.close()
 

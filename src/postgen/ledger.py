@@ -207,6 +207,7 @@ class Ledger:
         self.problems = tuple(problems)
         self._entries: list[Entry] = []
         self._status: dict[str, Status | None] = {}
+        self._owners: dict[tuple[str, str], str] = {}  # (channel, platform id) -> key
         self._lock = threading.Lock()
         for entry in entries:
             self._apply(entry)
@@ -276,6 +277,11 @@ class Ledger:
             return None
         return {"sent": "published"}.get(status.state, status.state)
 
+    def owner(self, channel: str, remote_id: str) -> str | None:
+        """The key of the send the ledger gives the platform id `remote_id` on `channel`
+        (a post, or a part of a thread); None when no send has it."""
+        return self._owners.get((channel, remote_id))
+
     def record(self, entry: Entry) -> None:
         """Append one event as a whole line, flushed to disk before returning."""
         data = (entry.line() + "\n").encode("utf-8")
@@ -294,6 +300,9 @@ class Ledger:
     def _apply(self, entry: Entry) -> None:
         self._entries.append(entry)
         self._status[entry.key] = fold(self._status.get(entry.key), entry)
+        for remote_id in (entry.remote_id, *entry.part_ids):
+            if remote_id:
+                self._owners.setdefault((entry.channel, remote_id), entry.key)
 
 
 def _cut_short(raw: bytes) -> bool:

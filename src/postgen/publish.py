@@ -389,8 +389,11 @@ class _Sender:
                               message=f"{len(part_ids)} of the thread's {len(v.parts)} "
                                       "parts posted when the run stopped"))
 
+        def taken(remote_id: str) -> bool:
+            return self.record.ledger.owner(v.channel, remote_id) not in (None, item.key)
+
         return Job(v, self.settings, item.key, intent_at, progress=progress,
-                   can_send=item.unsent.state == DUE)
+                   can_send=item.unsent.state == DUE, taken=taken)
 
     def act(self, item: Item) -> Row:
         if self.limited is not None:

@@ -91,6 +91,10 @@ class Job:
     #: For `resolve`: whether it may send the missing parts of a thread it finds half
     #: posted (False once the post's grace window has ended: nothing is sent late).
     can_send: bool = True
+    #: Whether a platform id is another send's, as the ledger records it: a lookup by
+    #: text never takes that post for this one (a repeating post's earlier occurrence,
+    #: or any post whose text is the same).
+    taken: Callable[[str], bool] = lambda _remote_id: False
 
 
 @dataclass(frozen=True)

@@ -260,9 +260,11 @@ class RestPublisher:
     def match(self, posts: Sequence[Listed], job: Job, step: Step,
               parent: str | None) -> Listed | None:
         """The oldest listed post showing the part's text (replying to `parent`, when the
-        platform says what a post replies to)."""
+        platform says what a post replies to) that the ledger gives to no other send."""
         wanted = self.shown(self.part_text(job, step))
         for post in reversed(posts):
+            if job.taken(post.id):
+                continue
             if parent is not None and post.reply_to is not None and post.reply_to != parent:
                 continue
             if self.shown(post.text) == wanted:
