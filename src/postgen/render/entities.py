@@ -17,6 +17,7 @@ difference is a warning at the token's place in the post's file:
 
 from __future__ import annotations
 
+import bisect
 import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -154,10 +155,10 @@ def surprises(v: Variant, brand_domains: Iterable[str] = ()) -> list[Surprise]:
     if "hashtag" not in kinds:
         return found
     tags = {e.start: e.end for e in made if e.kind == "hashtag"}
-    links = sorted((e.start, e.end) for e in made if e.kind == "link")
-    written_urls = sorted((s, e) for s, e, _u in find_urls(text))
+    in_url = _Spans([(e.start, e.end) for e in made if e.kind == "link"]
+                    + [(a, b) for a, b, _u in find_urls(text)])
     for m in _WRITTEN_TAG.finditer(text):
-        if any(a <= m.start() < b for a, b in [*links, *written_urls]):
+        if in_url.holds(m.start()):
             continue  # a fragment of a URL
         written = _END_PUNCT.sub("", m.group())
         if len(written) < 2:
@@ -168,6 +169,24 @@ def surprises(v: Variant, brand_domains: Iterable[str] = ()) -> list[Surprise]:
         elif end < m.start() + len(written):
             found.append(Surprise("cut", written, text[m.start():end]))
     return found
+
+
+class _Spans:
+    """Spans of a text, merged, asked in O(log n) whether they hold an index."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for a, b in sorted(spans):
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        self.starts = [a for a, _b in merged]
+        self.ends = [b for _a, b in merged]
+
+    def holds(self, at: int) -> bool:
+        i = bisect.bisect_right(self.starts, at) - 1
+        return i >= 0 and at < self.ends[i]
 
 
 def check(post: Post, variants: Sequence[Variant], root: Path,
