@@ -24,6 +24,7 @@ from postgen.platforms.counting import (
     unique_links,
     utf16_length,
 )
+from postgen.platforms.sms_graphemes import split
 
 CONFORMANCE = Path(__file__).parent / "data" / "twitter_text_validate.yml"
 # The section, and whether it is config v3 (emoji parsed) or v2.
@@ -272,6 +273,51 @@ def test_sms_never_splits_a_grapheme() -> None:
     zwj = "\U0001f469\u200d\U0001f4bb"  # 5 units
     assert sms_info("a" * 64 + zwj + "a" * 60).segments == 2  # 64 + 5 > 67
     assert sms_info("a" * 62 + zwj + "a" * 67).segments == 2  # 62 + 5 = 67 fits
+
+
+# Twilio's sms-segments-calculator 1.3.0 gives these counts (run through
+# tests/js/reference.js). The first four texts are 134 UCS-2 units, two full parts
+# if the part edge may fall inside the named sequence: Twilio cuts it by Unicode 10
+# rules, where today's rules (regex's \X) keep it whole and would need three parts.
+@pytest.mark.parametrize(("text", "segments"), [
+    # ZWJ sequence of Emoji 13.1: U+2764 U+FE0F U+200D | U+1F525 in Unicode 10
+    ("a" * 64 + "\u2764\ufe0f\u200d\U0001f525" + "a" * 65, 2),
+    # Devanagari conjunct KSSI: KA VIRAMA | SSA I (no GB9c before Unicode 15.1)
+    ("a" * 65 + "\u0915\u094d\u0937\u093f" + "a" * 65, 2),
+    # modifier after an Emoji 14 hand, which is no E_Base in Unicode 10
+    ("a" * 65 + "\U0001faf8\U0001f3fc" + "a" * 65, 2),
+    # a flag takes one combining mark in grapheme-splitter, not two
+    ("a" * 62 + "\U0001f1fa\U0001f1f8\u0301\u0301" + "a" * 66, 2),
+    # a family of Unicode 10 (ZWJ then E_Base_GAZ) stays whole: 60 + 11 > 67
+    ("a" * 60 + "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466" + "a" * 60, 3),
+])
+def test_sms_parts_end_where_twilio_ends_them(text: str, segments: int) -> None:
+    info = sms_info(text)
+    assert (info.encoding, info.segments) == ("UCS-2", segments)
+
+
+def test_sms_first_part_gets_its_header_as_twilio_adds_it() -> None:
+    # Twilio's counts. The first part fills to 160 / 70, then takes its header and
+    # moves what no longer fits on; the cluster that overflowed follows it unchecked.
+    assert sms_info("a" * 152 + "\r\n" + "a" * 152).segments == 2  # CR | LF at the edge
+    assert sms_info("a" * 159 + "\u20ac").segments == 2  # 161 septets
+    # 60 + 10 units fill part 1 (70); the next cluster of 60 moves the 10 with it,
+    # 70 units in part 2
+    assert sms_info("a" * 60 + "e" + "\u0301" * 9 + "e" + "\u0301" * 59).segments == 2
+    # one cluster longer than a part: Twilio leaves the first part to its header
+    assert sms_info("e" + "\u0301" * 80).segments == 2
+
+
+def test_sms_graphemes_are_twilios() -> None:
+    # grapheme-splitter's clusters (Unicode 10), CR LF split as Twilio's calculator does
+    assert split("\u2764\ufe0f\u200d\U0001f525") == ["\u2764\ufe0f\u200d", "\U0001f525"]
+    assert split("\U0001f469\u200d\U0001f4bb") == ["\U0001f469\u200d\U0001f4bb"]
+    assert split("\U0001f1fa\U0001f1f8\U0001f1fa") == ["\U0001f1fa\U0001f1f8", "\U0001f1fa"]
+    assert split("\U0001f44d\U0001f3fd\U0001faf8\U0001f3fc") == [
+        "\U0001f44d\U0001f3fd", "\U0001faf8", "\U0001f3fc"]
+    assert split("a\r\nb") == ["a", "\r", "\n", "b"]
+    assert split("\u0915\u094d\u0937\u093f") == ["\u0915\u094d", "\u0937\u093f"]
+    assert split("\uac01\u11a8\u1100\u1161") == ["\uac01\u11a8", "\u1100\u1161"]
 
 
 def test_sms_never_splits_a_surrogate_pair() -> None:

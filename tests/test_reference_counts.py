@@ -14,23 +14,30 @@ Each platform gets 5,000+ texts from one seeded generator, mixing scripts,
 emoji of every kind, URLs with and without schemes, IDN, mentions, hashtags,
 white space, and texts padded to within a few units of the limit. Each node
 process counts a whole batch at once.
+
+SMS must agree on every text, grapheme by grapheme: Twilio's calculator finds
+clusters with grapheme-splitter (Unicode 10 rules), and so does postgen
+(postgen.platforms.sms_graphemes). Its texts add the clusters where Unicode 10
+and today's rules part (SMS_HARD) and GSM-7 texts whose escapes and CR LF fall
+at part edges; every sequence of up to four Unicode 10 break values is split too.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import stringprep
 import subprocess
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 import regex
 
-from postgen.platforms import get_platform
+from postgen.platforms import get_platform, sms_graphemes, with_overrides
 from postgen.platforms.counting import (
     bluesky_length,
     count,
@@ -87,13 +94,43 @@ MENTIONS = [
     "@user@домен.рф", "＠full", "@alice@example.com/path", "RT:@bob",
 ]
 HASHTAGS = ["#coffee", "#New-York", "#2024", "#café", "#日本", "#a_b", "＃full", "#\ufe0f\u20e3"]
+# SMS: where Twilio's calculator (grapheme-splitter, Unicode 10 rules) cuts what today's
+# Unicode keeps whole, or keeps whole what it cuts.
+SMS_HARD = [
+    # ZWJ sequences of emoji newer than Unicode 10 (or glued to a non-Glue_After_Zwj one)
+    "\u2764\ufe0f\u200d\U0001f525", "\u2764\ufe0f\u200d\U0001fa79",
+    "\U0001f636\u200d\U0001f32b\ufe0f", "\U0001f9d1\u200d\U0001f4bb",
+    "\U0001f9d1\u200d\U0001f91d\u200d\U0001f9d1", "\U0001f3f3\ufe0f\u200d\u26a7\ufe0f",
+    "\U0001f426\u200d\u2b1b", "\U0001f3c3\u200d\u27a1\ufe0f",
+    "\U0001faf1\U0001f3fc\u200d\U0001faf2\U0001f3ff",
+    "\U0001f469\u200d\u2764\ufe0f\u200d\U0001f48b\u200d\U0001f468",
+    "\U0001f441\ufe0f\u200d\U0001f5e8\ufe0f", "\U0001f469\ufe0f\u200d\U0001f466\U0001f3fb",
+    "a\u200d\u2764\ufe0f",  # ZWJ then Glue_After_Zwj: one cluster in Unicode 10 only
+    # Indic conjuncts (Devanagari, Bengali, Malayalam, Tamil, Gujarati; one with ZWJ)
+    "क्षि", "स्त्री", "ন্দ্র", "ക്ഷ", "ஸ்ரீ", "ક્ષ", "\u0915\u094d\u200d\u0937",
+    # emoji modifiers: on an E_Base, on emoji newer than Unicode 10, after marks, alone
+    "\U0001f44d\U0001f3fd", "\U0001faf8\U0001f3fc", "\U0001f977\U0001f3ff",
+    "\U0001f90c\U0001f3fb", "\u261d\ufe0f\U0001f3fb", "\u261d\u0301\u0301\U0001f3fb",
+    "a\U0001f3fb", "\U0001f3fb",
+    # regional indicators: a flag, a lone one, three, a flag with marks, after Prepend
+    "\U0001f1fa\U0001f1f8", "\U0001f1fa", "\U0001f1fa\U0001f1f8\U0001f1ef",
+    "\U0001f1fa\U0001f1f8\u0301\u0301", "\u0600\U0001f1fa\U0001f1f8",
+    "\U0001f1fa\U0001f1f8\u200d\U0001f1ef\U0001f1f5",
+    # line breaks, Hangul jamo, a long run of combining marks
+    "\r\n", "\r", "\n", "\r\n\r\n", "\u1100\u1161\u11a8", "e" + "\u0301" * 30,
+]
+# GSM-7 only: escapes (2 septets) and CR LF (split by Twilio) land at part edges.
+GSM_PIECES = ["hello", "Roast", "Ærø", "@£$¥", "ÉΔ_Φ", "àèìòù", "¿¡§", "{", "}", "€", "[~]",
+              "^", "\\", "|", "\f", "\r\n", "\r", "\n", " ", "  "]
 SPACES = [" ", " ", " ", "  ", "\n", "\n\n", "\r\n", "\t", "\u00a0", "\u3000", "\u2028",
           "\u200b", "\u202f"]
 
 
-def generate(rng: random.Random, pieces: int) -> str:
+def generate(rng: random.Random, pieces: int, hard: Sequence[str] = ()) -> str:
     out: list[str] = []
     for _ in range(pieces):
+        if hard and rng.random() < 0.25:
+            out.append(rng.choice(hard))
         kind = rng.random()
         if kind < 0.40:
             out.append(rng.choice(WORDS))
@@ -118,15 +155,16 @@ def generate(rng: random.Random, pieces: int) -> str:
     return text
 
 
-def texts(seed: int, near: Callable[[str], int], limit: int, n: int = N) -> list[str]:
+def texts(seed: int, near: Callable[[str], int], limit: int, n: int = N,
+          hard: Sequence[str] = ()) -> list[str]:
     """``n`` texts; a third padded until ``near`` (postgen's count) is within a few
-    units of ``limit``, on either side."""
+    units of ``limit``, on either side. ``hard`` pieces go in often, and pad too."""
     rng = random.Random(seed)
-    made = [generate(rng, rng.randint(1, 40)) for _ in range(n)]
+    made = [generate(rng, rng.randint(1, 40), hard) for _ in range(n)]
     for i in range(0, n, 3):
         text = made[i]
         target = limit + rng.randint(-4, 4)
-        filler = rng.choice(["a", "é", "日", "\U0001f600", " x"])
+        filler = rng.choice(["a", "é", "日", "\U0001f600", " x", *hard])
         now = near(text)
         while now < target and len(text) < 20 * limit:
             text += filler * max(1, (target - now) // 4)  # a few counts per text
@@ -171,25 +209,54 @@ def test_bluesky_agrees_with_atproto() -> None:
     assert wrong == []
 
 
+def gsm_texts(seed: int, n: int) -> list[str]:
+    """``n`` GSM-7 texts, each within a few septets of one, two or three parts."""
+    rng = random.Random(seed)
+    made = []
+    for _ in range(n):
+        target = rng.choice([160, 306, 459]) + rng.randint(-3, 3)
+        pieces: list[str] = []
+        units = 0
+        while units < target:
+            pieces.append(rng.choice(GSM_PIECES))
+            units += sms_info(pieces[-1]).units
+        made.append("".join(pieces))
+    return made
+
+
 def test_sms_agrees_with_twilio() -> None:
-    made = texts(3, lambda t: sms_info(t).units, 70 * 3, N // 2)
-    made += texts(4, lambda t: sms_info(t).units, 153 * 2, N // 2)
+    made = texts(3, lambda t: sms_info(t).units, 70 * 3, N // 2, SMS_HARD)
+    made += texts(4, lambda t: sms_info(t).units, 153 * 2, N // 2, SMS_HARD)
+    made += gsm_texts(6, N // 5)
     expected = reference("sms", made)
-    wrong, newer = [], 0
+    capped = with_overrides(get_platform("sms"), {"sms.max_segments": 3})
+    wrong = []
     for text, ref in zip(made, expected, strict=True):
         info = sms_info(text)
-        if (info.encoding, info.segments) == (ref["encoding"], ref["segments"]):
-            continue
-        # Named: Twilio splits graphemes with grapheme-splitter (Unicode 10 rules), which
-        # cuts a ZWJ sequence of later emoji (or an Indic conjunct) where Android (ICU,
-        # current Unicode) and postgen keep it whole: postgen then counts one more part.
-        if info.encoding == ref["encoding"] and info.segments == ref["segments"] + 1 and (
-                "\u200d" in text or _CONJUNCT.search(text)):
-            newer += 1
-        else:
+        if (info.encoding, info.segments, sms_graphemes.split(text)) != (
+                ref["encoding"], ref["segments"], ref["graphemes"]):
             wrong.append((text, info, ref))
+        # never "fits" where Twilio sends more parts than the channel allows
+        assert count(text, capped).ok == (ref["segments"] <= 3), text
     assert wrong == []
-    assert newer <= len(made) // 200, newer
+
+
+# One character of each Grapheme_Cluster_Break value of Unicode 10.0
+BREAK_CLASSES = ["a", "\r", "\n", "\x01", "\u0301", "\u200d", "\U0001f1e6", "\u0600", "\u0903",
+                 "\u1100", "\u1160", "\u11a8", "\uac00", "\uac01", "\u261d", "\U0001f3fb",
+                 "\u2764", "\U0001f466"]
+
+
+def test_sms_graphemes_agree_with_twilio() -> None:
+    """Every sequence of up to four break values is split as Twilio's calculator
+    splits it, grapheme-splitter's departures from UAX #29 included."""
+    made = ["".join(seq) for k in range(1, 5)
+            for seq in itertools.product(BREAK_CLASSES, repeat=k)]
+    expected = reference("sms", made)
+    wrong = [(t, sms_graphemes.split(t), r["graphemes"]) for t, r in zip(made, expected,
+                                                                          strict=True)
+             if sms_graphemes.split(t) != r["graphemes"]]
+    assert wrong == []
 
 
 # Where the JavaScript reference is not the server, postgen follows the server:

@@ -121,12 +121,13 @@ const counters = {
       return {length: [...segmenter.segment(combined)].length};
     };
   },
-  // SMS: Twilio's sms-segments-calculator.
+  // SMS: Twilio's sms-segments-calculator, and the graphemes it weighs whole
+  // (grapheme-splitter's, with CR LF split).
   sms() {
     const {SegmentedMessage} = require('sms-segments-calculator');
     return (text) => {
       const m = new SegmentedMessage(text);
-      return {encoding: m.encodingName, segments: m.segmentsCount};
+      return {encoding: m.encodingName, segments: m.segmentsCount, graphemes: m.graphemes};
     };
   },
 };

@@ -24,13 +24,16 @@ Per counting rule (``PlatformRules.counting``):
   The platforms do not say which unit; UTF-16 units (what a JavaScript counter
   reports) are never fewer than code points, so the limit is never overrun.
   LinkedIn is counted over the text before its "little" format escaping.
-- ``sms``: GSM-7 septets (extension characters take 2) or, if any character is
-  outside GSM-7, UCS-2 (UTF-16 units); segments are filled greedily, a part
-  never splitting a grapheme cluster (so neither an escape nor a surrogate pair).
+- ``sms``: Twilio's sms-segments-calculator 1.3.0. GSM-7 septets (extension
+  characters take 2) or, if any character is outside GSM-7, UCS-2 (UTF-16 units);
+  parts are filled in order, a part never splitting a grapheme cluster (so neither
+  an escape nor a surrogate pair). Clusters are the calculator's: Unicode 10.0
+  rules as its grapheme-splitter applies them (``sms_graphemes``), with CR LF as
+  two, so a ZWJ sequence of later emoji or an Indic conjunct may be cut.
 - ``email``: the longest body line in UTF-8 octets against the 998 MUST, every
   line in characters against the 78 SHOULD, the subject in characters.
 
-Graphemes are the ``regex`` package's ``\\X`` (current Unicode).
+Graphemes are the ``regex`` package's ``\\X`` (current Unicode), except for SMS.
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ from types import MappingProxyType
 
 import regex
 
-from postgen.platforms import PlatformRules, SmsRules, Weighting, get_platform
+from postgen.platforms import PlatformRules, SmsRules, Weighting, get_platform, sms_graphemes
 from postgen.platforms.urls import Entity, extract_mentions, extract_urls, remove_overlapping
 
 _GRAPHEME = regex.compile(r"\X")
@@ -59,7 +62,6 @@ _EMOJI = regex.compile(rf"{_ELEMENT}(?:\u200d{_ELEMENT})*")
 _PRESENTATION = regex.compile(r"\p{Emoji_Presentation}")
 _INVALID = frozenset("\ufffe\ufeff\uffff")
 _LINE_BREAK = regex.compile(r"\r\n|\r|\n")
-_SMS_CLUSTER = regex.compile(r"\r|\n|\X")
 
 
 def graphemes(text: str) -> int:
@@ -404,29 +406,49 @@ class SmsInfo:
 
 
 def sms_info(text: str, rules: SmsRules | None = None) -> SmsInfo:
-    """Encoding, units and segments of ``text`` as an SMS."""
+    """Encoding, units and segments of ``text`` as an SMS, as Twilio's
+    sms-segments-calculator 1.3.0 finds them."""
     sms = rules or get_platform("sms").sms
     assert sms is not None
     if all(ch in _GSM7 or ch in _GSM7_EXTENSION for ch in text):
         encoding, single, part = "GSM-7", sms.gsm7_single, sms.gsm7_part
+        # no GSM-7 character joins another in a cluster (CR LF is split): one per cluster
         costs = [2 if ch in _GSM7_EXTENSION else 1 for ch in text]
+        units = sum(costs)
     else:
         encoding, single, part = "UCS-2", sms.ucs2_single, sms.ucs2_part
-        costs = [2 if ord(ch) > 0xFFFF else 1 for ch in text]
-    units = sum(costs)
+        units = utf16_length(text)
+        costs = [] if units <= single else [
+            utf16_length(cluster) for cluster in sms_graphemes.split(text)]
     if units <= single:
         return SmsInfo(encoding, len(text), units, 1 if text else 0, single)
-    # A part ends between grapheme clusters (Android, Twilio): a cluster that would
-    # straddle the edge, an escape pair or a surrogate pair among them, moves whole
-    # to the next part. CR LF counts as two (Twilio splits it).
-    segments, used, at = 1, 0, 0
-    for cluster in _SMS_CLUSTER.findall(text):
-        c = sum(costs[at:at + len(cluster)])
-        at += len(cluster)
-        if used + c > part and used:
-            segments, used = segments + 1, 0
+    return SmsInfo(encoding, len(text), units, _sms_parts(costs, single, part), part)
+
+
+def _sms_parts(costs: list[int], single: int, part: int) -> int:
+    """How many parts Twilio's calculator fills with clusters of these costs.
+
+    It fills the first part up to ``single``; when a cluster does not fit, the
+    first part gets its concatenation header (room for ``part``), its last clusters
+    that no longer fit move to the second part, and the cluster goes there too,
+    whether or not it fits. Each later part takes clusters while they fit; one
+    that does not fit starts a new part. A cluster is never split.
+    """
+    parts, used = 1, 0
+    first: list[int] = []  # the first part's clusters, while it has no header
+    for c in costs:
+        if (single if parts == 1 else part) - used < c:
+            used = 0
+            if parts == 1:
+                kept = sum(first)
+                while kept > part:
+                    kept -= first[-1]
+                    used += first.pop()
+            parts += 1
         used += c
-    return SmsInfo(encoding, len(text), units, segments, part)
+        if parts == 1:
+            first.append(c)
+    return parts
 
 
 # --- Email ---------------------------------------------------------------------------
