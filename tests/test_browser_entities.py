@@ -85,7 +85,7 @@ def test_each_mockup_marks_what_its_platform_links(
     assert set(by_channel) == set(CHANNELS)
     for channel, v in by_channel.items():  # only elements added: the text as sent
         assert page.evaluate(TEXT_JS, channel) == [p.text for p in v.parts], channel
-    sent = by_channel["x"].links[0].sent  # the menu link as sent (UTM tags added)
+    sent = by_channel["x"].links[0].sent  # the menu link as sent
     menu = ("link", sent)  # (what the feed hides of a long link is in the element too)
     shown = functools.partial(spans, page)
 
