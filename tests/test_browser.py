@@ -286,6 +286,16 @@ def test_screenshots_and_no_sideways_scrolling(
     assert overflowing == []
 
 
+def test_the_example_marks_the_spans_each_platform_links(page: Page, base_url: str) -> None:
+    spans = """ch => Array.from(document.querySelectorAll(
+      'article#ch-' + ch + ' .mockup-text .entity'), e => [e.classList[1], e.textContent])"""
+    page.goto(base_url + LAUNCH, wait_until="load")
+    assert ["hashtag", "#SpecialtyCoffee"] in page.evaluate(spans, "x")
+    assert [k for k, _t in page.evaluate(spans, "instagram")].count("hashtag") >= 2
+    assert not any(t.startswith("$") for _k, t in page.evaluate(spans, "mastodon"))  # "$19"
+    assert page.locator(".entity-notes").count() == 0  # the example means its spans
+
+
 # -- a hostile post --------------------------------------------------------------------------
 
 

@@ -43,6 +43,11 @@ CASES = [
     ("x", "Back in #2024.", (9, "entity-hashtag", "'#2024' is no hashtag on X")),
     ("mastodon", "Back in #2024.", (9, "entity-hashtag", "'#2024' is no hashtag on Mastodon")),
     ("bluesky", "Back in #2024.", (9, "entity-hashtag", "'#2024' is no hashtag on Bluesky")),
+    ("instagram", "Hello #New-York!",
+     (7, "entity-hashtag", "'#New-York' links only '#New' on Instagram")),
+    ("instagram", "Back in #2024.", (9, "entity-hashtag", "'#2024' is no hashtag on Instagram")),
+    ("instagram", "See https://example.com/#New-York", None),  # a URL's, not a hashtag
+    ("sms", "Hello #New-York, ASP.NET!", None),  # phones make no hashtags, link as written
     ("x", "All fine #coffee, see https://example.com", None),
     ("mastodon", "All fine #coffee, see https://example.com", None),
     ("bluesky", "All fine #coffee, see https://example.com", None),

@@ -112,9 +112,12 @@ def test_the_fold_right_before_a_link_keeps_the_link_whole() -> None:
     from postgen.render.model import Part
     from postgen.site.pages import rich_text
 
-    text = "word " * 22 + "https://example.com/" + "a" * 40 + " and more words after it"
+    text = "word " * 46 + "https://example.com/" + "a" * 40 + " and more words after it"
     start = text.index("https://")
-    assert fold_point(text, "instagram", [(start, start + 60)]) == start
-    out = str(rich_text(Part(text), "instagram"))
-    assert out.count('<span class="after-fold"') == 1 and out.count("</span>") == 1
-    assert out.index('<span class="after-fold"') < out.index("<a href=")
+    assert fold_point(text, "facebook", [(start, start + 60)]) == start
+    out = str(rich_text(Part(text), "facebook"))
+    assert out.count('<span class="after-fold"') == 1
+    assert out.endswith("</a> and more words after it</span>")  # the fold closes at the end
+    assert out.index('<span class="after-fold"') < out.index("<a class=")
+    # Instagram makes no link of it (captions' links are not clickable): plain text.
+    assert "<a " not in str(rich_text(Part(text), "instagram"))

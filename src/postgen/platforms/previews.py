@@ -21,6 +21,7 @@ __all__ = ["Crop", "MediaLayout", "PreviewRules", "UrlDisplay", "display_url", "
            "link_card_aspect", "media_layout", "preview_rules"]
 
 LAYOUTS = ("grid", "carousel", "stack")
+ENTITY_KINDS = ("link", "hashtag", "mention", "cashtag")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class PreviewRules:
     fold_after: int | None = None
     fold_label: str | None = None
     display_url_length: int | None = None
+    entities: tuple[str, ...] = ()  # what the feed links in plain text: ENTITY_KINDS
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def _rules(name: str, data: object) -> PreviewRules:
     if not isinstance(data, Mapping):
         raise ValueError(f"{where} must be a mapping")
     known = {"single", "multi", "grid_aspect", "grid_max", "link_card_aspect", "fold_after",
-             "fold_label", "display_url_length"}
+             "fold_label", "display_url_length", "entities"}
     unknown = sorted(str(k) for k in data if k not in known)
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}")
@@ -107,6 +109,9 @@ def _rules(name: str, data: object) -> PreviewRules:
     if (data.get("fold_after") is None) != (label is None) or not (
             label is None or isinstance(label, str) and label):
         raise ValueError(f"{where}: fold_after and fold_label (text) go together")
+    kinds = data.get("entities") or []
+    if not isinstance(kinds, list) or any(k not in ENTITY_KINDS for k in kinds):
+        raise ValueError(f"{where}.entities must be a list of {', '.join(ENTITY_KINDS)}")
     return PreviewRules(
         name=name,
         min_aspect=_number(single.get("min_aspect"), f"{where}.single.min_aspect"),
@@ -119,6 +124,7 @@ def _rules(name: str, data: object) -> PreviewRules:
         fold_label=label,
         display_url_length=_count(data.get("display_url_length"),
                                   f"{where}.display_url_length"),
+        entities=tuple(kinds),
     )
 
 
@@ -191,14 +197,15 @@ _SPACE = re.compile(r"\s")
 def fold_point(text: str, platform: str, keep: Sequence[tuple[int, int]] = ()) -> int | None:
     """Where the platform's feed cuts `text` behind its "more" control: the index the
     hidden rest starts at (after the last space within the limit, never inside a
-    `keep` span such as a link), or None when the whole text shows."""
+    `keep` span such as a link: before it, or after it when it opens the text), or
+    None when the whole text shows."""
     limit = preview_rules(platform).fold_after
     if limit is None or len(text) <= limit:
         return None
     cut = limit
     for start, end in keep:
         if start < cut < end:
-            cut = start
+            cut = start if text[:start].strip() else end
     spaces = [m.end() for m in _SPACE.finditer(text, 0, cut + 1)]
     at = spaces[-1] if spaces else cut
     return at if 0 < at < len(text) else None

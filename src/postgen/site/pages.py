@@ -58,6 +58,7 @@ from postgen.platforms.previews import (
     media_layout,
     preview_rules,
 )
+from postgen.render.entities import Entity, Surprise, part_entities, surprises
 from postgen.render.links import find_urls
 from postgen.render.media import served_suffix
 from postgen.render.model import MediaFile, Part, Variant, VariantRef
@@ -197,7 +198,7 @@ def environment(root: Path) -> jinja2.Environment:
         stages=STAGES, statuses=STATUS_CHOICES, platform_names=PLATFORM_NAMES,
         rich=rich_text, layout=layout, card_aspect=link_card_aspect, media_url=media_url,
         words=words, status_label=status_label, client_message=client_message,
-        fold_label=fold_label, campaign_title=campaign_title,
+        fold_label=fold_label, campaign_title=campaign_title, entity_notes=entity_notes,
         utm=utm_pairs, host=host,
         channel_problems=channel_problems, word_diff=word_diff, action_url=action_url,
         approval_text=approval_text, waiting_of=waiting_of, mail_template=mail_template,
@@ -607,10 +608,25 @@ def campaign_title(name: str) -> str:
 
 def fold_label(part: Part, platform: str) -> str | None:
     """The label of the platform's "more" control when it folds the part, else None."""
-    spans = [(s, e) for s, e, _k, _t in _spans(part)]
+    spans = [(e.start, e.end) for e in part_entities(part, platform)]
     if fold_point(part.text, platform, spans) is None:
         return None
     return preview_rules(platform).fold_label
+
+
+def entity_notes(v: Variant, brand_domains: Iterable[str]) -> list[str]:
+    """In the client's words, each span the platform will make other than written
+    (`entities.surprises`): the notes under the channel's mockup."""
+    return [_note(s, PLATFORM_NAMES.get(v.platform, v.platform))
+            for s in dict.fromkeys(surprises(v, brand_domains))]
+
+
+def _note(s: Surprise, platform: str) -> str:
+    if s.kind == "link":
+        return f"On {platform}, “{s.written}” will show as a link."
+    if s.kind == "cut":
+        return f"On {platform}, only “{s.made}” of “{s.written}” will work as a hashtag."
+    return f"On {platform}, “{s.written}” will not work as a hashtag."
 
 
 def status_label(status: Status) -> str:
@@ -640,41 +656,26 @@ def channel_problems(entry: Entry, channel: str | None) -> list[Diagnostic]:
     return [d for d in entry.problems if d.message.startswith(f"{channel}: ")]
 
 
-def _spans(part: Part) -> list[tuple[int, int, str, str]]:
-    """The part's links (and Bluesky facets) as (start, end, kind, target), in order."""
-    text = part.text
-    spans: list[tuple[int, int, str, str]] = []
-    if part.facets:
-        data = text.encode("utf-8")
-        for f in part.facets:
-            start = len(data[: f.byte_start].decode("utf-8", "ignore"))
-            end = start + len(data[f.byte_start : f.byte_end].decode("utf-8", "ignore"))
-            spans.append((start, end, f.kind, f.value))
-    else:
-        spans = [(s, e, "link", url if "://" in url else f"https://{url}")
-                 for s, e, url in find_urls(text)]
-    return sorted(spans)
-
-
 def rich_text(part: Part, platform: str) -> Markup:
-    """The part's exact text, escaped, with links (and Bluesky facets) made clickable,
-    links shown as the platform shows them (`previews.display_url`: the parts it hides
-    are in hidden spans) and the rest after the platform's fold in a span of its own.
+    """The part's exact text, escaped, with the spans the platform turns into links,
+    hashtags, mentions and cashtags marked (`entities.part_entities`) as it shows them:
+    links clickable and shown as in its feed (`previews.display_url`: the parts it
+    hides are in hidden spans), the rest after the platform's fold in a span of its own.
 
     Only elements are added around spans of the text, so the element's text
     content is byte for byte what is sent.
     """
     text = part.text
-    spans = _spans(part)
-    fold = fold_point(text, platform, [(s, e) for s, e, _k, _t in spans])
+    spans = part_entities(part, platform)
+    fold = fold_point(text, platform, [(e.start, e.end) for e in spans])
     fold_label = preview_rules(platform).fold_label or ""
     out: list[str] = []
 
     folded = False
 
     def plain(start: int, end: int) -> None:
-        """Text between links; the fold opens in it (a link is never cut: the fold
-        falls between links, maybe right before one)."""
+        """Text between spans; the fold opens in it (a span is never cut: the fold
+        falls between spans, maybe right before one)."""
         nonlocal folded
         if fold is not None and not folded and start <= fold <= end:
             folded = True
@@ -684,27 +685,30 @@ def rich_text(part: Part, platform: str) -> Markup:
         out.append(html.escape(text[start:end], quote=False))
 
     pos = 0
-    for start, end, kind, target in spans:
-        if start < pos:
-            continue
-        plain(pos, start)
-        piece = text[start:end]
-        if kind == "link" and target.startswith(("http://", "https://")):
-            shown = display_url(piece, platform)
-            inner = html.escape(shown.shown, quote=False)
-            if shown.hidden:
-                inner = f'<span class="url-hidden">{html.escape(shown.hidden)}</span>{inner}'
-            if shown.cut:
-                inner += f'<span class="url-cut">{html.escape(shown.cut)}</span>'
-            short = ' class="url-short"' if shown.cut else ""
-            out.append(f'<a href="{html.escape(target)}" rel="noopener"{short}>{inner}</a>')
-        else:
-            out.append(f'<span class="{kind}">{html.escape(piece, quote=False)}</span>')
-        pos = end
+    for e in spans:
+        plain(pos, e.start)
+        out.append(_entity_html(text[e.start:e.end], e, platform))
+        pos = e.end
     plain(pos, len(text))
     if folded:
         out.append("</span>")
     return Markup("".join(out))
+
+
+def _entity_html(piece: str, e: Entity, platform: str) -> str:
+    """One span as the platform shows it: a link clickable (its hidden and cut parts in
+    hidden spans), a hashtag, mention or cashtag coloured."""
+    if e.kind != "link" or not e.target.startswith(("http://", "https://")):
+        return f'<span class="entity {e.kind}">{html.escape(piece, quote=False)}</span>'
+    shown = display_url(piece, platform)
+    inner = html.escape(shown.shown, quote=False)
+    if shown.hidden:
+        inner = f'<span class="url-hidden">{html.escape(shown.hidden, quote=False)}</span>{inner}'
+    if shown.cut:
+        inner += f'<span class="url-cut">{html.escape(shown.cut, quote=False)}</span>'
+    short = " url-short" if shown.cut else ""
+    href = html.escape(e.target)
+    return f'<a class="entity link{short}" href="{href}" rel="noopener">{inner}</a>'
 
 
 # -- feeds -----------------------------------------------------------------------
