@@ -93,7 +93,7 @@ def test_each_mockup_marks_what_its_platform_links(
     assert shown("mastodon") == [("hashtag", "#New"), menu]
     assert shown("bluesky") == [("hashtag", "#New"), menu]
     assert shown("facebook") == [("hashtag", "#New"), menu]
-    assert shown("linkedin") == [menu]  # postgen sends its "#" as text
+    assert shown("linkedin") == [("hashtag", "#New"), menu]  # a HashtagTemplate
     assert shown("instagram") == [("hashtag", "#New")]  # its captions' links do not work
     assert shown("sms") == [menu]
     assert shown("newsletter") == [menu]
@@ -121,6 +121,9 @@ def test_the_client_reads_the_surprises_in_plain_words(
     assert page.evaluate(NOTES_JS, "facebook") == [
         "On Facebook, only “#New” of “#New-York” will work as a hashtag.",
         "On Facebook, “#2024” will not work as a hashtag."]
+    assert page.evaluate(NOTES_JS, "linkedin") == [  # what postgen sends as hashtags
+        "On LinkedIn, only “#New” of “#New-York” will work as a hashtag.",
+        "On LinkedIn, “#2024” will not work as a hashtag."]
     assert page.evaluate(NOTES_JS, "sms") == []
     assert page.locator("article#ch-x .entity-notes").is_visible()
     # No rule ids nor checker's wording outside the agency's details; they are inside.

@@ -70,7 +70,7 @@ def test_each_platform_marks_only_its_own_spans() -> None:
                           ("mention", "@dana")]
     assert spans["mastodon"] == [("link", url), ("hashtag", "#coffee"), ("mention", "@dana")]
     assert spans["facebook"] == [("link", url), ("hashtag", "#coffee")]
-    assert spans["linkedin"] == [("link", url)]  # its "#" goes as text (escaped)
+    assert spans["linkedin"] == [("link", url), ("hashtag", "#coffee")]  # as a template
     assert spans["instagram"] == [("hashtag", "#coffee"), ("mention", "@dana")]
     assert spans["threads"] == [("link", url), ("mention", "@dana")]
     assert spans["sms"] == spans["email"] == [("link", url)]

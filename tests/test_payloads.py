@@ -254,7 +254,7 @@ def test_linkedin_commentary_escaped_with_article() -> None:
     assert post["headers"] == LI_HEADERS
     assert post["body"] == {
         "author": "urn:li:organization:1",
-        "commentary": r"Big news \(really\) \#launch \@team\_x",
+        "commentary": r"Big news \(really\) {hashtag|#|launch} \@team\_x",
         "visibility": "PUBLIC",
         "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [],
                          "thirdPartyDistributionChannels": []},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import regex
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from postgen.render.richtext import (
     bluesky_facet_json,
     bluesky_facets,
     linkedin_escape,
+    linkedin_little,
     linkedin_unescape,
     utf8_offsets,
 )
@@ -64,6 +66,25 @@ def test_linkedin_round_trip(text: str) -> None:
     escaped = linkedin_escape(text)
     assert linkedin_unescape(escaped) == text
     assert not _has_unescaped_reserved(escaped)
+
+
+def test_linkedin_hashtags_go_as_hashtag_templates() -> None:
+    """LinkedIn's little text format: `{hashtag|#|value}` is a clickable hashtag; an
+    escaped `\\#` is only text (Posts API docs, "little text format")."""
+    text = "#Wholesale #cold_brew #New-York ＃日本 #2024 a#b https://x.example.com/#frag"
+    assert linkedin_little(text) == (
+        "{hashtag|#|Wholesale} \\#cold\\_brew {hashtag|#|New}-York {hashtag|＃|日本} "
+        "\\#2024 a\\#b https://x.example.com/\\#frag")
+    assert linkedin_unescape(linkedin_little(text)) == text
+
+
+@given(st.text(alphabet=st.sampled_from(LINKEDIN_RESERVED + "ab\\ #x1_")))
+def test_linkedin_little_round_trip(text: str) -> None:
+    """Outside its templates the commentary has no bare reserved character."""
+    little = linkedin_little(text)
+    assert linkedin_unescape(little) == text
+    templates = regex.sub(r"\{hashtag\|#\|[a-zA-Z0-9]+\}", "", little)
+    assert not _has_unescaped_reserved(templates)
 
 
 @given(st.text(alphabet=st.sampled_from(LINKEDIN_RESERVED + "ab\\ ")))

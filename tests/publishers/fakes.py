@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 import struct
 import threading
@@ -578,6 +579,8 @@ class FakeX(FakeAPI):
 
 #: Characters "little" text reserves; unescaped, LinkedIn cuts the post there.
 LITTLE_RESERVED = set("|{}@[]()<>#\\*_~")
+#: The HashtagTemplate: its sign '#' or '＃', a value without reserved characters.
+HASHTAG_TEMPLATE = re.compile(r"\{hashtag\|[#\uff03]\|[^|{}@\[\]()<>#\\*_~\s]+\}")
 
 
 class FakeLinkedIn(FakeAPI):
@@ -641,13 +644,20 @@ class FakeLinkedIn(FakeAPI):
                    "distribution")
         commentary = body.get("commentary", "")
         escaped = False
-        for i, ch in enumerate(commentary):
+        i = 0
+        while i < len(commentary):
+            ch = commentary[i]
+            template = HASHTAG_TEMPLATE.match(commentary, i) if not escaped else None
+            if template is not None:  # {hashtag|#|value}: LinkedIn shows #value, linked
+                i = template.end()
+                continue
             if escaped:
                 escaped = False
             elif ch == "\\":
                 escaped = True
             elif ch in LITTLE_RESERVED:
                 self.check(False, f"unescaped {ch!r} at {i}: LinkedIn would cut the post there")
+            i += 1
         content = body.get("content") or {}
         images = ([content["media"]] if "media" in content
                   else content.get("multiImage", {}).get("images", []))

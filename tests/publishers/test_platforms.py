@@ -235,6 +235,7 @@ def test_linkedin_commentary_is_escaped_and_the_first_comment_follows(world: Wor
     assert world.api.violations == []
     post = world.api.posts[sent.remote_id]
     assert linkedin_unescape(post["commentary"]) == text
+    assert "{hashtag|#|coffee}" in post["commentary"]  # a hashtag LinkedIn links
     assert world.received()[-1] == f"POST /rest/socialActions/{sent.remote_id}/comments"
     assert world.api.comments == [{"actor": "urn:li:organization:1", "object": sent.remote_id,
                                    "message": {"text": "More at acme.example.com"}}]

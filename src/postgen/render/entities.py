@@ -32,6 +32,7 @@ from postgen.platforms.previews import preview_rules
 from postgen.render import markup
 from postgen.render.links import find_urls
 from postgen.render.model import Part, Variant
+from postgen.render.richtext import linkedin_hashtags
 
 PLATFORMS = ("x", "mastodon", "bluesky")  # mentions compared across these (their own code)
 _MAX_WARNINGS = 20  # per post: a text full of them should not flood the report
@@ -88,6 +89,9 @@ def part_entities(part: Part, platform: str) -> tuple[Entity, ...]:
         found += [Entity("hashtag", m.start(), len(m.group().rstrip("·")) + m.start())
                   for m in _MASTODON_TAG.finditer(text)]
         found += [Entity("mention", m.start, m.end) for m in urls.extract_mentions(text)]
+    elif platform == "linkedin":  # the hashtags postgen sends as LinkedIn's templates
+        found = [Entity("link", s, e, _absolute(url)) for s, e, url in find_urls(text)]
+        found += [Entity("hashtag", s, e) for s, e in linkedin_hashtags(text)]
     else:
         found = [Entity("link", s, e, _absolute(url)) for s, e, url in find_urls(text)]
         found += [Entity("hashtag", h.start, h.end) for h in urls.extract_hashtags(text)]

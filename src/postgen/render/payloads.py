@@ -44,7 +44,7 @@ from types import MappingProxyType
 import regex
 
 from postgen.render.model import MediaFile, Variant
-from postgen.render.richtext import bluesky_facet_json, linkedin_escape
+from postgen.render.richtext import bluesky_facet_json, linkedin_little
 
 __all__ = ["PLATFORMS", "SET_BY_PUBLISHER", "build_payload"]
 
@@ -259,7 +259,7 @@ def _linkedin(v: Variant, options: Options) -> dict[str, object]:
 def _linkedin_post(v: Variant) -> dict[str, object]:
     body: dict[str, object] = {
         "author": v.account,
-        "commentary": linkedin_escape(v.text),
+        "commentary": linkedin_little(v.text),
         "visibility": "PUBLIC",
         "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [],
                          "thirdPartyDistributionChannels": []},

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 
 import regex
 
+from postgen.platforms.urls import extract_hashtags
 from postgen.render.model import Facet
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "bluesky_facet_json",
     "bluesky_facets",
     "linkedin_escape",
+    "linkedin_hashtags",
+    "linkedin_little",
     "linkedin_unescape",
     "utf8_offsets",
 ]
@@ -34,7 +37,7 @@ __all__ = [
 LINKEDIN_RESERVED = "|{}@[]()<>#\\*_~"
 _RESERVED_CLASS = "[" + regex.escape(LINKEDIN_RESERVED, special_only=False) + "]"
 _LI_ESCAPE = regex.compile(_RESERVED_CLASS)
-_LI_UNESCAPE = regex.compile(r"\\(" + _RESERVED_CLASS + ")")
+_LI_UNESCAPE = regex.compile(r"\\(" + _RESERVED_CLASS + r")|\{hashtag\|([#\uff03])\|([^|{}\\]+)\}")
 
 
 def linkedin_escape(text: str) -> str:
@@ -49,9 +52,31 @@ def linkedin_escape(text: str) -> str:
     return escaped
 
 
+def linkedin_hashtags(text: str) -> list[tuple[int, int]]:
+    """The spans (from the sign) `linkedin_little` sends as hashtags: twitter-text's
+    hashtags whose value holds no reserved character (`#cold_brew` stays literal)."""
+    return [(h.start, h.end) for h in extract_hashtags(text)
+            if _LI_ESCAPE.search(h.text) is None]
+
+
+def linkedin_little(text: str) -> str:
+    """`text` as LinkedIn's commentary: its hashtags as HashtagTemplates
+    (`{hashtag|#|coffee}`, which LinkedIn shows as a clickable `#coffee`), everything
+    else escaped as a literal (`linkedin_escape`)."""
+    out: list[str] = []
+    pos = 0
+    for start, end in linkedin_hashtags(text):
+        out += [linkedin_escape(text[pos:start]),
+                f"{{hashtag|{text[start]}|{text[start + 1:end]}}}"]
+        pos = end
+    out.append(linkedin_escape(text[pos:]))
+    return "".join(out)
+
+
 def linkedin_unescape(text: str) -> str:
-    """The inverse of `linkedin_escape`: a backslash before a reserved character goes."""
-    unescaped: str = _LI_UNESCAPE.sub(r"\1", text)
+    """The text LinkedIn shows for commentary `linkedin_little` wrote: a backslash
+    before a reserved character goes, a HashtagTemplate is its sign and value."""
+    unescaped: str = _LI_UNESCAPE.sub(lambda m: m.group(1) or m.group(2) + m.group(3), text)
     return unescaped
 
 
