@@ -377,6 +377,20 @@ def test_variant_templates_render_in_the_sandbox(make_calendar: MakeCalendar, ru
     assert "unsafe" in str(found[0]["message"])
 
 
+def test_python_m_postgen_imports_nothing_from_the_calendar(
+        make_calendar: MakeCalendar) -> None:
+    """`python -m` puts the working directory on the import path; a module of the
+    repository named in mkdocs.yml must not be found there."""
+    root = make_calendar({"mkdocs.yml": CONFIG + "markdown_extensions:\n  - evil\n",
+                          "evil.py": "open('pwned', 'w').write('ran')\n",
+                          "content/a.md": front(BASE), "docs/welcome.md": "# Home\n"})
+    result = subprocess.run([sys.executable, "-m", "postgen", "build"], cwd=root,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "No module named 'evil'" in result.stderr
+    assert not (root / "pwned").exists()
+
+
 #: A template expression that reaches `os` outside Jinja's sandbox.
 ESCAPE = "{{ cycler.__init__.__globals__.os.system('touch pwned') }}\n"
 
