@@ -510,7 +510,8 @@ def _template_failed(exc: jinja2.TemplateError, root: Path) -> PostgenError:
         path = Path(filename)
         shown = str(path.relative_to(root)) if path.is_relative_to(root) else filename
     return PostgenError(diag.error(shown, line or 1, 1, "template-error",
-                                   f"{exc.message or exc}; the site was not built").text())
+                                   f"{str(exc.message or exc).rstrip('.')}; the site was not built"
+                                   ).text())
 
 
 def _fail_on_errors(ctx: click.Context, problems: Sequence[str], shown: str = "") -> None:
