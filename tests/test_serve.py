@@ -113,6 +113,46 @@ def test_serve_checks_an_edited_mkdocs_yml_for_code_before_reloading_it(
         server.wait(timeout=10)
 
 
+#: A site template that reaches `os` outside Jinja's sandbox (refused there).
+ESCAPE = "{{ cycler.__init__.__globals__.os.system('touch pwned') }}\n"
+REFUSED = ("theme/site/home.html.j2:1:1: error[template-error]: access to attribute "
+           "'__init__' of 'type' object is unsafe")
+
+
+def test_serve_reports_a_refused_site_template_in_one_line(
+        make_calendar: MakeCalendar, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A template the sandbox refuses reads as in `postgen build`: one line at its place,
+    no MkDocs traceback; in the first build it ends the server, in a rebuild the last
+    site stays served."""
+    root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n",
+                          "theme/site/home.html.j2": ESCAPE})
+    first = subprocess.run([sys.executable, "-m", "postgen", "serve", "-a",
+                            f"127.0.0.1:{_free_port()}"], cwd=root, capture_output=True,
+                           text=True, timeout=60, check=False)
+    assert first.returncode == 1
+    assert f"postgen: {REFUSED}; the site was not built\n" in first.stderr, first.stderr
+    assert "Traceback" not in first.stderr
+    (root / "theme/site/home.html.j2").write_text('{% extends "default:site/home.html.j2" %}\n')
+    port = _free_port()
+    log = tmp_path_factory.mktemp("log") / "serve.log"
+    with log.open("wb") as err:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+            stdout=subprocess.DEVNULL, stderr=err, env={**os.environ})
+    try:
+        url = f"http://127.0.0.1:{port}/posts/a/"
+        assert "Body text." in _get(url, time.monotonic() + 30, "Body text.")
+        _wait_for_log(log, "Serving on")
+        (root / "theme/site/home.html.j2").write_text(ESCAPE)
+        said = _wait_for_log(log, "error[template-error]")
+        assert f"{REFUSED}; not rebuilt, the last site is still served\n" in said
+        assert "Traceback" not in said and not (root / "pwned").exists()
+        assert "Body text." in _get(url, time.monotonic() + 5, "Body text.")  # still served
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
 def test_serve_rewrites_only_what_an_edit_or_an_approval_changes(
         make_calendar: MakeCalendar, tmp_path: Path) -> None:
     """Serving keeps its folder between rebuilds (dirty builds): an edited post's page

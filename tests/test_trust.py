@@ -411,6 +411,22 @@ def test_site_templates_from_the_repository_render_in_the_sandbox(
     assert not (root / "pwned").exists()
 
 
+def test_the_review_server_reports_a_refused_site_template_at_its_place(
+        make_calendar: MakeCalendar, tmp_path: Path) -> None:
+    """The review server's rebuild log says what `postgen build` says, in one line."""
+    from postgen.errors import PostgenError
+    from postgen.review import rebuild
+
+    root = make_calendar({"mkdocs.yml": CONFIG, "theme/site/home.html.j2": ESCAPE,
+                          "content/a.md": front(BASE), "docs/welcome.md": "# Home\n"})
+    with pytest.raises(PostgenError) as caught:
+        rebuild.build(root / "mkdocs.yml", tmp_path / "site")
+    assert str(caught.value) == (
+        "theme/site/home.html.j2:1:1: error[template-error]: access to attribute '__init__' "
+        "of 'type' object is unsafe; the site was not built")
+    assert not (root / "pwned").exists()
+
+
 def test_an_override_of_the_sites_templates_still_builds_the_whole_site(
         tmp_path: Path, run: Run) -> None:
     """In the sandbox every built-in template still renders (any override turns it on)."""

@@ -500,18 +500,9 @@ SITE_SHOWS = "; the site shows them"
 
 
 def _template_failed(exc: jinja2.TemplateError, root: Path) -> PostgenError:
-    """A site template (the calendar's theme, or MkDocs' custom_dir) that failed, or that
-    the sandbox stopped, at its file:line."""
-    from postgen.render.templating import template_place
+    from postgen.render.templating import template_failure
 
-    filename, line = template_place(exc)
-    shown = "a template"
-    if filename:
-        path = Path(filename)
-        shown = str(path.relative_to(root)) if path.is_relative_to(root) else filename
-    return PostgenError(diag.error(shown, line or 1, 1, "template-error",
-                                   f"{str(exc.message or exc).rstrip('.')}; the site was not built"
-                                   ).text())
+    return PostgenError(template_failure(exc, root).text())
 
 
 def _fail_on_errors(ctx: click.Context, problems: Sequence[str], shown: str = "") -> None:
@@ -669,6 +660,7 @@ def serve(ctx: click.Context, dev_addr: str) -> None:
 
     Edit a post in content/ and the open page reloads with the new version.
     """
+    import jinja2
     from mkdocs.commands.serve import serve as mkdocs_serve
 
     path = _checked_config(ctx)
@@ -681,6 +673,8 @@ def serve(ctx: click.Context, dev_addr: str) -> None:
             mkdocs_serve(str(path), dev_addr=dev_addr, livereload=True, build_type="dirty")
     except OSError as exc:  # the address taken meanwhile, or the site folder unwritable
         raise PostgenError(_os_error("cannot serve", exc)) from None
+    except jinja2.TemplateError as exc:  # in the first build (the plugin reports a rebuild's)
+        raise _template_failed(exc, path.parent) from None
 
 
 def _free_address(dev_addr: str) -> None:

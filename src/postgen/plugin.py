@@ -34,7 +34,7 @@ from mkdocs.structure.files import File, Files
 
 from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid
-from postgen.render.templating import sandboxed
+from postgen.render.templating import sandboxed, template_failure
 from postgen.site import stamp
 from postgen.site.build import ExtraPage, SiteBuild
 from postgen.site.cache import seed
@@ -159,7 +159,11 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
 
 def _checked_first(builder: Callable[[], None], config_file: Path) -> Callable[[], None]:
     """`mkdocs serve` reads mkdocs.yml again for every rebuild: refuse code in it then too,
-    as `postgen serve` and `build` do before the first (`postgen.config.runs_code`)."""
+    as `postgen serve` and `build` do before the first (`postgen.config.runs_code`). A
+    site template that fails is one line at its place, as in `postgen build`, not
+    MkDocs' traceback."""
+    import jinja2
+
     from postgen.config import hooks_allowed, runs_code
 
     def rebuild() -> None:
@@ -168,6 +172,10 @@ def _checked_first(builder: Callable[[], None], config_file: Path) -> Callable[[
             log.error("postgen: not rebuilt, the last site is still served:\n"
                       + diag.format_text(diag.sort(found)))
             return
-        builder()
+        try:
+            builder()
+        except jinja2.TemplateError as exc:
+            log.error(template_failure(exc, config_file.parent,
+                                       "not rebuilt, the last site is still served").text())
 
     return rebuild

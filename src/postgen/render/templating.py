@@ -18,6 +18,7 @@ from jinja2.bccache import Bucket
 from jinja2.sandbox import SandboxedEnvironment
 
 from postgen.cachedir import usable
+from postgen.diagnostics import Diagnostic, error
 
 BUILTIN = jinja2.PackageLoader("postgen", "templates")
 #: Where compiled templates are kept between runs (under the calendar's root).
@@ -77,6 +78,20 @@ def template_place(exc: jinja2.TemplateError, filename: str | None = None
             found, line = name, tb.tb_lineno
         tb = tb.tb_next
     return found, line
+
+
+def template_failure(exc: jinja2.TemplateError, root: Path,
+                     outcome: str = "the site was not built") -> Diagnostic:
+    """A site template (the calendar's theme, or MkDocs' custom_dir) that failed, or that
+    the sandbox stopped, at its file:line (relative to the calendar's `root`), saying
+    what came of it: one line for `postgen build`, `serve` and the review server alike."""
+    filename, line = template_place(exc)
+    shown = "a template"
+    if filename:
+        path = Path(filename)
+        shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else filename
+    return error(shown, line or 1, 1, "template-error",
+                 f"{str(exc.message or exc).rstrip('.')}; {outcome}")
 
 
 def sandboxed(env: jinja2.Environment) -> SandboxedEnvironment:

@@ -14,9 +14,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from postgen import diagnostics as diag
 from postgen.errors import PostgenError
 from postgen.models import CalendarConfig
+from postgen.render.templating import template_failure
 from postgen.site import stamp
 from postgen.site.build import SiteBuild, write_site
 from postgen.site.cache import BuildCache
@@ -46,12 +49,15 @@ def build(config_file: Path, site_dir: Path, known: BuildCache | None = None) ->
     option = str(site_dir.resolve())
     walked: stamp.Walked = {}
     shell = stamp.shell_current(config_file, option, walked)
-    if shell is not None:
-        site = SiteBuild(config_file, shell.docs_dir, walked, known)
-        write_site(site, shell.site_dir, shell.extra)
-        site.record(config_file, option, shell)
-    else:
-        site = _mkdocs_build(config_file, option)
+    try:
+        if shell is not None:
+            site = SiteBuild(config_file, shell.docs_dir, walked, known)
+            write_site(site, shell.site_dir, shell.extra)
+            site.record(config_file, option, shell)
+        else:
+            site = _mkdocs_build(config_file, option)
+    except jinja2.TemplateError as exc:  # a template of the repository's theme
+        raise PostgenError(template_failure(exc, config_file.parent).text()) from None
     variants = {(v.post_id, v.channel): Shown(v.post_id, v.channel, v.hash, v.text,
                                               e.post.draft, v.date)
                 for e in site.site.entries for v in e.variants}
@@ -77,7 +83,7 @@ def _mkdocs_build(config_file: Path, option: str) -> SiteBuild:
         config = load_config(str(config_file), site_dir=option)
         mkdocs_build(config, dirty=True)
     except MkDocsException as exc:
-        raise PostgenError(str(exc)) from None
+        raise PostgenError(f"the site could not be built: {exc}") from None
     finally:
         dirty.removeFilter(quiet)
     plugin: Any = config.plugins["postgen"]  # postgen.plugin.PostgenPlugin

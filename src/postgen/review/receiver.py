@@ -21,6 +21,7 @@ from concurrent.futures import Future
 from datetime import UTC, datetime
 from pathlib import Path
 
+from postgen.errors import PostgenError
 from postgen.review import comments
 from postgen.review.gitrepo import Repo
 from postgen.review.journal import Entry, Journal
@@ -178,6 +179,9 @@ class Receiver:
                     return
             try:
                 self._rebuild()
+            except PostgenError as exc:  # says what was not built, and where the cause is
+                log.warning(f"postgen review: {exc}")
+                time.sleep(5)
             except Exception as exc:
                 log.warning(f"postgen review: the site could not be built: {exc}")
                 time.sleep(5)
