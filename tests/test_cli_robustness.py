@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from tests.conftest import CONFIG, POST, MakeCalendar
@@ -53,6 +54,29 @@ def test_build_into_an_impossible_folder_is_a_message(make_calendar: MakeCalenda
     assert result.exit_code == 1
     assert result.output.startswith("postgen: cannot write the site: ")
     assert "afile/site" in result.output and "Not a directory" in result.output
+
+
+def test_a_malformed_postgen_now_is_a_message(make_calendar: MakeCalendar, run: Run,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """POSTGEN_NOW fixes the site's "now": a value that is no date is named, in one line,
+    by every command that reads it (the up-to-date check, MkDocs' build, serve, export)."""
+    root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n"})
+    assert run(root, "build").exit_code == 0  # so the next build first asks if it is current
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = f"127.0.0.1:{probe.getsockname()[1]}"
+    for value, why in (("garbage", ""), ("2027-02-30T09:00", " (day is out of range for month)")):
+        monkeypatch.setenv("POSTGEN_NOW", value)
+        said = (f"postgen: the environment variable POSTGEN_NOW='{value}' is not an ISO 8601 "
+                f"date and time such as 2027-03-01T09:00{why}; fix it, or unset it for the "
+                "clock's time\n")
+        for command in ("build", "build --clean", "export --format ics", f"serve -a {free}"):
+            result = run(root, *command.split())
+            assert (result.exit_code, result.output) == (1, said), command
+        plain = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=root,
+                               capture_output=True, text=True, check=False)
+        assert plain.returncode == 1 and "Traceback" not in plain.stderr
+        assert said.removeprefix("postgen: ") in plain.stderr
 
 
 # -- 17.9: no empty success --------------------------------------------------------------
@@ -214,7 +238,7 @@ def test_titles_become_transliterated_unique_slugs(make_calendar: MakeCalendar,
 
 def test_help_lists_whole_descriptions_and_says_what_approve_requires(run: Run,
                                                                       tmp_path: Path) -> None:
-    for args in ((), ("ledger",)):
+    for args in ((), ("ledger",), ("accounts",), ("results",), ("review",)):
         shown = run(tmp_path, *args, "--help").output
         commands = shown[shown.index("Commands:"):]
         assert "..." not in commands and "…" not in commands

@@ -374,12 +374,14 @@ def _checked_config(ctx: click.Context) -> Path:
     MkDocs reads it: a problem is reported at its line, with "did you mean"."""
     from postgen.config import load_config
     from postgen.configfile import find_config
+    from postgen.site import stamp
 
     path = find_config(Path.cwd(), ctx.find_root().obj)
     _refuse_code(path)
     config, problems = load_config(path)
     if config is None:
         raise ConfigInvalid(diag.sort(problems))
+    stamp.now_for(config.timezone)  # a bad POSTGEN_NOW in one line, not after MkDocs' log
     return path
 
 

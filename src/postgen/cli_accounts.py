@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from postgen import diagnostics as diag
+from postgen.cli import Group
 from postgen.config import load_config
 from postgen.configfile import find_config
 from postgen.errors import ConfigInvalid
@@ -43,7 +44,7 @@ def _channels(config: CalendarConfig, names: tuple[str, ...]) -> tuple[str, ...]
     return names
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT)
 def accounts() -> None:
     """The credentials each channel publishes with: are they working, trusted, renewed?
 

@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 
 import click
 
+from postgen.cli import Group
 from postgen.cli_publish import CONTEXT, HTTP_TIMEOUT, _ledger_config
 from postgen.ledger import Ledger
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT)
 def results() -> None:
     """What sent posts did: platform metrics and web analytics, kept in results.jsonl.
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import click
 
-from postgen.cli import CONTEXT, _calendar, _parse_now
+from postgen.cli import CONTEXT, Group, _calendar, _parse_now
 from postgen.errors import PostgenError
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(cls=Group, context_settings=CONTEXT)
 def review() -> None:
     """Let invited reviewers approve on the site, with no account; record it in git.
 

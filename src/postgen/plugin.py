@@ -33,7 +33,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from postgen import diagnostics as diag
-from postgen.errors import ConfigInvalid
+from postgen.errors import ConfigInvalid, PostgenError
 from postgen.render.templating import sandboxed, template_failure
 from postgen.site import stamp
 from postgen.site.build import ExtraPage, SiteBuild
@@ -89,6 +89,8 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
         except ConfigInvalid as exc:
             raise PluginError("postgen:\n" + diag.format_text(diag.sort(exc.diagnostics))
                               ) from None
+        except PostgenError as exc:  # e.g. a malformed POSTGEN_NOW
+            raise PluginError(f"postgen: {exc}") from None
         if self.serving:  # MkDocs serves a new, empty folder: fill it from the last build
             self.serving = False
             last = stamp.last_site_dir(config_file)

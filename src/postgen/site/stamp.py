@@ -34,6 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from postgen import __version__, cachedir
+from postgen.errors import PostgenError
 from postgen.files import write_atomically
 
 FILE = Path(".postgen-cache") / "stamp.json"
@@ -98,7 +99,13 @@ def now_for(tz: tzinfo) -> datetime:
     """The build's "now": POSTGEN_NOW (ISO 8601) for reproducible builds, else the clock."""
     fixed = os.environ.get("POSTGEN_NOW")
     if fixed:
-        moment = datetime.fromisoformat(fixed)
+        try:
+            moment = datetime.fromisoformat(fixed)
+        except ValueError as exc:
+            why = "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"
+            raise PostgenError(f"the environment variable POSTGEN_NOW={fixed!r} is not an ISO "
+                               f"8601 date and time such as 2027-03-01T09:00{why}; fix it, or "
+                               "unset it for the clock's time") from None
         return moment if moment.tzinfo else moment.replace(tzinfo=tz)
     return datetime.now(tz)
 
