@@ -79,6 +79,19 @@ def test_a_malformed_postgen_now_is_a_message(make_calendar: MakeCalendar, run: 
         assert said.removeprefix("postgen: ") in plain.stderr
 
 
+def test_a_dangling_link_among_the_posts_is_not_an_up_to_date_site(
+        make_calendar: MakeCalendar, run: Run) -> None:
+    """A post file that cannot be read is a change the build reports, not "nothing
+    changed since the last build" with exit 0 while `check` fails."""
+    root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n"})
+    assert run(root, "build").exit_code == 0
+    (root / "content" / "b.md").symlink_to(root / "content" / "gone.md")
+    result = run(root, "build")
+    assert result.exit_code == 1, result.output
+    assert "1 error in the calendar" in result.output  # the line itself is MkDocs' log's
+    assert "nothing changed" not in result.output
+
+
 # -- 17.9: no empty success --------------------------------------------------------------
 
 

@@ -83,7 +83,8 @@ def _walk(folder: Path) -> Stats:
             file = os.path.join(base, name)
             try:
                 st = os.stat(file)
-            except OSError:
+            except OSError:  # a dangling link, say: still a file the build reports on
+                out[file] = None
                 continue
             out[file] = [st.st_size, st.st_mtime_ns]
     return out
