@@ -92,6 +92,19 @@ def test_a_dangling_link_among_the_posts_is_not_an_up_to_date_site(
     assert "nothing changed" not in result.output
 
 
+def test_the_review_server_without_git_is_a_message(make_calendar: MakeCalendar, run: Run,
+                                                    tmp_path_factory: pytest.TempPathFactory,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("PATH", str(tmp_path_factory.mktemp("no-git")))
+    for repo in (("--repo", str(root)), ()):  # cloned, or this folder's origin asked for
+        result = run(root, "review", "serve", "--state-dir", str(state), *repo)
+        assert (result.exit_code, result.output) == (
+            1, "postgen: git is not installed: the review server clones, commits and pushes "
+               "the calendar with it\n"), repo
+
+
 # -- 17.9: no empty success --------------------------------------------------------------
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -169,8 +168,9 @@ def notify(ctx: click.Context, now_text: str | None, print_only: bool) -> None:
 
 
 def _origin() -> str:
-    done = subprocess.run(["git", "remote", "get-url", "origin"], capture_output=True,
-                          text=True)
+    from postgen.review.gitrepo import run_git
+
+    done = run_git(["remote", "get-url", "origin"])
     if done.returncode != 0:
         raise PostgenError("give --repo URL: the calendar repository to clone (this folder "
                            "has no git remote 'origin')")

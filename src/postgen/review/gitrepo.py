@@ -33,14 +33,24 @@ def _redacted(text: str) -> str:
     return re.sub(r"//[^/@\s]+@", "//***@", text.strip()[-500:])
 
 
+def run_git(args: list[str], cwd: Path | None = None, timeout: float = 120,
+            check: bool = False) -> subprocess.CompletedProcess[str]:
+    """`git ARGS`; a machine without git is a message, not a traceback."""
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                              check=check, timeout=timeout)
+    except FileNotFoundError:
+        raise GitFailed("git is not installed: the review server clones, commits and "
+                        "pushes the calendar with it") from None
+
+
 class Repo:
     def __init__(self, path: Path, remote: str | None = None) -> None:
         self.path = path
         self.remote = remote
 
     def git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(["git", *AUTHOR, *args], cwd=self.path, capture_output=True,
-                              text=True, timeout=120)
+        done = run_git([*AUTHOR, *args], self.path)
         if check and done.returncode != 0:
             raise GitFailed(f"git {args[0]} failed: {_redacted(done.stderr)}")
         return done
@@ -52,8 +62,7 @@ class Repo:
             if self.remote is None:
                 raise PostgenError(f"{self.path} is not a git repository: give --repo URL")
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            done = subprocess.run(["git", "clone", "--quiet", self.remote, str(self.path)],
-                                  capture_output=True, text=True, timeout=600)
+            done = run_git(["clone", "--quiet", self.remote, str(self.path)], timeout=600)
             if done.returncode != 0:
                 raise GitFailed(f"cannot clone the calendar: {_redacted(done.stderr)}")
         info = self.path / ".git" / "info"
@@ -69,8 +78,7 @@ class Repo:
         if not (tree / ".git").exists():
             self.git("worktree", "prune")
             self.git("worktree", "add", "--quiet", "--detach", str(tree), commit)
-        subprocess.run(["git", "checkout", "--quiet", "--force", "--detach", commit],
-                       cwd=tree, capture_output=True, text=True, check=True, timeout=120)
+        run_git(["checkout", "--quiet", "--force", "--detach", commit], tree, check=True)
 
     def head(self) -> str:
         return self.git("rev-parse", "HEAD").stdout.strip()
