@@ -105,6 +105,29 @@ def test_the_review_server_without_git_is_a_message(make_calendar: MakeCalendar,
                "the calendar with it\n"), repo
 
 
+def test_what_mkdocs_refuses_in_mkdocs_yml_is_reported_at_its_line(
+        make_calendar: MakeCalendar, run: Run, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """MkDocs' own settings, checked by MkDocs: its "Config value 'site_dir': ..." and
+    "Aborted with a configuration error!" become lines at the setting's place."""
+    root = make_calendar({"mkdocs.yml": "theme: 3\nextra_thing: 1\n" + CONFIG,
+                          "content/a.md": POST.format(id="a")})
+    said = ("mkdocs.yml:1:1: error[config-mkdocs]: theme: Invalid type <class 'int'>. Expected "
+            "a string or key/value pairs.\n"
+            "mkdocs.yml:2:1: warning[config-mkdocs]: extra_thing: Unrecognised configuration "
+            "name: extra_thing\n"
+            "1 error, 1 warning\n")
+    for command in ("build", "build --clean", "serve -a 127.0.0.1:1"):
+        result = run(root, *command.split())
+        assert (result.exit_code, result.output) == (1, said), command
+    assert not (root / "site").exists()
+    from postgen.errors import PostgenError
+    from postgen.review import rebuild
+
+    with pytest.raises(PostgenError) as caught:
+        rebuild.build(root / "mkdocs.yml", tmp_path_factory.mktemp("site"))
+    assert str(caught.value) == "the site could not be built:\n" + said.rstrip("\n")
+
+
 # -- 17.9: no empty success --------------------------------------------------------------
 
 

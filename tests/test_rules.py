@@ -203,8 +203,10 @@ def test_every_rule_has_a_test() -> None:
     quality = {"media-unreadable", "media-color", "media-video", "link-broken", "link-redirect",
                "link-unreachable", "link-untracked", "cta-untracked", "cta-absent",
                "entity-link", "entity-hashtag", "entity-mention", "entity-emphasis", "spelling"}
+    # config-mkdocs: tests/test_cli_robustness.py (MkDocs checks it, in build and serve)
     tested = {c[0] for c in CASES} | {"id-duplicate", "approval-record", "import-column",
-                                      "import-syntax", "file-outside-repo"} | schedule | quality
+                                      "import-syntax", "file-outside-repo",
+                                      "config-mkdocs"} | schedule | quality
     untested = set(RULES) - tested - {"file-unreadable"}  # needs a file we cannot read as root
     assert not untested
 

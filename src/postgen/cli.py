@@ -364,9 +364,9 @@ def render(ctx: click.Context, post: str | None, channels: tuple[str, ...], fmt:
 
 
 def _mkdocs_config(ctx: click.Context, **overrides: Any) -> Any:
-    from mkdocs.config import load_config
+    from postgen.config import mkdocs_config
 
-    return load_config(str(_checked_config(ctx)), **overrides)
+    return mkdocs_config(_checked_config(ctx), **overrides)
 
 
 def _checked_config(ctx: click.Context) -> Path:
@@ -665,8 +665,11 @@ def serve(ctx: click.Context, dev_addr: str) -> None:
     import jinja2
     from mkdocs.commands.serve import serve as mkdocs_serve
 
+    from postgen.config import mkdocs_config
+
     path = _checked_config(ctx)
     _free_address(dev_addr)
+    mkdocs_config(path)  # what MkDocs refuses, at its line, before MkDocs says it its way
     _log_like_mkdocs()
     # Dirty rebuilds: the served folder is kept between them, so an edit re-renders the
     # pages that show the post, not every page (the plugin knows which changed).

@@ -47,6 +47,7 @@ complete: a new key in `TOP_FIELDS` or `SECTIONS` needs its entry there).
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -54,11 +55,13 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from postgen import platforms
 from postgen.dates import parse_duration
-from postgen.diagnostics import Diagnostic, error
+from postgen.diagnostics import Diagnostic, error, sort, warning
+from postgen.errors import ConfigInvalid
 from postgen.fields import Fields
 from postgen.models import (
     AnalyticsSettings,
@@ -169,6 +172,60 @@ def runs_code(config_path: Path, allow_hooks: bool) -> list[Diagnostic]:
             found += _hooks(parsed, shown)
         parent = parsed.data.get("INHERIT") if isinstance(parsed.data, dict) else None
         path = (path.parent / parent).resolve() if isinstance(parent, str) else None
+    return found
+
+
+def mkdocs_config(config_path: Path, **overrides: Any) -> Any:
+    """MkDocs' own config of `config_path` (with `overrides`). What MkDocs refuses in it
+    (`site_dir: 5`, a `docs_dir` that does not exist...) raises ConfigInvalid with each
+    problem at its setting's line, where MkDocs would log only "Config value 'site_dir':
+    ..." and abort; its warnings are logged at their lines too."""
+    from mkdocs.config import load_config as load_mkdocs
+    from mkdocs.exceptions import Abort
+
+    logger = logging.getLogger("mkdocs.config")
+    said = _Said()
+    propagate, logger.propagate = logger.propagate, False
+    logger.addHandler(said)
+    try:
+        config = load_mkdocs(str(config_path), **overrides)
+    except Abort:
+        raise ConfigInvalid(sort(_mkdocs_said(config_path, said.records))) from None
+    finally:
+        logger.removeHandler(said)
+        logger.propagate = propagate
+    for found in _mkdocs_said(config_path, said.records):
+        logger.warning(found.text())
+    return config
+
+
+class _Said(logging.Handler):
+    """What MkDocs logs while it reads its config (its warnings and errors)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _mkdocs_said(config_path: Path, records: list[logging.LogRecord]) -> list[Diagnostic]:
+    """MkDocs' "Config value 'KEY': message" lines, each at KEY's place in the file."""
+    shown = config_path.name
+    try:
+        source = parse(config_path.read_text(encoding="utf-8-sig"), shown, any_tags=True).source
+    except (OSError, UnicodeDecodeError):
+        source = None
+    found = []
+    for record in records:
+        text = record.getMessage()
+        named = re.match(r"Config value '([^']*)': (.*)", text, re.DOTALL)
+        key, message = (named[1], named[2]) if named else ("", text)
+        loc = source.key(*key.split(".")) if source is not None and key else None
+        make = error if record.levelno >= logging.ERROR else warning
+        found.append(make(shown, loc.line if loc else 1, loc.col if loc else 1,
+                          "config-mkdocs", f"{key}: {message.strip()}" if key else text))
     return found
 
 

@@ -112,6 +112,8 @@ RULES: dict[str, str] = {
     "config-timezone": "the calendar timezone is not a known IANA name",
     "config-platform": "a channel's platform is not one postgen knows",
     "config-code-tag": "a YAML tag in mkdocs.yml that would run code when the file is read",
+    "config-mkdocs": "a MkDocs setting in mkdocs.yml that MkDocs refuses (reported by "
+                     "`postgen build` and `serve`, which hand the file to MkDocs)",
     "config-hooks": "MkDocs 'hooks:' in mkdocs.yml (Python files it would run), without "
                     "POSTGEN_ALLOW_HOOKS=1",
     "config-secret": "a secret written into the config instead of named by an environment variable",

@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from postgen import diagnostics as diag
-from postgen.errors import PostgenError
+from postgen.errors import ConfigInvalid, PostgenError
 from postgen.models import CalendarConfig
 from postgen.render.templating import template_failure
 from postgen.site import stamp
@@ -67,10 +67,9 @@ def build(config_file: Path, site_dir: Path, known: BuildCache | None = None) ->
 
 def _mkdocs_build(config_file: Path, option: str) -> SiteBuild:
     from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    from postgen.config import hooks_allowed, runs_code
+    from postgen.config import hooks_allowed, mkdocs_config, runs_code
 
     found = runs_code(config_file, hooks_allowed())
     if found:  # before MkDocs reads the file
@@ -80,8 +79,11 @@ def _mkdocs_build(config_file: Path, option: str) -> SiteBuild:
     quiet = _NoDirtyWarning()
     dirty.addFilter(quiet)
     try:
-        config = load_config(str(config_file), site_dir=option)
+        config = mkdocs_config(config_file, site_dir=option)
         mkdocs_build(config, dirty=True)
+    except ConfigInvalid as exc:
+        raise PostgenError("the site could not be built:\n"
+                           + diag.format_text(exc.diagnostics)) from None
     except MkDocsException as exc:
         raise PostgenError(f"the site could not be built: {exc}") from None
     finally:
