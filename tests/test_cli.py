@@ -119,11 +119,22 @@ def test_new_scaffolds_a_valid_post(make_calendar: MakeCalendar, run: Run) -> No
 
 
 def test_new_refuses_an_impossible_date(make_calendar: MakeCalendar, run: Run) -> None:
+    """A usage error (exit 2) naming --date, as --now is in status and publish."""
     root = make_calendar({})
-    result = run(root, "new", "Gap", "--date", "2027-03-28 02:30")
-    assert result.exit_code == 1
-    assert "does not exist in Europe/Berlin" in result.output
+    for when, said in (("2027-03-28 02:30", "2027-03-28 02:30 does not exist in Europe/Berlin"),
+                       ("2027-02-30 09:00", "'2027-02-30 09:00' is not a real date"),
+                       ("next tuesday", "'next tuesday' is not a date and time")):
+        result = run(root, "new", "Gap", "--date", when)
+        assert result.exit_code == 2, when
+        assert "Invalid value for --date: " + said in result.output, when
     assert not any((root / "content").iterdir())
+
+
+def test_status_refuses_negative_hours(make_calendar: MakeCalendar, run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    result = run(root, "status", "--soon", "-5")
+    assert result.exit_code == 2
+    assert "Invalid value for '--soon': -5 is not in the range x>=0" in result.output
 
 
 def test_a_post_is_found_by_id_or_by_path(make_calendar: MakeCalendar,

@@ -224,6 +224,8 @@ def new(ctx: click.Context, title: str, when: str | None, channels: tuple[str, .
                                  param_hint="TITLE")
     calendar = _calendar(ctx)
     _known_channels(calendar, channels)
+    if when is not None:
+        _parse_now(when, calendar, "--date")  # a usage error, as --now is everywhere
     now = datetime.now(calendar.config.timezone)
     default = (now + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     path = new_post(calendar, title, when=when or default.strftime("%Y-%m-%d %H:%M"),
@@ -888,7 +890,7 @@ def _approve_lines(ctx: click.Context, text: str, as_reviewer: str | None,
               show_default=True, help="text for people, json for scripts.")
 @click.option("--now", "now_text", metavar="ISO",
               help="Pretend it is this time (ISO 8601), for what is due soon.")
-@click.option("--soon", default=48, show_default=True,
+@click.option("--soon", default=48, show_default=True, type=click.IntRange(min=0),
               help="Hours ahead that count as due soon.")
 @click.pass_context
 def status(ctx: click.Context, fmt: str, now_text: str | None, soon: int) -> None:
@@ -917,14 +919,14 @@ def status(ctx: click.Context, fmt: str, now_text: str | None, soon: int) -> Non
         ctx.exit(1)
 
 
-def _parse_now(text: str | None, calendar: Calendar) -> datetime:
+def _parse_now(text: str | None, calendar: Calendar, option: str = "--now") -> datetime:
     from postgen.dates import DateProblem, parse_datetime
 
     if text is None:
         return datetime.now(calendar.config.timezone)
     moment = parse_datetime(text, calendar.config.timezone)
     if isinstance(moment, DateProblem):
-        raise click.BadParameter(moment.message, param_hint="--now")
+        raise click.BadParameter(moment.message, param_hint=option)
     return moment
 
 
