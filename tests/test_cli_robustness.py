@@ -295,6 +295,9 @@ def test_help_lists_whole_descriptions_and_says_what_approve_requires(run: Run,
         " ".join(run(tmp_path, "--help").output.split()))
     approve = " ".join(run(tmp_path, "approve", "--help").output.split())
     assert "--by NAME Who approves; required with POST" in approve
+    serve = " ".join(run(tmp_path, "serve", "--help").output.split())
+    assert "-a, --dev-addr IP:PORT Address to serve on" in serve
+    assert "Example: postgen serve -a 127.0.0.1:8001" in serve
 
 
 def test_the_readme_says_how_postgen_gets_on_the_path() -> None:

@@ -123,7 +123,7 @@ def test_serve_reports_a_refused_site_template_in_one_line(
         make_calendar: MakeCalendar, tmp_path_factory: pytest.TempPathFactory) -> None:
     """A template the sandbox refuses reads as in `postgen build`: one line at its place,
     no MkDocs traceback; in the first build it ends the server, in a rebuild the last
-    site stays served."""
+    site stays served (as it does when an edit breaks mkdocs.yml)."""
     root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n",
                           "theme/site/home.html.j2": ESCAPE})
     first = subprocess.run([sys.executable, "-m", "postgen", "serve", "-a",
@@ -148,6 +148,13 @@ def test_serve_reports_a_refused_site_template_in_one_line(
         assert f"{REFUSED}; not rebuilt, the last site is still served\n" in said
         assert "Traceback" not in said and not (root / "pwned").exists()
         assert "Body text." in _get(url, time.monotonic() + 5, "Body text.")  # still served
+        # So is an edit that breaks mkdocs.yml: its problem at its line, as check says it.
+        (root / "mkdocs.yml").write_text(CONFIG.replace("timezone: Europe/Berlin",
+                                                        "timezone: [Europe/Berlin"))
+        said = _wait_for_log(log, "error[yaml-syntax]")
+        assert "postgen: not rebuilt, the last site is still served:\nmkdocs.yml:" in said
+        assert "Traceback" not in said
+        assert "Body text." in _get(url, time.monotonic() + 5, "Body text.")
     finally:
         server.terminate()
         server.wait(timeout=10)

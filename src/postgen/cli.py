@@ -657,12 +657,23 @@ def _dirty_builds_expected() -> Iterator[None]:
 
 @cli.command(context_settings=CONTEXT)
 @click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True,
-              help="Address to serve on.")
+              metavar="IP:PORT",
+              help="Address to serve on (0.0.0.0:8000 to let other machines on your network "
+                   "see it).")
 @click.pass_context
 def serve(ctx: click.Context, dev_addr: str) -> None:
     """Serve the approval site locally, rebuilding when a post changes: `mkdocs serve`.
 
-    Edit a post in content/ and the open page reloads with the new version.
+    Edit a post, an image, a template, approvals.jsonl or mkdocs.yml and the
+    open page reloads with the new version. The posts' problems are printed
+    as `path:line:col` lines, as `postgen check` prints them. An edit that
+    breaks mkdocs.yml or a template is reported the same way and the last
+    site stays served until it is fixed. Stop it with Ctrl+C. POSTGEN_NOW
+    works as for `postgen build`.
+
+    \b
+    Example:
+      postgen serve -a 127.0.0.1:8001
     """
     import jinja2
     from mkdocs.commands.serve import serve as mkdocs_serve

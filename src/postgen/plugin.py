@@ -161,15 +161,19 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
 
 def _checked_first(builder: Callable[[], None], config_file: Path) -> Callable[[], None]:
     """`mkdocs serve` reads mkdocs.yml again for every rebuild: refuse code in it then too,
-    as `postgen serve` and `build` do before the first (`postgen.config.runs_code`). A
+    as `postgen serve` and `build` do before the first (`postgen.config.runs_code`), and
+    report its errors as `postgen check` does (MkDocs would show a traceback). A
     site template that fails is one line at its place, as in `postgen build`, not
     MkDocs' traceback."""
     import jinja2
 
-    from postgen.config import hooks_allowed, runs_code
+    from postgen.config import hooks_allowed, load_config, runs_code
 
     def rebuild() -> None:
         found = runs_code(config_file, hooks_allowed())
+        if not found:  # broken YAML, a calendar setting's error: at its line, no traceback
+            config, problems = load_config(config_file)
+            found = problems if config is None else []
         if found:
             log.error("postgen: not rebuilt, the last site is still served:\n"
                       + diag.format_text(diag.sort(found)))
