@@ -258,6 +258,14 @@ def test_publish_says_which_variants_are_blocked_and_why(make_calendar: MakeCale
 # -- 17.14: slugs ------------------------------------------------------------------------------
 
 
+def test_publish_counts_the_calendars_errors_as_build_does(make_calendar: MakeCalendar,
+                                                          run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a"), "content/b.md": "---\nid: [\n"})
+    result = run(root, "publish", "--dry-run")
+    assert ("postgen: 1 error in the calendar (postgen check); posts with errors in their "
+            "files are not sent, every other post is\n") in result.output
+
+
 def test_titles_become_transliterated_unique_slugs(make_calendar: MakeCalendar,
                                                    run: Run) -> None:
     root = make_calendar({})

@@ -89,8 +89,9 @@ def publish(ctx: click.Context, now_text: str | None, dry_run: bool, workers: in
         for found in problems:
             if found.severity is diag.Severity.ERROR:
                 click.echo(found.text(), err=True)
-        click.echo(f"postgen: {errors} error(s) in the calendar (postgen check); posts with "
-                   "errors in their files are not sent, every other post is", err=True)
+        click.echo(f"postgen: {errors} error{'s' if errors > 1 else ''} in the calendar "
+                   "(postgen check); posts with errors in their files are not sent, every "
+                   "other post is", err=True)
     shift = now - clock  # --now moves the clock; it runs on from there
     import httpx
 
