@@ -128,6 +128,28 @@ def test_what_mkdocs_refuses_in_mkdocs_yml_is_reported_at_its_line(
     assert str(caught.value) == "the site could not be built:\n" + said.rstrip("\n")
 
 
+def test_a_record_file_line_that_is_not_utf8_is_a_located_problem(
+        make_calendar: MakeCalendar, run: Run) -> None:
+    """approvals.jsonl (and comments.jsonl) are appended to by hand, by CI and by the review
+    server: one bad line is reported (or skipped), never a UnicodeDecodeError."""
+    from postgen.review import comments
+
+    root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n",
+                          "approvals.jsonl": b'\n{"post": "a\xff"}\n',
+                          "comments.jsonl": b'{"id": "c\xff"}\n' + json.dumps(
+                              {"id": "c1", "post": "a", "by": "dana", "at": "2027-01-01T10:00:00Z",
+                               "text": "Nice"}).encode() + b"\n"})
+    for command in ("check", "status"):
+        result = run(root, command)
+        assert result.exit_code == 1, command
+        assert ("approvals.jsonl:2:12: error[approval-record]: byte 0xFF is not UTF-8; this "
+                "approval record is skipped") in result.output, command
+    built = run(root, "build")  # the line itself goes to MkDocs' log
+    assert (built.exit_code, built.output.splitlines()[-1]) == (
+        1, "postgen: 1 error in the calendar (above); the site shows them")
+    assert [c.id for c in comments.load(root)["a"]] == ["c1"]
+
+
 # -- 17.9: no empty success --------------------------------------------------------------
 
 

@@ -116,8 +116,15 @@ def load(config: CalendarConfig) -> Book:
         return Book(())
     decisions: list[Decision] = []
     problems: list[diag.Diagnostic] = []
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not raw.strip():
+    for number, line in enumerate(path.read_bytes().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            raw = line.decode("utf-8")
+        except UnicodeDecodeError as exc:  # one bad line, not the whole file
+            problems.append(diag.error(FILE, number, exc.start + 1, "approval-record",
+                                       f"byte 0x{line[exc.start]:02X} is not UTF-8; this "
+                                       "approval record is skipped"))
             continue
         try:
             data = json.loads(raw)

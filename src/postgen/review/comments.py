@@ -37,9 +37,9 @@ def load(root: Path) -> dict[str, list[Comment]]:
     found: dict[str, list[Comment]] = {}
     if not path.is_file():
         return found
-    for raw in path.read_text(encoding="utf-8").splitlines():
+    for raw in path.read_bytes().splitlines():
         try:
-            data = json.loads(raw)
+            data = json.loads(raw)  # a line that is not UTF-8 is skipped as unreadable
             comment = Comment(id=data["id"], post=data["post"], by=data["by"], at=data["at"],
                               text=data["text"], kind=data.get("kind", "comment"),
                               channels=tuple(data.get("channels", ())),
