@@ -150,6 +150,15 @@ def test_a_record_file_line_that_is_not_utf8_is_a_located_problem(
     assert [c.id for c in comments.load(root)["a"]] == ["c1"]
 
 
+def test_init_where_no_folder_can_be_made_is_a_message(tmp_path: Path, run: Run) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    result = run(tmp_path, "init", "afile/calendar")
+    assert (result.exit_code, result.output) == (
+        1, f"postgen: cannot create the calendar in {tmp_path / 'afile' / 'calendar'}: Not a "
+           "directory; nothing was written\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
 # -- 17.9: no empty success --------------------------------------------------------------
 
 

@@ -191,7 +191,10 @@ def new_calendar(folder: Path, name: str, timezone: str, today: date, *,
         if folder.exists():
             folder.rmdir()  # empty: checked above
         os.replace(temp, folder)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(temp, ignore_errors=True)
+        if isinstance(exc, OSError):  # in a file, on a read-only disk...
+            raise PostgenError(f"cannot create the calendar in {folder}: "
+                               f"{exc.strerror or exc}; nothing was written") from None
         raise
     return written
