@@ -130,6 +130,17 @@ def test_new_refuses_an_impossible_date(make_calendar: MakeCalendar, run: Run) -
     assert not any((root / "content").iterdir())
 
 
+def test_new_refuses_a_campaign_check_would_refuse(make_calendar: MakeCalendar,
+                                                   run: Run) -> None:
+    root = make_calendar({})
+    result = run(root, "new", "Teaser", "--date", "2027-03-02 09:30", "--campaign",
+                 "Spring Launch!")
+    assert result.exit_code == 2
+    assert ("Invalid value for --campaign: 'Spring Launch!' must be a slug: lowercase letters, "
+            "digits, '-' and '_' (e.g. 'spring-launch')") in result.output
+    assert not any((root / "content").iterdir())
+
+
 def test_status_refuses_negative_hours(make_calendar: MakeCalendar, run: Run) -> None:
     root = make_calendar({"content/a.md": POST.format(id="a")})
     result = run(root, "status", "--soon", "-5")

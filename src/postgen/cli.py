@@ -217,11 +217,19 @@ def new(ctx: click.Context, title: str, when: str | None, channels: tuple[str, .
     Example:
       postgen new "Spring launch teaser" --date "2027-03-02 09:30" -c linkedin -c x
     """
+    import re
+
     from postgen.scaffold import new_post
+    from postgen.schema import is_slug
 
     if not title.strip():
         raise click.BadParameter("a post needs a title: it names the post's file and id",
                                  param_hint="TITLE")
+    if campaign is not None and not is_slug(campaign):
+        suggestion = re.sub(r"[^a-z0-9_-]+", "-", campaign.lower()).strip("-_")[:64]
+        raise click.BadParameter(f"'{campaign}' must be a slug: lowercase letters, digits, "
+                                 f"'-' and '_' (e.g. '{suggestion or 'spring-launch'}')",
+                                 param_hint="--campaign")
     calendar = _calendar(ctx)
     _known_channels(calendar, channels)
     if when is not None:

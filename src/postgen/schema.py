@@ -64,6 +64,11 @@ UNASSIGNED = datetime(2000, 1, 1, tzinfo=UTC)
 DATE_WINDOW = timedelta(days=3653)
 #: A line of exactly '---' between blank lines splits the body into thread parts.
 #: The body `postgen new` writes: `check` warns until the writer replaces it.
+def is_slug(text: str) -> bool:
+    """Whether `text` can be a campaign (or another slug field) as front matter has it."""
+    return len(text) <= 64 and _SLUG.fullmatch(text) is not None
+
+
 PLACEHOLDER_BODY = ("Write the post here. Markdown: [links](https://example.com), *emphasis*, "
                     "lists.\n")
 PART_BREAK = re.compile(r"\n[ \t]*\n---[ \t]*\n[ \t]*\n")
