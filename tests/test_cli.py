@@ -141,6 +141,16 @@ def test_new_refuses_a_campaign_check_would_refuse(make_calendar: MakeCalendar,
     assert not any((root / "content").iterdir())
 
 
+def test_request_changes_needs_a_note_that_says_something(make_calendar: MakeCalendar,
+                                                          run: Run) -> None:
+    root = make_calendar({"content/a.md": POST.format(id="a")})
+    result = run(root, "request-changes", "a", "--by", "dana", "--note", "  ")
+    assert result.exit_code == 2
+    assert "Invalid value for --note: say what should change: the writer reads it" in (
+        result.output)
+    assert not (root / "approvals.jsonl").exists()
+
+
 def test_status_refuses_negative_hours(make_calendar: MakeCalendar, run: Run) -> None:
     root = make_calendar({"content/a.md": POST.format(id="a")})
     result = run(root, "status", "--soon", "-5")

@@ -840,6 +840,9 @@ def request_changes(ctx: click.Context, post: str, channels: tuple[str, ...], by
     """
     from postgen import approvals
 
+    if not note.strip():
+        raise click.BadParameter("say what should change: the writer reads it",
+                                 param_hint="--note")
     _decide(ctx, post, channels, by, approvals.CHANGES, note)
 
 
