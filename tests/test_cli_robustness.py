@@ -159,6 +159,20 @@ def test_init_where_no_folder_can_be_made_is_a_message(tmp_path: Path, run: Run)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
+def test_a_config_file_that_is_not_utf8_or_not_a_calendar_says_where(tmp_path: Path,
+                                                                       run: Run) -> None:
+    (tmp_path / "cal.yml").write_bytes(b"site_name: ok\nplugins:\n  - postgen:\n"
+                                       b"      timezone: caf\xe9\n")
+    (tmp_path / "plain.yml").write_text("site_name: x\n")
+    for command in ("check", "build"):
+        result = run(tmp_path, "-f", "cal.yml", command)
+        assert (result.exit_code, result.output) == (
+            1, "cal.yml:4:20: error[file-encoding]: byte 0xe9 is not UTF-8; save the file as "
+               "UTF-8\n1 error, 0 warnings\n"), command
+    result = run(tmp_path, "-f", "plain.yml", "check")
+    assert "plain.yml:1:1: error[config-missing]: plain.yml has no postgen entry" in result.output
+
+
 # -- 17.9: no empty success --------------------------------------------------------------
 
 

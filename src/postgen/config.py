@@ -110,10 +110,15 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
     """Read and check the config; None when it has errors that stop everything."""
     root = config_path.parent
     shown = config_path.name
+    from postgen.loader import decode  # the posts' decoding (loader needs much else)
+
     try:
-        text = config_path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [error(shown, 1, 1, "file-unreadable", f"cannot read the config: {exc}")]
+        text = decode(config_path.read_bytes(), shown)
+    except OSError as exc:
+        return None, [error(shown, 1, 1, "file-unreadable",
+                            f"cannot read the config: {exc.strerror or exc}")]
+    if isinstance(text, Diagnostic):  # not UTF-8: where, as for a post
+        return None, [text]
     parsed = parse(text, shown, any_tags=True)
     diagnostics = list(parsed.diagnostics)
     if parsed.diagnostics:
@@ -129,7 +134,7 @@ def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnost
         loc = parsed.source.key("plugins")
         diagnostics.append(
             error(shown, loc.line, loc.col, "config-missing",
-                  "mkdocs.yml has no postgen entry under 'plugins:' (add '- postgen:' with "
+                  f"{shown} has no postgen entry under 'plugins:' (add '- postgen:' with "
                   "the calendar settings)")
         )
         return None, diagnostics
