@@ -173,6 +173,18 @@ def test_a_config_file_that_is_not_utf8_or_not_a_calendar_says_where(tmp_path: P
     assert "plain.yml:1:1: error[config-missing]: plain.yml has no postgen entry" in result.output
 
 
+def test_count_in_a_calendar_with_a_broken_config_says_so(make_calendar: MakeCalendar,
+                                                          run: Run) -> None:
+    root = make_calendar({"mkdocs.yml": CONFIG.replace("timezone: Europe/Berlin", "timezone: [")})
+    result = run(root, "count", "-c", "newsletter", "Hello")  # a channel, not a platform
+    assert result.exit_code == 1
+    assert "mkdocs.yml:7:13: error[yaml-syntax]" in result.output
+    result = run(root, "count", "-c", "x", "Hello")
+    assert result.exit_code == 0
+    assert result.output == ("postgen: the calendar config has errors (postgen check lists "
+                             "them); counted by x's own limits\n5/280\n")
+
+
 # -- 17.9: no empty success --------------------------------------------------------------
 
 

@@ -320,7 +320,13 @@ def count(ctx: click.Context, channel: str, subject: str, content_warning: str,
         _utf8(text, "standard input")
     try:
         channels = _calendar(ctx).config.channels
-    except PostgenError:
+    except ConfigInvalid:  # a calendar whose channels cannot be read: say so
+        if channel not in platform_names():
+            raise
+        click.echo(f"postgen: the calendar config has errors (postgen check lists them); "
+                   f"counted by {channel}'s own limits", err=True)
+        channels = {}
+    except PostgenError:  # outside a calendar
         channels = {}
     if channel in channels:
         rules = with_overrides(get_platform(channels[channel].platform), channels[channel].limits)
