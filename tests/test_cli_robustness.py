@@ -217,6 +217,19 @@ def test_check_of_a_path_that_does_not_exist_is_a_usage_error(make_calendar: Mak
     assert "'content/nope' does not exist" in result.output
 
 
+
+def test_check_of_a_path_outside_the_calendar_is_a_usage_error(
+        make_calendar: MakeCalendar, run: Run, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """It would filter out every problem and pass."""
+    root = make_calendar({"content/a.md": "no front matter\n"})
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    result = run(root, "check", str(elsewhere))
+    assert result.exit_code == 2
+    assert f"Invalid value for PATHS: '{elsewhere}' is not in the calendar ({root})" in (
+        result.output)
+    assert run(root, "check", ".").exit_code == 1
+
+
 # -- 17.11: config errors read the same from every command --------------------------------
 
 

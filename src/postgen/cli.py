@@ -186,11 +186,13 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict: bool,
 
 
 def _relative(path: Path, root: Path) -> str:
-    resolved = path.resolve()
+    """PATH as check's report names it; a path outside the calendar is a usage error (it
+    would filter out every problem, and the check would pass)."""
     try:
-        return resolved.relative_to(root).as_posix()
+        return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        raise click.BadParameter(f"'{path}' is not in the calendar ({root})",
+                                 param_hint="PATHS") from None
 
 
 def _within(shown: str, wanted: str) -> bool:
