@@ -118,7 +118,8 @@ def test_notify_tells_each_reviewer_what_waits_and_reminds_of_what_is_due_soon(
     dana, sam = by["dana@client.example"], by["sam@client.example"]
     assert "Reminder: 1 post goes out within 48 hours" in dana["Subject"]
     text = dana.get_content()
-    assert "2 posts wait for your review" in text
+    assert "2 posts wait for your review on the Acme content calendar." in text  # no "'s":
+    # a brand such as "Fernwood Coffee Roasters" read "Roasters's"
     assert "The first goes out on Tuesday 02 March at 09:30" in text
     assert "Post a (Tue 02 Mar 09:30)" in text
     assert text.count("https://review.agency.example/_review/open?t=") == 1

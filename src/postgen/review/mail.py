@@ -39,7 +39,7 @@ class Message:
 def invitation(config: CalendarConfig, to: str, link: str, until: datetime) -> Message:
     brand = config.brand.name
     return Message(to, f"{brand}: your link to review the content calendar", (
-        f"Hello,\n\nHere is your link to {brand}'s content calendar. Open it to read every "
+        f"Hello,\n\nHere is your link to the {brand} content calendar. Open it to read every "
         "post exactly as it will appear, and approve it or ask for changes: no account, no "
         "password.\n\n"
         f"{link}\n\n"
@@ -86,7 +86,7 @@ def reminder(config: CalendarConfig, w: Waiting, link: str) -> Message:
     tz = config.timezone
     count = len(w.posts)
     noun = "post waits" if count == 1 else "posts wait"
-    lines = [f"Hello,\n\n{count} {noun} for your review on {config.brand.name}'s content "
+    lines = [f"Hello,\n\n{count} {noun} for your review on the {config.brand.name} content "
              "calendar."]
     if w.first_due is not None:
         lines.append(f"The first goes out on {w.first_due.astimezone(tz):%A %d %B at %H:%M}.")
