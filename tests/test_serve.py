@@ -155,6 +155,11 @@ def test_serve_reports_a_refused_site_template_in_one_line(
         assert "postgen: not rebuilt, the last site is still served:\nmkdocs.yml:" in said
         assert "Traceback" not in said
         assert "Body text." in _get(url, time.monotonic() + 5, "Body text.")
+        (root / "mkdocs.yml").write_text("theme: 3\n" + CONFIG)  # MkDocs refuses it
+        said = _wait_for_log(log, "error[config-mkdocs]")
+        assert ("postgen: not rebuilt, the last site is still served:\nmkdocs.yml:1:1: "
+                "error[config-mkdocs]: theme: Invalid type") in said
+        assert "Aborted with a configuration error" not in said
     finally:
         server.terminate()
         server.wait(timeout=10)

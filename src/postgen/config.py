@@ -180,11 +180,11 @@ def runs_code(config_path: Path, allow_hooks: bool) -> list[Diagnostic]:
     return found
 
 
-def mkdocs_config(config_path: Path, **overrides: Any) -> Any:
+def mkdocs_config(config_path: Path, *, warn: bool = True, **overrides: Any) -> Any:
     """MkDocs' own config of `config_path` (with `overrides`). What MkDocs refuses in it
     (`site_dir: 5`, a `docs_dir` that does not exist...) raises ConfigInvalid with each
     problem at its setting's line, where MkDocs would log only "Config value 'site_dir':
-    ..." and abort; its warnings are logged at their lines too."""
+    ..." and abort; its warnings are logged at their lines too (unless not `warn`)."""
     from mkdocs.config import load_config as load_mkdocs
     from mkdocs.exceptions import Abort
 
@@ -199,7 +199,7 @@ def mkdocs_config(config_path: Path, **overrides: Any) -> Any:
     finally:
         logger.removeHandler(said)
         logger.propagate = propagate
-    for found in _mkdocs_said(config_path, said.records):
+    for found in _mkdocs_said(config_path, said.records) if warn else ():
         logger.warning(found.text())
     return config
 

@@ -167,13 +167,18 @@ def _checked_first(builder: Callable[[], None], config_file: Path) -> Callable[[
     MkDocs' traceback."""
     import jinja2
 
-    from postgen.config import hooks_allowed, load_config, runs_code
+    from postgen.config import hooks_allowed, load_config, mkdocs_config, runs_code
 
     def rebuild() -> None:
         found = runs_code(config_file, hooks_allowed())
         if not found:  # broken YAML, a calendar setting's error: at its line, no traceback
             config, problems = load_config(config_file)
             found = problems if config is None else []
+        if not found:  # what MkDocs refuses, at its line (MkDocs warns as it reads it)
+            try:
+                mkdocs_config(config_file, warn=False)
+            except ConfigInvalid as exc:
+                found = list(exc.diagnostics)
         if found:
             log.error("postgen: not rebuilt, the last site is still served:\n"
                       + diag.format_text(diag.sort(found)))
