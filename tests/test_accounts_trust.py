@@ -157,6 +157,10 @@ def test_a_secret_sent_somewhere_new_needs_accounts_trust(
         assert declined.exit_code == 1 and (root / trust.FILE).read_text() == lock
         assert "(shared with mastodon)" in declined.output
         assert "- x: X_TOKEN" in declined.output  # no longer used
+        unanswered = cli_run(root, "accounts", "trust", input="")  # CI: nobody to ask
+        assert unanswered.exit_code == 1 and (root / trust.FILE).read_text() == lock
+        assert "Aborted!" not in unanswered.output
+        assert "no answer: in CI or without a terminal, run it with --yes" in unanswered.output
         assert cli_run(root, "accounts", "trust", "--yes").exit_code == 0
         final = cli_run(root, "publish", "--now", NOW)
         assert final.exit_code == 0, final.output

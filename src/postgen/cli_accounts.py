@@ -154,11 +154,22 @@ def trust(ctx: click.Context, yes: bool) -> None:
         click.echo(f"+ {g.channel}: {g.env} -> {g.host}{shared}")
     for g in dropped:
         click.echo(f"- {g.channel}: {g.env} -> {g.host} (no longer used)")
-    if not yes and not click.confirm(f"Trust this in {library.FILE}?", default=False):
+    if not yes and not _confirmed(f"Trust this in {library.FILE}?"):
         click.echo("Nothing written.")
         ctx.exit(1)
     library.write(config.root, wanted)
     click.echo(f"wrote {library.FILE} ({len(wanted)} entries): commit it")
+
+
+def _confirmed(question: str) -> bool:
+    """Yes from the person at the terminal; no, with how to go on, when nobody answers
+    (CI, a closed pipe, Ctrl+C), rather than click's bare "Aborted!"."""
+    try:
+        return click.confirm(question, default=False)
+    except click.Abort:
+        click.echo("\nno answer: in CI or without a terminal, run it with --yes to record "
+                   "without asking", err=True)
+        return False
 
 
 STEPS = """\
