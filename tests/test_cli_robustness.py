@@ -185,6 +185,27 @@ def test_count_in_a_calendar_with_a_broken_config_says_so(make_calendar: MakeCal
                              "them); counted by x's own limits\n5/280\n")
 
 
+def test_a_site_folder_over_the_calendars_files_is_refused_before_it_is_emptied(
+        make_calendar: MakeCalendar, run: Run) -> None:
+    """`build --clean -d content` emptied content/: every post was deleted."""
+    root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n",
+                          "assets/logo.png": "png"})
+    for folder in ("content", "assets", "content/2027", "."):
+        for clean in (("--clean",), ()):
+            result = run(root, "build", *clean, "-d", folder)
+            assert result.exit_code == 1, (folder, clean)
+    assert (root / "content/a.md").read_text() == POST.format(id="a")
+    assert sorted(p.name for p in (root / "content").iterdir()) == ["2027", "a.md"]
+    assert sorted(p.name for p in (root / "assets").iterdir()) == ["logo.png"]
+    (root / "mkdocs.yml").write_text("site_dir: content\n" + CONFIG)
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build"], cwd=root,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert f"postgen: the site folder {root / 'content'} overlaps content/: building there " \
+           "would overwrite or delete the calendar's files" in result.stderr
+    assert sorted(p.name for p in (root / "content").iterdir()) == ["2027", "a.md"]
+
+
 # -- 17.9: no empty success --------------------------------------------------------------
 
 

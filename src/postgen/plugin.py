@@ -34,6 +34,7 @@ from mkdocs.structure.files import File, Files
 
 from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError
+from postgen.models import CalendarConfig
 from postgen.render.templating import sandboxed, template_failure
 from postgen.site import stamp
 from postgen.site.build import ExtraPage, SiteBuild
@@ -91,6 +92,9 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
                               ) from None
         except PostgenError as exc:  # e.g. a malformed POSTGEN_NOW
             raise PluginError(f"postgen: {exc}") from None
+        unsafe = _unsafe_site_dir(Path(config.site_dir), self.build.site.config)
+        if unsafe:  # before MkDocs empties the folder (a clean build) or writes into it
+            raise PluginError(f"postgen: {unsafe}")
         if self.serving:  # MkDocs serves a new, empty folder: fill it from the last build
             self.serving = False
             last = stamp.last_site_dir(config_file)
@@ -157,6 +161,23 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
         shell = stamp.Shell.of(self.build.docs_dir, self.extra, self.build.folder.root,
                                self.shell_files)
         self.build.record(config_file, option, shell)
+
+
+def _unsafe_site_dir(site_dir: Path, calendar: CalendarConfig) -> str | None:
+    """Why the site may not be built in `site_dir`: a clean build empties the folder, so it
+    must hold none of the calendar's own files (MkDocs checks only its docs_dir)."""
+    site = site_dir.resolve()
+    root = calendar.root.resolve()
+    if site == root or site in root.parents:
+        return (f"the site folder {site_dir} holds the whole calendar: building there would "
+                "overwrite or delete its files; use a folder of its own, such as site/")
+    for kept in (calendar.content_dir, calendar.root / "assets", calendar.root / "theme"):
+        folder = kept.resolve()
+        if site == folder or folder in site.parents or site in folder.parents:
+            return (f"the site folder {site_dir} overlaps {calendar.rel(kept)}/: building "
+                    "there would overwrite or delete the calendar's files; use a folder of "
+                    "its own, such as site/")
+    return None
 
 
 def _checked_first(builder: Callable[[], None], config_file: Path) -> Callable[[], None]:
