@@ -108,10 +108,10 @@ _HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
 def load_config(config_path: Path) -> tuple[CalendarConfig | None, list[Diagnostic]]:
     """Read and check the config; None when it has errors that stop everything."""
+    from postgen.loader import decode  # the posts' decoding (loader imports much else)
+
     root = config_path.parent
     shown = config_path.name
-    from postgen.loader import decode  # the posts' decoding (loader needs much else)
-
     try:
         text = decode(config_path.read_bytes(), shown)
     except OSError as exc:
