@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -92,15 +93,17 @@ def test_a_dangling_link_among_the_posts_is_not_an_up_to_date_site(
     assert "nothing changed" not in result.output
 
 
-def test_the_review_server_without_git_is_a_message(make_calendar: MakeCalendar, run: Run,
-                                                    tmp_path_factory: pytest.TempPathFactory,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_review_server_without_git_is_a_message(
+        make_calendar: MakeCalendar, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """In its own process: `review serve` sets up logging for good."""
     root = make_calendar({"content/a.md": POST.format(id="a")})
     state = tmp_path_factory.mktemp("state")
-    monkeypatch.setenv("PATH", str(tmp_path_factory.mktemp("no-git")))
+    env = {**os.environ, "PATH": str(tmp_path_factory.mktemp("no-git"))}
     for repo in (("--repo", str(root)), ()):  # cloned, or this folder's origin asked for
-        result = run(root, "review", "serve", "--state-dir", str(state), *repo)
-        assert (result.exit_code, result.output) == (
+        result = subprocess.run([sys.executable, "-m", "postgen", "review", "serve",
+                                 "--state-dir", str(state), *repo], cwd=root, env=env,
+                                capture_output=True, text=True, check=False, timeout=60)
+        assert (result.returncode, result.stderr) == (
             1, "postgen: git is not installed: the review server clones, commits and pushes "
                "the calendar with it\n"), repo
 
