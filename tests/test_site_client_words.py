@@ -134,6 +134,10 @@ def test_zone_and_state_words() -> None:
         "dana approved an earlier version on Sun 6 Dec"
     assert words.state_detail(State("in-review", "In review", "x"), chicago) == \
         "Waiting for your approval"
+    asked = Decision("p", "x", "h", "changes-requested", "dana", late.at, note="Say 12 oz")
+    requested = State("changes-requested", "Changes requested", "dana: Say 12 oz",
+                      request=asked)
+    assert words.state_detail(requested, chicago) == "dana asked: “Say 12 oz”"
     assert words.due(datetime(2027, 1, 4, 7, 30, tzinfo=chicago)) == "Mon 4 Jan, 07:30"
     assert words.long_day(datetime(2027, 1, 4, tzinfo=chicago)) == "Monday 4 January 2027"
 

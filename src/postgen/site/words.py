@@ -107,13 +107,26 @@ def zone(tz: tzinfo | str) -> str:
     return name.rsplit("/", 1)[1].replace("_", " ") + " time"
 
 
-def _on(at: str, tz: tzinfo) -> str:
-    """The day an approval was recorded (`Decision.at`, ISO), in the calendar's timezone."""
+def _recorded(at: str, tz: tzinfo) -> datetime | None:
+    """When a decision or comment was recorded (`at`: ISO, UTC), in the calendar's
+    timezone; None when `at` is no such time (a hand edit)."""
     try:
         moment = datetime.fromisoformat(at)
     except ValueError:
-        return at
-    return day(moment.astimezone(tz)) if moment.tzinfo else day(moment)
+        return None
+    return moment.astimezone(tz) if moment.tzinfo else moment
+
+
+def _on(at: str, tz: tzinfo) -> str:
+    """"Sun 22 Nov": the day `at` was recorded."""
+    moment = _recorded(at, tz)
+    return day(moment) if moment else at
+
+
+def recorded_at(at: str, tz: tzinfo) -> str:
+    """"Sun 22 Nov, 16:42": when `at` was recorded."""
+    moment = _recorded(at, tz)
+    return due(moment) if moment else at
 
 
 def state_detail(status: State, tz: tzinfo) -> str:
@@ -125,6 +138,10 @@ def state_detail(status: State, tz: tzinfo) -> str:
     if status.key == "changed" and status.previous:
         return (f"{status.previous.by} approved an earlier version on "
                 f"{_on(status.previous.at, tz)}")
+    if status.key == "changes-requested" and status.request:
+        asked = status.request
+        return (f"{asked.by} asked: “{asked.note}”" if asked.note
+                else f"{asked.by} asked for changes, without a comment")
     if status.key == "in-review" and not status.approved:
         return "Waiting for your approval"
     return status.detail
