@@ -155,3 +155,21 @@ def test_failing_checks_on_the_overview_name_the_channel_as_the_client_does(
     problems = " ".join(parse(site / "index.html").text_of("sev-warning"))
     assert problems.startswith("X: "), problems
     assert "x: " not in problems
+
+
+FITS_JS = """sel => { const e = document.querySelector(sel), box = e.closest('section');
+  const r = e.getBoundingClientRect(), b = box.getBoundingClientRect();
+  const pad = parseFloat(getComputedStyle(box).paddingRight);
+  return {inside: r.right <= b.right - pad + 0.5, height: r.height}; }"""
+
+
+def test_the_decision_s_controls_fit_a_phone_and_a_finger(
+        page: Page, site_url: tuple[Path, str]) -> None:
+    _site, url = site_url
+    page.goto(url + "posts/2026-12-07-sms-winter-harvest-live/", wait_until="load")
+    # The reviewer's long address overflowed the card at 390 px, in a 23 px tall select.
+    picked = page.evaluate(FITS_JS, ".reviewer-pick select")
+    assert picked["inside"] and picked["height"] >= 44, picked
+    for summary in ("details.agency summary", "details.links summary", "details.copy summary"):
+        height = page.locator(summary).first.bounding_box()["height"]
+        assert height >= 40, (summary, height)
