@@ -173,3 +173,22 @@ def test_the_decision_s_controls_fit_a_phone_and_a_finger(
     for summary in ("details.agency summary", "details.links summary", "details.copy summary"):
         height = page.locator(summary).first.bounding_box()["height"]
         assert height >= 40, (summary, height)
+
+
+def test_the_month_says_what_each_dot_colour_means(
+        page: Page, site_url: tuple[Path, str]) -> None:
+    _site, url = site_url
+    page.goto(url + "month/2026-12/", wait_until="load")
+    legend = page.locator("caption.legend")
+    assert "Awareness Consideration Conversion Retention" in legend.inner_text()
+    keys = page.evaluate("""() => Object.fromEntries(Array.from(
+        document.querySelectorAll('.legend .status-key'), k => [k.dataset.status,
+        [k.textContent.trim(), getComputedStyle(k.querySelector('.dot')).backgroundColor]]))""")
+    assert [label for label, _colour in keys.values()] == [
+        "Draft", "In review", "Changes requested", "Missed", "Changed since approval",
+        "Scheduled", "Published", "Failed"]
+    # Each key's dot is the colour of the posts' dots in that state.
+    chips = page.evaluate("""() => Array.from(document.querySelectorAll('.chip'),
+        c => [c.dataset.status, getComputedStyle(c.querySelector('.dot')).backgroundColor])""")
+    assert {status for status, _ in chips} >= {"in-review", "published", "scheduled"}
+    assert all(keys[status][1] == colour for status, colour in chips)
