@@ -192,3 +192,14 @@ def test_the_month_says_what_each_dot_colour_means(
         c => [c.dataset.status, getComputedStyle(c.querySelector('.dot')).backgroundColor])""")
     assert {status for status, _ in chips} >= {"in-review", "published", "scheduled"}
     assert all(keys[status][1] == colour for status, colour in chips)
+
+
+def test_result_charts_are_readable_on_a_phone(
+        page: Page, site_url: tuple[Path, str]) -> None:
+    _site, url = site_url
+    page.goto(url + "results/", wait_until="load")
+    # Each chart's 14-unit labels, as drawn: the SVG is scaled to the page's width.
+    sizes = page.evaluate("""() => Array.from(document.querySelectorAll('svg.chart'),
+        s => 14 * s.getBoundingClientRect().width / s.viewBox.baseVal.width)""")
+    assert len(sizes) == 4
+    assert min(sizes) >= 11.5, sizes  # were 7.8 px at 390 px wide
