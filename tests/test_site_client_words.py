@@ -89,6 +89,7 @@ def test_a_post_page_reads_in_the_client_s_words(
     # Approvals are dated in the calendar's timezone, as every other date.
     sunday = visible(page, url + "posts/2026-12-06-sunday-mug-check/")
     assert "Approved by dana.whitfield@fernwoodroasters.com on Sun 22 Nov" in sunday
+    assert "Nothing on this post waits for your approval." in sunday  # as with a server
     changed = visible(page, url + "posts/2027-01-14-newsletter-brew-school-january/")
     assert ("sam.ortega@fernwoodroasters.com approved an earlier version on Sun 6 Dec"
             in changed)
