@@ -204,3 +204,19 @@ def test_result_charts_are_readable_on_a_phone(
         s => 14 * s.getBoundingClientRect().width / s.viewBox.baseVal.width)""")
     assert len(sizes) == 4
     assert min(sizes) >= 11.5, sizes  # were 7.8 px at 390 px wide
+
+
+def test_funnel_cells_list_channels_in_the_calendar_s_order(
+        site_url: tuple[Path, str]) -> None:
+    site, _url = site_url
+    # The order of the filters and the weekday table (mkdocs.yml's); it was the order of
+    # mkdocs.yml's keys, so that "Email" (newsletter) stood between Mastodon and SMS.
+    order = [o for o in parse(site / "review/index.html").text_of("option")
+             if o in parse(site / "funnel/index.html").text_of("th")]
+    doc = parse(site / "funnel/index.html")
+    cells = [re.sub(r" ×\d+", "", c).split() for c in doc.text_of("covered")
+             if "×" in c or " " in c.strip()]
+    assert cells and "Email" in order
+    for cell in cells:
+        shown = [name for name in cell if name in order]
+        assert shown == sorted(shown, key=order.index), cell
