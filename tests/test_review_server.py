@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import playwright.sync_api as playwright_api
@@ -21,6 +22,7 @@ import pytest
 
 from postgen.config import load_config
 from postgen.review.links import Keys
+from postgen.site import words
 from tests.reviewserver import (
     REVIEWERS,
     SECRET,
@@ -122,8 +124,11 @@ def test_a_reviewer_approves_a_post_on_every_channel_in_one_click_and_asks_for_c
     head = comment.locator(".comment-head").inner_text()
     assert DANA in head
     # The channels as the site names them to clients, never mkdocs.yml's names.
-    asked_on = head.split(" asked for changes on ", 1)[1].split(" 20", 1)[0]
+    asked_on, when = head.split(" asked for changes on ", 1)[1].split(" · ", 1)
     assert sorted(asked_on.split(", ")) == ["LinkedIn", "X"], head
+    # When, as every time on the site: in the calendar's timezone (Berlin), not UTC.
+    at = datetime.fromisoformat(comment.locator("time").get_attribute("datetime") or "")
+    assert when == words.due(at.astimezone(ZoneInfo("Europe/Berlin"))), head
     report = states(status_in_fresh_clone(server, tmp_path), "p2")
     assert {row["state"] for row in report.values()} == {"changes-requested"}
     assert all(row["detail"] == f"{DANA}: {note}" for row in report.values())

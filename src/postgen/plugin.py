@@ -36,7 +36,7 @@ from postgen import diagnostics as diag
 from postgen.errors import ConfigInvalid, PostgenError
 from postgen.models import CalendarConfig
 from postgen.render.templating import sandboxed, template_failure
-from postgen.site import stamp
+from postgen.site import stamp, words
 from postgen.site.build import ExtraPage, SiteBuild
 from postgen.site.cache import seed
 
@@ -119,8 +119,11 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
 
     def on_env(self, env: Any, config: Any, files: Files) -> Any:
         """MkDocs' own templates (the theme's, a `custom_dir` from the repository) render
-        in Jinja's sandbox, as postgen's do."""
-        return sandboxed(env)
+        in Jinja's sandbox, as postgen's do; the theme's footer says the timezone as
+        postgen's pages do (`words.zone`)."""
+        env = sandboxed(env)
+        env.globals["postgen_zone"] = words.zone
+        return env
 
     def on_files(self, files: Files, config: Any) -> Files:
         assert self.build is not None

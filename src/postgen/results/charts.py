@@ -15,8 +15,10 @@ from markupsafe import Markup
 from postgen.results.report import Group
 
 ROW = 30  # px per bar
-LABEL = 190  # px for the labels on the left
-WIDTH = 640
+LABEL = 160  # px for the labels on the left
+#: Narrow, so that a phone shows the 14 px labels at 12 px, not at 8 (scaled to fit).
+WIDTH = 420
+SHORT = 20  # characters of a label that fit in LABEL
 INK, BAR, TRACK = "#1f2328", "#2f6f4e", "#e7ece9"
 
 
@@ -34,7 +36,7 @@ def bars(rows: Sequence[tuple[str, int]], title: str, unit: str) -> str:
     for i, (label, value) in enumerate(rows):
         y = 4 + i * ROW
         width = round(room * value / top)
-        shown = label if len(label) <= 26 else label[:25] + "…"
+        shown = label if len(label) <= SHORT else label[:SHORT - 1] + "…"
         out.append(
             f'<text x="{LABEL - 8}" y="{y + 19}" text-anchor="end" fill="{INK}" '
             f'font-size="14">{escape(shown)}</text>'

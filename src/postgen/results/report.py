@@ -34,6 +34,9 @@ ADVICE = {
     Funnel.RETENTION: "existing customers heard nothing; a thank-you or a tip keeps them "
                       "coming back",
 }
+#: What posts of a stage that brought visits and no sale or sign-up mean for the plan.
+NO_SALE = ("people came to the site and did not act there; check the page the posts lead "
+           "to and what it offers")
 
 
 class PostLike(Protocol):
@@ -119,7 +122,8 @@ class Gap:
         else:
             said = (f"{self.posts} {self.stage.value} post{'s' if self.posts != 1 else ''} in "
                     f"{month_name} brought {self.visits} visit{'s' if self.visits != 1 else ''} "
-                    "and no conversions")
+                    "and no sales or sign-ups")
+            return f"{said}: {NO_SALE}."
         return f"{said}: {ADVICE[self.stage]}."
 
 

@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
+from datetime import UTC, tzinfo
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -38,7 +39,7 @@ from postgen.review.comments import Comment
 from postgen.review.journal import Entry
 from postgen.review.links import COOKIE, LINK_PATH, Grant, Keys, LinkRefused
 from postgen.review.receiver import PUSHED, Receiver
-from postgen.site.words import channel_labels
+from postgen.site.words import channel_labels, recorded_at
 
 log = logging.getLogger("postgen.review")
 
@@ -281,8 +282,9 @@ def _dress(page: str, grant: Grant, keys: Keys, receiver: Receiver, flash: str |
     page = re.sub(ACTION_MARK, lambda _m: secrets.token_urlsafe(12), page)
     built = receiver.built
     labels = channel_labels(built.config.channels) if built else {}
+    tz = built.config.timezone if built else UTC
     page = THREAD.sub(lambda m: _thread(m.group(1), receiver.comments.get(m.group(1), []),
-                                        csrf, labels), page)  # after: comments hold any words
+                                        csrf, labels, tz), page)  # after: comments hold any words
     note = (f'<p class="review-flash{" review-warn" if warn else ""}" role="status">'
             f"{html.escape(flash)}</p>") if flash else ""
     bar = (f'<div class="review-bar"><p>Reviewing as <strong>{html.escape(grant.reviewer)}'
@@ -290,9 +292,11 @@ def _dress(page: str, grant: Grant, keys: Keys, receiver: Receiver, flash: str |
     return MAIN.sub(lambda m: m.group(0) + bar, page, count=1)
 
 
-def _thread(post: str, comments: list[Comment], csrf: str, labels: dict[str, str]) -> str:
+def _thread(post: str, comments: list[Comment], csrf: str, labels: dict[str, str],
+            tz: tzinfo) -> str:
     """The post's comments, oldest first (the newest last), each with a reply form; the
-    channels a request for changes named as the site names them (`labels`)."""
+    channels a request for changes named as the site names them (`labels`), the time
+    as every time on the site (in the calendar's timezone, `tz`)."""
     if not comments:
         return '<p class="thread-empty">No comments yet.</p>'
     out = ['<ol class="thread">']
@@ -303,8 +307,8 @@ def _thread(post: str, comments: list[Comment], csrf: str, labels: dict[str, str
             c.channels) else ""
         out.append(f'<li class="comment comment-{c.kind}" id="comment-{html.escape(c.id)}">'
                    f'<p class="comment-head"><strong>{html.escape(c.by)}</strong> {what}'
-                   f'{html.escape(where)} <time datetime="{html.escape(c.at)}">'
-                   f"{html.escape(c.at[:16].replace('T', ' '))} UTC</time></p>"
+                   f'{html.escape(where)} · <time datetime="{html.escape(c.at)}">'
+                   f"{html.escape(recorded_at(c.at, tz))}</time></p>"
                    f'<p class="comment-text">{html.escape(c.text)}</p>'
                    f'<details class="reply"><summary>Reply</summary>'
                    f'<form class="review-reply" method="post" action="/_review/comment">'

@@ -244,8 +244,10 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
             for url in [first_link(v.parts[0] if v.parts else "")] if url)
     labels = words.channel_labels(config.channels)
     common = {
-        "site": site, "brand": config.brand, "tz": str(tz), "now": site.now.astimezone(tz),
+        "site": site, "brand": config.brand, "tz": str(tz), "zone": words.zone(tz),
+        "now": site.now.astimezone(tz),
         "channels": config.channels, "local": lambda d: d.astimezone(tz),
+        "state_detail": lambda status: words.state_detail(status, tz),
         "extra_pages": [{"title": t, "url": u} for t, u in extra_pages],
         "today": today,
         "avatars": {name: media_url(m) for name, m in avatars.items()},
@@ -329,12 +331,16 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
     upcoming = site.upcoming(7)
     attention = [e for e in site.entries
                  if any(st.key in ("approved", "failed") for st in e.statuses.values())]
-    post_counts = Counter(status_label(e.status) for e in site.entries)
+    # In the order a post goes through them (the review queue's filter's order).
+    order = [key for key, _ in STATUS_CHOICES]
+    post_counts = Counter(status_label(e.status) for e in sorted(
+        site.entries, key=lambda e: order.index(e.status.key) if e.status.key in order
+        else len(order)))
     yield page("index.html", "site/home.html.j2",
                key("index.html", site.entries, [e.card_key for e in upcoming], site.broken,
                    site.now.astimezone(tz).date(), of="summary_key"),
                kind="home", title="Overview", upcoming=upcoming, attention=attention,
-               post_counts=dict(sorted(post_counts.items())), cap=10)
+               post_counts=dict(post_counts), cap=10)
     yield page("checks/index.html", "site/checks-page.html.j2",
                key("checks/index.html", site.entries, site.broken, of="summary_key"),
                kind="checks", title="Failing checks", cap=None)
@@ -421,7 +427,9 @@ def site_files(site: SiteData, extra_pages: tuple[tuple[str, str], ...] = (), *,
                kind="funnel", title="Funnel coverage")
     yield page("results/index.html", "site/results.html.j2", key("results/", (), results),
                kind="results", title="Results", summary=results, chart=chart,
-               fetched=results.fetched_at if results else None)
+               fetched=results.fetched_at if results else None,
+               campaign_names={g.label: campaign_title(g.label)
+                               for g in (results.by_campaign if results else ())})
     for path, make in (("calendar.ics", ics), ("posts.json", posts_json)):  # meanwhile too
         feed_key = key(path, site.entries, of="key")
         if fresh is not None and fresh(path, feed_key):

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 
+from postgen.approvals import State
 from postgen.models import Channel
 from postgen.platforms import get_platform
 from postgen.platforms.counting import Count
@@ -82,6 +83,65 @@ def channel_labels(channels: Mapping[str, Channel]) -> dict[str, str]:
             for name, ch in channels.items()}
 
 
+def day(d: date) -> str:
+    """"Mon 7 Dec": a day as every date on the site reads (no leading zero)."""
+    return f"{d.strftime('%a')} {d.day} {d.strftime('%b')}"
+
+
+def long_day(d: date) -> str:
+    """"Monday 7 December 2026"."""
+    return f"{d.strftime('%A')} {d.day} {d.strftime('%B %Y')}"
+
+
 def due(moment: datetime) -> str:
     """"Mon 7 Dec, 08:00" (in `moment`'s own timezone)."""
-    return f"{moment.strftime('%a')} {moment.day} {moment.strftime('%b, %H:%M')}"
+    return f"{day(moment)}, {moment.strftime('%H:%M')}"
+
+
+def zone(tz: tzinfo | str) -> str:
+    """The calendar's timezone as a reader says it: "Chicago time" for America/Chicago,
+    not the database's name for it."""
+    name = str(tz)
+    if "/" not in name:
+        return name  # UTC, or an offset: nothing friendlier to say
+    return name.rsplit("/", 1)[1].replace("_", " ") + " time"
+
+
+def _recorded(at: str, tz: tzinfo) -> datetime | None:
+    """When a decision or comment was recorded (`at`: ISO, UTC), in the calendar's
+    timezone; None when `at` is no such time (a hand edit)."""
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    return moment.astimezone(tz) if moment.tzinfo else moment
+
+
+def _on(at: str, tz: tzinfo) -> str:
+    """"Sun 22 Nov": the day `at` was recorded."""
+    moment = _recorded(at, tz)
+    return day(moment) if moment else at
+
+
+def recorded_at(at: str, tz: tzinfo) -> str:
+    """"Sun 22 Nov, 16:42": when `at` was recorded."""
+    moment = _recorded(at, tz)
+    return due(moment) if moment else at
+
+
+def state_detail(status: State, tz: tzinfo) -> str:
+    """A review state's detail for the site's reader, the client: who approved and on
+    which day in the calendar's timezone (the ledger's `at` is UTC, ISO)."""
+    if status.key in ("scheduled", "approved") and status.approved:
+        approvals = sorted(status.approved, key=lambda d: d.at)
+        return "Approved by " + ", ".join(f"{d.by} on {_on(d.at, tz)}" for d in approvals)
+    if status.key == "changed" and status.previous:
+        return (f"{status.previous.by} approved an earlier version on "
+                f"{_on(status.previous.at, tz)}")
+    if status.key == "changes-requested" and status.request:
+        asked = status.request
+        return (f"{asked.by} asked: “{asked.note}”" if asked.note
+                else f"{asked.by} asked for changes, without a comment")
+    if status.key == "in-review" and not status.approved:
+        return "Waiting for your approval"
+    return status.detail
