@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from postgen import approvals, pipeline
@@ -279,6 +279,7 @@ slot_st = st.builds(Slot, st.integers(0, 6), st.builds(clock, st.integers(0, 23)
 
 
 @settings(max_examples=60, deadline=None)
+@example(slots=[Slot(6, clock(2, 0))], n=11, channels=1, seed=0, fixed=[])  # 14 March: 03:00
 @given(slots=st.lists(slot_st, min_size=1, max_size=5, unique=True),
        n=st.integers(1, 12), channels=st.integers(1, 3), seed=st.integers(0, 10**6),
        fixed=st.lists(st.integers(0, 200), max_size=4))

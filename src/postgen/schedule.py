@@ -315,9 +315,11 @@ def _place(config: CalendarConfig, post: Post, board: _Board, now: datetime,
 
 
 def _is_slot(moment: datetime, slots: Sequence[Slot], tz: tzinfo) -> bool:
-    local = moment.astimezone(tz)
-    return any(s.weekday == local.weekday() and s.at == local.time().replace(tzinfo=None)
-               for s in slots)
+    """Whether `moment` is a slot as `slot_times` makes them: a slot at a time the clocks
+    skip is the moment after the gap (on that day, or the next if the gap ends it)."""
+    day = moment.astimezone(tz).date()
+    return any(s.weekday == d.weekday() and wall_time(datetime.combine(d, s.at), tz)[0] == moment
+               for d in (day, day - timedelta(days=1)) for s in slots)
 
 
 def _evergreen(config: CalendarConfig, evergreen: Sequence[Post], scheduled: Sequence[Post],
