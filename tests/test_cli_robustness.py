@@ -209,6 +209,28 @@ def test_a_site_folder_over_the_calendars_files_is_refused_before_it_is_emptied(
     assert sorted(p.name for p in (root / "content").iterdir()) == ["2027", "a.md"]
 
 
+@pytest.mark.parametrize("command", [("export", "--format", "csv"), ("schema",)])
+def test_an_output_file_over_the_calendars_own_files_is_refused(
+        make_calendar: MakeCalendar, run: Run, command: tuple[str, ...]) -> None:
+    """`export -o mkdocs.yml` replaced the config with a CSV; `-o` into content/ wrote a
+    file check then reads as a post."""
+    root = make_calendar({"content/a.md": POST.format(id="a"), "approvals.jsonl": ""})
+    def files() -> dict[Path, bytes]:
+        return {p: p.read_bytes() for p in root.rglob("*")
+                if p.is_file() and ".postgen-cache" not in p.parts}
+
+    before = files()
+    for target in ("mkdocs.yml", "approvals.jsonl", "publish-ledger.jsonl", "content/a.md",
+                   "content/new.md", "theme/x.j2", str(root / "mkdocs.yml")):
+        result = run(root, *command, "-o", target)
+        assert result.exit_code == 2, (target, result.output)
+        assert "no place for this output" in result.output and "Traceback" not in result.output
+    assert files() == before
+    result = run(root, *command, "-o", "out.txt")  # any other file is fine
+    assert result.exit_code == 0, result.output
+    assert (root / "out.txt").read_bytes()
+
+
 # -- 17.9: no empty success --------------------------------------------------------------
 
 

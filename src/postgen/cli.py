@@ -27,7 +27,7 @@ from postgen.errors import ConfigInvalid, PostgenError, PostNotFound
 if TYPE_CHECKING:  # the library loads when a command runs: `postgen build` often needs none
     import jinja2
 
-    from postgen.models import Calendar, Post
+    from postgen.models import Calendar, CalendarConfig, Post
     from postgen.render.model import Variant
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -591,7 +591,8 @@ def import_(ctx: click.Context, file: Path, dry_run: bool) -> None:
               help="ics: one event per post and channel (calendar apps); csv: one row per post "
                    "and channel (spreadsheets); json: every post with its variants.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE instead of standard output.")
+              help="Write to FILE instead of standard output (never over mkdocs.yml, a "
+                   "record such as approvals.jsonl, or a file in content/, assets/ or theme/).")
 @click.option("--results", "what_results", is_flag=True,
               help="Export what sent posts did instead (results.jsonl, newest per post and "
                    "channel, with reach, engagement, visits, conversions): csv or json.")
@@ -628,6 +629,7 @@ def export(ctx: click.Context, fmt: str, output: Path | None, what_results: bool
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     else:
+        refuse_own_file(output, site.config)
         try:
             write_atomically(output, data)
         except OSError as exc:
@@ -736,6 +738,30 @@ def _free_address(dev_addr: str) -> None:
         except OSError as exc:
             raise PostgenError(f"cannot serve on {dev_addr}: {exc.strerror} (is another "
                                "server running there? pick another address with -a)") from None
+
+
+def refuse_own_file(output: Path, config: CalendarConfig) -> None:
+    """A usage error when `-o` names one of the calendar's own files (its config, a
+    record, a post, an image, a template): writing the output there would lose it."""
+    from postgen import approvals, ledger, trust
+    from postgen.results import store
+    from postgen.review import comments
+
+    target = output.resolve()
+    records = {config.root.resolve() / name for name in (
+        approvals.FILE, ledger.FILE, store.FILE, comments.FILE, trust.FILE)}
+    what = None
+    if target == config.config_path.resolve():
+        what = "the calendar's config"
+    elif target in records:
+        what = "one of the calendar's records"
+    else:
+        for folder in (config.content_dir, config.root / "assets", config.root / "theme"):
+            if folder.resolve() in target.parents:
+                what = f"in the calendar's {config.rel(folder)}/ folder"
+    if what is not None:
+        raise click.BadParameter(f"{output} is {what}, no place for this output: choose "
+                                 "another file", param_hint="'-o'")
 
 
 def _os_error(doing: str, exc: OSError) -> str:

@@ -35,6 +35,7 @@ def schema(ctx: click.Context, output: Path | None) -> None:
     """
     from postgen import diagnostics as diag
     from postgen import postschema
+    from postgen.cli import refuse_own_file
     from postgen.config import load_config
     from postgen.configfile import find_config
     from postgen.errors import CalendarNotFound, ConfigInvalid
@@ -52,6 +53,8 @@ def schema(ctx: click.Context, output: Path | None) -> None:
         if config is None:
             raise ConfigInvalid(diag.sort(problems))
         channels = list(config.channels)
+        if output is not None:
+            refuse_own_file(output, config)
     text = postschema.as_json(channels)
     if output is None:
         click.echo(text, nl=False)
