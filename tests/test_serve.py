@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
@@ -15,6 +16,17 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CONFIG, POST, MakeCalendar
+
+
+def _serve(root: Path, log: Path | None = None, env: dict[str, str] | None = None
+           ) -> tuple[subprocess.Popen[bytes], int]:
+    """`python -m postgen serve` in `root` on a free port; its standard error in `log`."""
+    port = _free_port()
+    with log.open("wb") if log else contextlib.nullcontext(subprocess.DEVNULL) as err:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
+            stdout=subprocess.DEVNULL, stderr=err, env=env if env is not None else {**os.environ})
+    return server, port
 
 
 def _free_port() -> int:
@@ -42,12 +54,8 @@ def test_serve_reloads_an_edited_post(make_calendar: MakeCalendar, tmp_path: Pat
     serve` does), and the calendar's problems as compiler-style lines."""
     root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n",
                           "content/b.md": POST.format(id="b").replace("x, linkedin", "nope")})
-    port = _free_port()
     log = tmp_path / "serve.log"
-    with log.open("wb") as err:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
-            stdout=subprocess.DEVNULL, stderr=err, env={**os.environ})
+    server, port = _serve(root, log)
     try:
         url = f"http://127.0.0.1:{port}/posts/a/"
         assert "Body text." in _get(url, time.monotonic() + 30, "Body text.")
@@ -85,13 +93,9 @@ def test_serve_checks_an_edited_mkdocs_yml_for_code_before_reloading_it(
     hook = "from pathlib import Path\nPath(__file__).with_name('pwned').write_text('ran')\n"
     root = make_calendar({"content/a.md": POST.format(id="a"), "docs/welcome.md": "# Hi\n",
                           "hooks/site.py": hook})
-    port = _free_port()
     log = tmp_path_factory.mktemp("log") / "serve.log"  # not in the calendar: it is watched
     env = {k: v for k, v in os.environ.items() if k != "POSTGEN_ALLOW_HOOKS"}
-    with log.open("wb") as err:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
-            stdout=subprocess.DEVNULL, stderr=err, env=env)
+    server, port = _serve(root, log, env)
     try:
         url = f"http://127.0.0.1:{port}/posts/a/"
         assert "Body text." in _get(url, time.monotonic() + 30, "Body text.")
@@ -133,12 +137,8 @@ def test_serve_reports_a_refused_site_template_in_one_line(
     assert f"postgen: {REFUSED}; the site was not built\n" in first.stderr, first.stderr
     assert "Traceback" not in first.stderr
     (root / "theme/site/home.html.j2").write_text('{% extends "default:site/home.html.j2" %}\n')
-    port = _free_port()
     log = tmp_path_factory.mktemp("log") / "serve.log"
-    with log.open("wb") as err:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
-            stdout=subprocess.DEVNULL, stderr=err, env={**os.environ})
+    server, port = _serve(root, log)
     try:
         url = f"http://127.0.0.1:{port}/posts/a/"
         assert "Body text." in _get(url, time.monotonic() + 30, "Body text.")
@@ -173,11 +173,8 @@ def test_serve_rewrites_only_what_an_edit_or_an_approval_changes(
                           "docs/welcome.md": "# Hi\n"})
     temp = tmp_path / "tmp"
     temp.mkdir()
-    port = _free_port()
     env = {**os.environ, "TMPDIR": str(temp), "POSTGEN_NOW": "2027-03-01T09:00"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    server, port = _serve(root, env=env)
     try:
         url = f"http://127.0.0.1:{port}/posts/"
         assert "Body text." in _get(url + "p1/", time.monotonic() + 30, "Body text.")
@@ -231,10 +228,7 @@ def test_serve_starts_from_the_files_of_the_last_build(
     os.utime(page, ns=(st.st_atime_ns, st.st_mtime_ns))
     post = root / "content/2.md"
     post.write_text(post.read_text().replace("Body text.", "Edited since."))
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "postgen", "serve", "-a", f"127.0.0.1:{port}"], cwd=root,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    server, port = _serve(root, env=env)
     try:
         url = f"http://127.0.0.1:{port}/posts/"
         assert "Edited since." in _get(url + "p2/", time.monotonic() + 30, "Edited since.")
