@@ -220,3 +220,23 @@ def test_funnel_cells_list_channels_in_the_calendar_s_order(
     for cell in cells:
         shown = [name for name in cell if name in order]
         assert shown == sorted(shown, key=order.index), cell
+
+
+def test_a_post_file_that_cannot_be_read_is_named_for_the_agency_only(
+        tmp_path: Path, page: Page) -> None:
+    """The overview said "content/b.md cannot be shown until it is fixed: line 3: while
+    scanning a simple key ..." (the YAML parser's words) to the client."""
+    root = write_files(tmp_path / "cal", {
+        "mkdocs.yml": CONFIG, "docs/welcome.md": "# Hi\n",
+        "content/a.md": "---\nid: a\ntitle: A\ndate: 2027-03-02 09:30\nchannels: [x]\n"
+                        "funnel: awareness\n---\nBody.\n",
+        "content/b.md": "---\nid: b\ntitle: [unclosed\n---\nBody.\n"})
+    site = build_site(root, tmp_path / "site", now="2027-03-01T09:00")
+    with serve(site) as url:
+        text = visible(page, url + "/")
+        assert "1 post cannot be shown here: its file has a mistake the agency must fix " \
+               "first." in text
+        assert "content/b.md" not in text and "did not find expected" not in text
+        assert "posts.json" not in text  # the footer names what the file is for
+        details = page.locator("details.agency").last
+        assert "content/b.md:" in (details.text_content() or "")
