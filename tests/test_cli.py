@@ -113,6 +113,7 @@ def test_new_scaffolds_a_valid_post(make_calendar: MakeCalendar, run: Run) -> No
     body_line = text.splitlines().index(PLACEHOLDER_BODY.strip()) + 1
     assert (f"content/2027-03/spring-launch-teaser.md:{body_line}:1: warning[body-placeholder]"
             in placeholder.output)
+    assert placeholder.output.count("warning[") == 1  # the placeholder draws no other
     again = run(root, "new", "Spring launch teaser!", "--date", "2027-03-02 09:30")
     assert again.exit_code == 1
     assert "already exists" in again.output

@@ -69,8 +69,8 @@ def is_slug(text: str) -> bool:
     return len(text) <= 64 and _SLUG.fullmatch(text) is not None
 
 
-PLACEHOLDER_BODY = ("Write the post here. Markdown: [links](https://example.com), *emphasis*, "
-                    "lists.\n")
+PLACEHOLDER_BODY = ("Write the post here. A line break stays a line break; markdown "
+                    "[links](https://example.com) and lists work.\n")
 PART_BREAK = re.compile(r"\n[ \t]*\n---[ \t]*\n[ \t]*\n")
 
 
