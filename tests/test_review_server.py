@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import playwright.sync_api as playwright_api
 import pytest
 
 from postgen.config import load_config
@@ -38,7 +37,7 @@ from tests.reviewserver import (
     session,
     submit,
 )
-from tests.test_browser import ARGS, CHROMIUM
+from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 DANA, SAM = REVIEWERS
 
@@ -82,16 +81,8 @@ def nothing_recorded(server: Server) -> None:
 # -- in Chromium ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with playwright_api.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
-
-
 def test_a_reviewer_approves_a_post_on_every_channel_in_one_click_and_asks_for_changes(
-        server: Server, browser: Any, tmp_path: Path) -> None:
+        server: Server, browser: Any, tmp_path: Path) -> None:  # noqa: F811
     link = invite(tmp_path, DANA)
     context = browser.new_context()
     context.set_default_timeout(30_000)
@@ -148,7 +139,7 @@ def test_a_reviewer_approves_a_post_on_every_channel_in_one_click_and_asks_for_c
 
 
 def test_a_post_changed_while_the_reviewer_read_it_is_refused_with_the_new_version(
-        server: Server, browser: Any, tmp_path: Path) -> None:
+        server: Server, browser: Any, tmp_path: Path) -> None:  # noqa: F811
     context = browser.new_context()
     context.set_default_timeout(30_000)
     page = context.new_page()
@@ -311,7 +302,7 @@ def test_a_reviewer_acting_too_fast_is_slowed_down(tmp_path: Path) -> None:
         assert len(remote_lines(server.remote)) == 4
 
 
-def test_approve_everything_a_filtered_month_shows(server: Server, browser: Any,
+def test_approve_everything_a_filtered_month_shows(server: Server, browser: Any,  # noqa: F811
                                                    tmp_path: Path) -> None:
     context = browser.new_context()
     context.set_default_timeout(30_000)

@@ -245,11 +245,7 @@ def test_words_on_the_example(page: Any, tmp_path: Path) -> None:
             "Fits in 1 text message (2 would cost double)"
         # A send that failed: in red.
         page.goto(url + "posts/2026-12-03-newsletter-gift-guide/", wait_until="load")
-        state = page.locator(".state-missed").first
-        assert state.locator(".state-label").text_content() == "Failed"
-        assert state.locator(".state-detail").text_content() == "is due Thu 3 Dec, 10:00"
-        colour = state.locator(".state-label").evaluate("e => getComputedStyle(e).color")
-        assert colour == "rgb(179, 38, 30)"
+        in_red(page, "Failed", "is due Thu 3 Dec, 10:00")
         # The SMS link is never broken across lines, even on a phone.
         page.set_viewport_size(PHONE)
         page.goto(url + "posts/2026-12-07-sms-winter-harvest-live/", wait_until="load")
@@ -283,16 +279,21 @@ def test_words_on_the_example(page: Any, tmp_path: Path) -> None:
                             page.locator(".btn-main").text_content() or "")
 
 
+def in_red(page: Any, label: str, detail: str) -> None:
+    """The page's first missed-or-failed state says `label` and `detail`, in red."""
+    state = page.locator(".state-missed").first
+    assert state.locator(".state-label").text_content() == label
+    assert state.locator(".state-detail").text_content() == detail
+    colour = state.locator(".state-label").evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(179, 38, 30)"
+
+
 def test_an_approved_post_whose_time_passed_unsent_reads_missed_in_red(
         page: Any, tmp_path: Path) -> None:
     site = build_site(REPO, tmp_path / "site", now="2027-02-01T09:00")
     with serve(site) as url:
         page.goto(url + "posts/2026-12-06-sunday-mug-check/", wait_until="load")
-        state = page.locator(".state-missed").first
-        assert state.locator(".state-label").text_content() == "Missed"
-        assert state.locator(".state-detail").text_content() == "was due Sun 6 Dec, 17:00"
-        colour = state.locator(".state-label").evaluate("e => getComputedStyle(e).color")
-        assert colour == "rgb(179, 38, 30)"
+        in_red(page, "Missed", "was due Sun 6 Dec, 17:00")
         page.goto(url, wait_until="load")  # the overview puts it first
         first = page.locator("#h-attention + ul .chip-title").first.text_content()
         assert first and page.locator("section.attention").count() == 1

@@ -756,7 +756,7 @@ def refuse_own_file(output: Path, config: CalendarConfig) -> None:
     elif target in records:
         what = "one of the calendar's records"
     else:
-        for folder in (config.content_dir, config.root / "assets", config.root / "theme"):
+        for folder in config.source_folders:
             if folder.resolve() in target.parents:
                 what = f"in the calendar's {config.rel(folder)}/ folder"
     if what is not None:

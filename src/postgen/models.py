@@ -190,6 +190,11 @@ class CalendarConfig:
         """A post's page: absolute with `site_url`, else relative to the site's root."""
         return f"{self.site_url}posts/{post_id}/"
 
+    @property
+    def source_folders(self) -> tuple[Path, Path, Path]:
+        """The folders the site is made from: posts, images, templates."""
+        return self.content_dir, self.root / "assets", self.root / "theme"
+
     def rel(self, path: Path) -> str:
         """A path as shown in messages: relative to the calendar root."""
         text, root = str(path), str(self.root)

@@ -108,7 +108,7 @@ class PostgenPlugin(BasePlugin[PostgenConfig]):
         ledger changes."""
         assert self.build is not None
         calendar = self.build.site.config
-        for folder in (calendar.content_dir, calendar.root / "assets", calendar.root / "theme"):
+        for folder in calendar.source_folders:
             if folder.is_dir():
                 server.watch(str(folder))
         # approvals.jsonl and the ledger, even before they exist: the calendar's root
@@ -174,7 +174,7 @@ def _unsafe_site_dir(site_dir: Path, calendar: CalendarConfig) -> str | None:
     if site == root or site in root.parents:
         return (f"the site folder {site_dir} holds the whole calendar: building there would "
                 "overwrite or delete its files; use a folder of its own, such as site/")
-    for kept in (calendar.content_dir, calendar.root / "assets", calendar.root / "theme"):
+    for kept in calendar.source_folders:
         folder = kept.resolve()
         if site == folder or folder in site.parents or site in folder.parents:
             return (f"the site folder {site_dir} overlaps {calendar.rel(kept)}/: building "
